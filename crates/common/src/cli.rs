@@ -1,0 +1,194 @@
+//! The command line every service binary shares: `serve` (default), `migrate`,
+//! `print-config` and `help`; [`main`] drives a [`Service`] through them and turns the outcome
+//! into one error line and an exit code, so each `main.rs` is a single call.
+
+use std::fmt::{Debug, Display};
+use std::future::Future;
+use std::process::ExitCode;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::config::{ConfigError, Env};
+use crate::startup::RunError;
+use crate::telemetry::TelemetryConfig;
+
+/// What a service binary offers to [`main`].
+pub trait Service {
+    /// Binary name, also the `service.name` in telemetry.
+    const NAME: &'static str;
+    /// Commands besides `help`.
+    const COMMANDS: &'static [Command];
+    /// Typed configuration; its `Debug` must redact secrets.
+    type Config: Debug + Send + 'static;
+
+    /// Reads the configuration from the environment.
+    fn load(env: Env) -> Result<Self::Config, ConfigError>;
+    /// Telemetry settings inside the configuration.
+    fn telemetry(config: &Self::Config) -> &TelemetryConfig;
+    /// Binds the configured listeners and runs until `shutdown` is cancelled.
+    fn serve(
+        config: Self::Config,
+        shutdown: CancellationToken,
+    ) -> impl Future<Output = Result<(), RunError>> + Send;
+    /// Applies the embedded migrations (only called when `COMMANDS` lists `migrate`).
+    fn migrate(config: Self::Config) -> impl Future<Output = Result<(), RunError>> + Send;
+}
+
+/// What the binary was asked to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Command {
+    /// Run the service until a shutdown signal.
+    Serve,
+    /// Apply the embedded database migrations and exit.
+    Migrate,
+    /// Print the effective configuration (secrets redacted) and exit.
+    PrintConfig,
+    /// Print usage and exit.
+    Help,
+}
+
+impl Command {
+    fn word(self) -> &'static str {
+        match self {
+            Command::Serve => "serve",
+            Command::Migrate => "migrate",
+            Command::PrintConfig => "print-config",
+            Command::Help => "help",
+        }
+    }
+}
+
+/// Parses the first argument; `supported` lists the commands this binary offers besides help.
+pub fn parse(
+    binary: &str,
+    mut args: impl Iterator<Item = String>,
+    supported: &[Command],
+) -> Result<Command, String> {
+    let Some(word) = args.next() else {
+        return Ok(Command::Serve);
+    };
+    if let Some(extra) = args.next() {
+        return Err(format!(
+            "unexpected argument `{extra}`\n{}",
+            usage(binary, supported)
+        ));
+    }
+    match word.as_str() {
+        "help" | "--help" | "-h" => Ok(Command::Help),
+        other => supported
+            .iter()
+            .copied()
+            .find(|command| command.word() == other)
+            .ok_or_else(|| format!("unknown command `{other}`\n{}", usage(binary, supported))),
+    }
+}
+
+/// One line per command.
+pub fn usage(binary: &str, supported: &[Command]) -> String {
+    let mut text = format!("usage: {binary} [command]\ncommands:");
+    for command in supported {
+        let about = match command {
+            Command::Serve => "run the service (default)",
+            Command::Migrate => "apply the embedded database migrations and exit",
+            Command::PrintConfig => "print the effective configuration (secrets redacted)",
+            Command::Help => "print this help",
+        };
+        text.push_str(&format!("\n  {:<13} {about}", command.word()));
+    }
+    text.push_str(
+        "\nconfiguration comes from environment variables; see the service's .env.example",
+    );
+    text
+}
+
+/// Runs a service binary: parses the command, reads the configuration, starts telemetry and
+/// the runtime, and reports failure as one `<binary>: error: …` line with exit status 1
+/// (2 for a bad command line).
+pub fn main<S: Service>() -> ExitCode {
+    let command = match parse(S::NAME, std::env::args().skip(1), S::COMMANDS) {
+        Ok(command) => command,
+        Err(message) => {
+            eprintln!("{}: error: {message}", S::NAME);
+            return ExitCode::from(2);
+        }
+    };
+    if command == Command::Help {
+        println!("{}", usage(S::NAME, S::COMMANDS));
+        return ExitCode::SUCCESS;
+    }
+    let config = match S::load(Env::from_process()) {
+        Ok(config) => config,
+        Err(error) => return exit_code(S::NAME, Err(error)),
+    };
+    if command == Command::PrintConfig {
+        println!("{config:#?}");
+        return ExitCode::SUCCESS;
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => return exit_code(S::NAME, Err(format!("cannot start the runtime: {error}"))),
+    };
+    let result = runtime.block_on(async {
+        let _telemetry = crate::telemetry::init(S::NAME, S::telemetry(&config));
+        crate::metrics::record_build_info(S::NAME);
+        match command {
+            Command::Migrate => S::migrate(config).await,
+            _ => {
+                let shutdown = crate::shutdown::on_signal();
+                tracing::info!(service = S::NAME, "starting");
+                let outcome = S::serve(config, shutdown).await;
+                tracing::info!(service = S::NAME, ok = outcome.is_ok(), "stopped");
+                outcome
+            }
+        }
+    });
+    runtime.shutdown_timeout(std::time::Duration::from_millis(500));
+    exit_code(S::NAME, result)
+}
+
+/// Prints a failure as a single `error: …` line on stderr and picks the exit code.
+pub fn exit_code<E: Display>(binary: &str, result: Result<(), E>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("{binary}: error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ALL: &[Command] = &[Command::Serve, Command::Migrate, Command::PrintConfig];
+
+    fn args(words: &[&str]) -> impl Iterator<Item = String> {
+        words
+            .iter()
+            .map(|word| word.to_string())
+            .collect::<Vec<_>>()
+            .into_iter()
+    }
+
+    #[test]
+    fn no_argument_means_serve() {
+        assert_eq!(parse("svc", args(&[]), ALL), Ok(Command::Serve));
+    }
+
+    #[test]
+    fn known_commands_parse() {
+        assert_eq!(parse("svc", args(&["migrate"]), ALL), Ok(Command::Migrate));
+        assert_eq!(parse("svc", args(&["--help"]), ALL), Ok(Command::Help));
+    }
+
+    #[test]
+    fn unsupported_commands_are_rejected_with_usage() {
+        let error = parse("svc", args(&["migrate"]), &[Command::Serve]).expect_err("no migrate");
+        assert!(error.starts_with("unknown command `migrate`"));
+        assert!(error.contains("usage: svc"));
+    }
+}

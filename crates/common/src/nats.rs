@@ -1,0 +1,99 @@
+//! NATS JetStream: a client reached with bounded retry that proves JetStream is enabled.
+
+use async_nats::jetstream;
+
+use crate::config::Env;
+use crate::startup::{ConnectPolicy, DependencyError, connect_with_retry};
+
+/// Where NATS is and how this process's subjects and streams are named.
+#[derive(Debug, Clone)]
+pub struct NatsConfig {
+    /// `EXOBRAIN_NATS_URL`, e.g. `nats://127.0.0.1:4222`.
+    pub url: String,
+    /// `EXOBRAIN_NATS_PREFIX`: prepended to every subject and stream name this process uses
+    /// (empty in production; tests set a unique one so they can run side by side).
+    pub prefix: String,
+}
+
+impl NatsConfig {
+    /// Reads `EXOBRAIN_NATS_URL` and `EXOBRAIN_NATS_PREFIX`.
+    pub fn from_env(env: &mut Env) -> Self {
+        let prefix = env.string("EXOBRAIN_NATS_PREFIX", "");
+        if !prefix
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        {
+            env.problem(
+                "EXOBRAIN_NATS_PREFIX",
+                "may contain only letters, digits, `_` and `-`".to_owned(),
+            );
+        }
+        Self {
+            url: env.string("EXOBRAIN_NATS_URL", "nats://127.0.0.1:4222"),
+            prefix,
+        }
+    }
+
+    /// `subject` with the prefix applied (`<prefix>.<subject>`).
+    pub fn subject(&self, subject: &str) -> String {
+        if self.prefix.is_empty() {
+            subject.to_owned()
+        } else {
+            format!("{}.{subject}", self.prefix)
+        }
+    }
+
+    /// `stream` with the prefix applied (`<PREFIX>_<stream>`); stream names cannot hold dots.
+    pub fn stream(&self, stream: &str) -> String {
+        if self.prefix.is_empty() {
+            stream.to_owned()
+        } else {
+            format!("{}_{stream}", self.prefix.to_ascii_uppercase())
+        }
+    }
+}
+
+/// A connected NATS client with its JetStream context.
+#[derive(Debug, Clone)]
+pub struct Nats {
+    /// Core NATS client.
+    pub client: async_nats::Client,
+    /// JetStream context on that client.
+    pub jetstream: jetstream::Context,
+}
+
+/// Connects and asks JetStream for the account info, so a server without `-js` is reported
+/// at startup instead of failing the first publish.
+pub async fn connect(config: &NatsConfig, policy: ConnectPolicy) -> Result<Nats, DependencyError> {
+    let url = config.url.clone();
+    let client = connect_with_retry(
+        "NATS",
+        config.url.clone(),
+        "EXOBRAIN_NATS_URL",
+        policy,
+        || {
+            async_nats::ConnectOptions::new()
+                .connection_timeout(policy.budget)
+                .retry_on_initial_connect()
+                .max_reconnects(None)
+                .connect(url.clone())
+        },
+    )
+    .await?;
+    let jetstream = jetstream::new(client.clone());
+    jetstream
+        .query_account()
+        .await
+        .map_err(|error| DependencyError {
+            what: "NATS JetStream",
+            target: config.url.clone(),
+            var: "EXOBRAIN_NATS_URL",
+            cause: format!("JetStream is not available (start nats-server with -js): {error}"),
+        })?;
+    Ok(Nats { client, jetstream })
+}
+
+/// Readiness: the client is connected.
+pub fn is_connected(client: &async_nats::Client) -> bool {
+    client.connection_state() == async_nats::connection::State::Connected
+}

@@ -1,0 +1,87 @@
+//! The job orchestrator API: the gRPC front door for asynchronous jobs. This module wires
+//! configuration, the job database, NATS JetStream and the servers; the `JobOrchestrator` RPCs
+//! arrive in later work (until then tonic answers UNIMPLEMENTED). Today it serves gRPC health
+//! and reflection, plus health, readiness and metrics over HTTP.
+
+pub mod config;
+
+use exobrain_common::cli::{Command, Service};
+use exobrain_common::config::{ConfigError, Env};
+use exobrain_common::db;
+use exobrain_common::grpc::{GrpcProcess, serve_with_admin};
+use exobrain_common::shutdown::{CancellationToken, DEFAULT_GRACE};
+use exobrain_common::startup::{RunError, bind};
+use exobrain_common::telemetry::TelemetryConfig;
+use exobrain_jobs::{MIGRATOR, StoresConfig};
+use tokio::net::TcpListener;
+
+pub use config::Config;
+
+/// The listeners the service serves on.
+#[derive(Debug)]
+pub struct Listeners {
+    /// gRPC.
+    pub grpc: TcpListener,
+    /// Admin HTTP (health, readiness, metrics).
+    pub admin: TcpListener,
+}
+
+/// Connects PostgreSQL and NATS (failing fast when unreachable) and serves until `shutdown`
+/// is cancelled.
+pub async fn run(
+    config: Config,
+    listeners: Listeners,
+    shutdown: CancellationToken,
+) -> Result<(), RunError> {
+    let (pool, nats) = config.stores.connect().await?;
+    tracing::info!(
+        grpc = ?listeners.grpc.local_addr().ok(),
+        admin = ?listeners.admin.local_addr().ok(),
+        "job-orchestrator-api listening"
+    );
+    let process = GrpcProcess {
+        services: &[exobrain_proto::JOB_ORCHESTRATOR_SERVICE],
+        descriptor_set: exobrain_proto::FILE_DESCRIPTOR_SET,
+        readiness: StoresConfig::readiness(pool, nats),
+        grace: DEFAULT_GRACE,
+    };
+    serve_with_admin(
+        process,
+        tonic::service::Routes::default(),
+        listeners.grpc,
+        listeners.admin,
+        shutdown,
+    )
+    .await
+}
+
+/// The `job-orchestrator-api` binary.
+#[derive(Debug)]
+pub struct JobOrchestratorApi;
+
+impl Service for JobOrchestratorApi {
+    const NAME: &'static str = "job-orchestrator-api";
+    const COMMANDS: &'static [Command] = &[Command::Serve, Command::Migrate, Command::PrintConfig];
+    type Config = Config;
+
+    fn load(env: Env) -> Result<Config, ConfigError> {
+        Config::from_env(env)
+    }
+
+    fn telemetry(config: &Config) -> &TelemetryConfig {
+        &config.telemetry
+    }
+
+    async fn serve(config: Config, shutdown: CancellationToken) -> Result<(), RunError> {
+        let listeners = Listeners {
+            grpc: bind(config.bind, "JOB_ORCHESTRATOR_API_BIND_ADDRESS").await?,
+            admin: bind(config.admin_bind, "JOB_ORCHESTRATOR_API_ADMIN_BIND_ADDRESS").await?,
+        };
+        run(config, listeners, shutdown).await
+    }
+
+    async fn migrate(config: Config) -> Result<(), RunError> {
+        let stores = &config.stores;
+        Ok(db::migrate_command(&stores.database, &MIGRATOR, stores.connect).await?)
+    }
+}
