@@ -17,6 +17,8 @@ use crate::shutdown::drain;
 /// Routes `/healthz` (always 200 while the process runs), `/readyz` (200 when every
 /// readiness check passes, 503 with the failing checks otherwise) and `/metrics`.
 pub fn router(readiness: Readiness) -> Router {
+    // Install the recorder now, so requests served before the first scrape are counted.
+    let _ = crate::metrics::handle();
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))

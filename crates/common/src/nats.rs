@@ -80,17 +80,35 @@ pub async fn connect(config: &NatsConfig, policy: ConnectPolicy) -> Result<Nats,
         },
     )
     .await?;
-    let jetstream = jetstream::new(client.clone());
-    jetstream
-        .query_account()
+    jetstream_enabled(&client)
         .await
-        .map_err(|error| DependencyError {
+        .map_err(|cause| DependencyError {
             what: "NATS JetStream",
             target: config.url.clone(),
             var: "EXOBRAIN_NATS_URL",
-            cause: format!("JetStream is not available (start nats-server with -js): {error}"),
+            cause,
         })?;
+    let jetstream = jetstream::new(client.clone());
     Ok(Nats { client, jetstream })
+}
+
+/// Asks the JetStream API for account info with a raw request. (The typed call of
+/// async-nats cannot parse the reply of the 2.9 servers these machines run.)
+async fn jetstream_enabled(client: &async_nats::Client) -> Result<(), String> {
+    let hint = "JetStream is not available (start nats-server with -js)";
+    let reply = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        client.request("$JS.API.INFO", Default::default()),
+    )
+    .await
+    .map_err(|_| format!("{hint}: no answer to $JS.API.INFO"))?
+    .map_err(|error| format!("{hint}: {error}"))?;
+    let body: serde_json::Value = serde_json::from_slice(&reply.payload)
+        .map_err(|error| format!("{hint}: unreadable reply: {error}"))?;
+    match body.get("error") {
+        Some(error) => Err(format!("{hint}: {error}")),
+        None => Ok(()),
+    }
 }
 
 /// Readiness: the client is connected.

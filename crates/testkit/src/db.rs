@@ -1,5 +1,5 @@
 //! A fresh PostgreSQL database per test, created from the admin connection and dropped (with
-//! `FORCE`, so lingering connections do not block it) when the handle is dropped.
+//! `FORCE`, which also ends the test's own pooled connections) when the handle is dropped.
 
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -67,11 +67,9 @@ impl TestDb {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        let pool = self.pool.clone();
         let admin_dsn = self.admin_dsn.clone();
         let name = self.name.clone();
         run_blocking(async move {
-            pool.close().await;
             match PgConnection::connect(&admin_dsn).await {
                 Ok(mut admin) => {
                     let statement = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");

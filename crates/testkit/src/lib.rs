@@ -7,14 +7,19 @@
 //! `EXOBRAIN_TEST_POSTGRES_DSN`, `EXOBRAIN_TEST_NATS_URL` and `EXOBRAIN_TEST_REDIS_URL`, with
 //! the native profile's defaults.
 
+pub mod checks;
 mod cleanup;
 mod db;
+mod grpc;
 mod nats;
+mod process;
 mod redis;
 mod server;
 
 pub use db::TestDb;
+pub use grpc::{grpc_health, reflected_services};
 pub use nats::TestNats;
+pub use process::{BinaryProcess, free_port};
 pub use redis::TestRedis;
 pub use server::{TestServer, bind_ephemeral, wait_until_ok};
 

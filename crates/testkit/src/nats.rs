@@ -51,9 +51,16 @@ impl TestNats {
 
 impl Drop for TestNats {
     fn drop(&mut self) {
-        let jetstream = self.jetstream.clone();
+        // The test's client runs on the test's runtime, which is blocked while we clean up:
+        // use a fresh connection from the cleanup thread.
+        let url = self.url.clone();
         let stream_prefix = format!("{}_", self.prefix.to_ascii_uppercase());
         run_blocking(async move {
+            let Ok(client) = async_nats::connect(&url).await else {
+                eprintln!("testkit: cannot reach NATS to delete streams {stream_prefix}*");
+                return;
+            };
+            let jetstream = jetstream::new(client);
             let names: Vec<String> = match jetstream.stream_names().try_collect().await {
                 Ok(names) => names,
                 Err(error) => {

@@ -1,0 +1,135 @@
+//! The job orchestrator API as a running service: gRPC health and reflection, admin
+//! readiness, migrations, clean shutdown and clear failures when PostgreSQL or NATS is down.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::time::Duration;
+
+use exobrain_common::config::Env;
+use exobrain_jobs::MIGRATOR;
+use exobrain_testkit::checks::{
+    assert_sigterm_exits_cleanly, assert_unreachable_dependency_reported, base_env,
+};
+use exobrain_testkit::{
+    BinaryProcess, TestDb, TestNats, TestServer, bind_ephemeral, free_port, grpc_health,
+    reflected_services, wait_until_ok,
+};
+use job_orchestrator_api::{Config, Listeners};
+use tonic_health::pb::health_check_response::ServingStatus;
+
+const BINARY: &str = env!("CARGO_BIN_EXE_job-orchestrator-api");
+
+fn env_for(dsn: &str, nats_url: &str, prefix: &str) -> HashMap<String, String> {
+    let mut env = base_env();
+    env.insert("JOB_ORCHESTRATOR_DB_DSN".into(), dsn.to_owned());
+    env.insert("EXOBRAIN_NATS_URL".into(), nats_url.to_owned());
+    env.insert("EXOBRAIN_NATS_PREFIX".into(), prefix.to_owned());
+    env.insert(
+        "JOB_ORCHESTRATOR_API_BIND_ADDRESS".into(),
+        format!("127.0.0.1:{}", free_port()),
+    );
+    env.insert(
+        "JOB_ORCHESTRATOR_API_ADMIN_BIND_ADDRESS".into(),
+        format!("127.0.0.1:{}", free_port()),
+    );
+    env
+}
+
+#[tokio::test]
+async fn serves_grpc_health_reflection_and_readiness() {
+    let (db, nats) = (TestDb::migrated(&MIGRATOR).await, TestNats::new().await);
+    let config =
+        Config::from_env(Env::from_map(env_for(&db.dsn, &nats.url, &nats.prefix))).expect("config");
+    let listeners = Listeners {
+        grpc: bind_ephemeral().await,
+        admin: bind_ephemeral().await,
+    };
+    let grpc = format!("http://{}", listeners.grpc.local_addr().expect("addr"));
+    let admin = format!("http://{}", listeners.admin.local_addr().expect("addr"));
+    let server = TestServer::spawn(|token| job_orchestrator_api::run(config, listeners, token));
+
+    assert!(wait_until_ok(&format!("{admin}/readyz"), Duration::from_secs(10)).await);
+    let report: serde_json::Value = reqwest::get(format!("{admin}/readyz"))
+        .await
+        .expect("readyz")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(report["checks"]["nats"], "ok");
+    assert_eq!(report["checks"]["postgres"], "ok");
+    assert_eq!(
+        grpc_health(&grpc, exobrain_proto::JOB_ORCHESTRATOR_SERVICE)
+            .await
+            .expect("health"),
+        ServingStatus::Serving
+    );
+    let services = reflected_services(&grpc).await.expect("reflection");
+    assert!(
+        services
+            .iter()
+            .any(|s| s == exobrain_proto::JOB_ORCHESTRATOR_SERVICE),
+        "{services:?}"
+    );
+
+    let outcome = server
+        .stop_within(Duration::from_secs(5))
+        .await
+        .expect("stops in time");
+    assert!(outcome.is_ok(), "{outcome:?}");
+}
+
+#[tokio::test]
+async fn migrate_twice_creates_the_job_table_once() {
+    let db = TestDb::create().await;
+    let env = env_for(&db.dsn, "nats://127.0.0.1:1", "unused");
+    for _ in 0..2 {
+        let (status, stderr) = BinaryProcess::start(Path::new(BINARY), &["migrate"], &env)
+            .wait(Duration::from_secs(30))
+            .await
+            .expect("migrate finishes");
+        assert!(
+            status.success(),
+            "migrate must not need NATS and must be idempotent: {stderr}"
+        );
+    }
+    let exists: bool =
+        sqlx::query_scalar("SELECT to_regclass('public.orchestrator_jobs') IS NOT NULL")
+            .fetch_one(&db.pool)
+            .await
+            .expect("query");
+    assert!(exists);
+}
+
+#[tokio::test]
+async fn sigterm_exits_zero_within_five_seconds() {
+    let (db, nats) = (TestDb::migrated(&MIGRATOR).await, TestNats::new().await);
+    let env = env_for(&db.dsn, &nats.url, &nats.prefix);
+    let health = format!(
+        "http://{}/healthz",
+        env["JOB_ORCHESTRATOR_API_ADMIN_BIND_ADDRESS"]
+    );
+    assert_sigterm_exits_cleanly(Path::new(BINARY), &env, &health).await;
+}
+
+#[tokio::test]
+async fn unreachable_postgres_is_reported_in_one_line() {
+    let nats = TestNats::new().await;
+    let env = env_for(
+        &format!("postgresql://nobody@127.0.0.1:{}/none", free_port()),
+        &nats.url,
+        &nats.prefix,
+    );
+    assert_unreachable_dependency_reported(Path::new(BINARY), &env, "JOB_ORCHESTRATOR_DB_DSN")
+        .await;
+}
+
+#[tokio::test]
+async fn unreachable_nats_is_reported_in_one_line() {
+    let db = TestDb::migrated(&MIGRATOR).await;
+    let env = env_for(
+        &db.dsn,
+        &format!("nats://127.0.0.1:{}", free_port()),
+        "unused",
+    );
+    assert_unreachable_dependency_reported(Path::new(BINARY), &env, "EXOBRAIN_NATS_URL").await;
+}

@@ -1,0 +1,136 @@
+//! The knowledge interface as a running service: gRPC health and reflection, admin health,
+//! readiness and metrics, migrations, clean shutdown and a clear failure when PostgreSQL is down.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::time::Duration;
+
+use exobrain_common::config::Env;
+use exobrain_testkit::checks::{
+    assert_sigterm_exits_cleanly, assert_unreachable_dependency_reported, base_env,
+};
+use exobrain_testkit::{
+    BinaryProcess, TestDb, TestServer, bind_ephemeral, free_port, grpc_health, reflected_services,
+    wait_until_ok,
+};
+use knowledge_interface::{Config, Listeners, MIGRATOR};
+use tonic_health::pb::health_check_response::ServingStatus;
+
+const BINARY: &str = env!("CARGO_BIN_EXE_knowledge-interface");
+
+fn env_for(dsn: &str) -> HashMap<String, String> {
+    let mut env = base_env();
+    env.insert("KNOWLEDGE_SCHEMA_DSN".into(), dsn.to_owned());
+    env.insert(
+        "KNOWLEDGE_INTERFACE_BIND_ADDRESS".into(),
+        format!("127.0.0.1:{}", free_port()),
+    );
+    env.insert(
+        "KNOWLEDGE_INTERFACE_ADMIN_BIND_ADDRESS".into(),
+        format!("127.0.0.1:{}", free_port()),
+    );
+    env
+}
+
+#[tokio::test]
+async fn serves_grpc_health_reflection_and_admin_endpoints() {
+    let db = TestDb::migrated(&MIGRATOR).await;
+    let config = Config::from_env(Env::from_map(env_for(&db.dsn))).expect("config");
+    let listeners = Listeners {
+        grpc: bind_ephemeral().await,
+        admin: bind_ephemeral().await,
+    };
+    let grpc = format!("http://{}", listeners.grpc.local_addr().expect("addr"));
+    let admin = format!("http://{}", listeners.admin.local_addr().expect("addr"));
+    let server = TestServer::spawn(|token| knowledge_interface::run(config, listeners, token));
+
+    assert!(wait_until_ok(&format!("{admin}/readyz"), Duration::from_secs(10)).await);
+    assert_eq!(
+        grpc_health(&grpc, "").await.expect("health"),
+        ServingStatus::Serving
+    );
+    assert_eq!(
+        grpc_health(&grpc, exobrain_proto::KNOWLEDGE_INTERFACE_SERVICE)
+            .await
+            .expect("health"),
+        ServingStatus::Serving
+    );
+    let services = reflected_services(&grpc).await.expect("reflection");
+    assert!(
+        services
+            .iter()
+            .any(|s| s == exobrain_proto::KNOWLEDGE_INTERFACE_SERVICE),
+        "{services:?}"
+    );
+    assert!(
+        services.iter().any(|s| s == "grpc.health.v1.Health"),
+        "{services:?}"
+    );
+
+    let metrics = reqwest::get(format!("{admin}/metrics"))
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        metrics.contains("grpc_requests_total"),
+        "metrics:\n{metrics}"
+    );
+
+    let outcome = server
+        .stop_within(Duration::from_secs(5))
+        .await
+        .expect("stops in time");
+    assert!(outcome.is_ok(), "{outcome:?}");
+}
+
+#[tokio::test]
+async fn migrate_twice_creates_the_schema_registry_once() {
+    let db = TestDb::create().await;
+    for _ in 0..2 {
+        let (status, stderr) =
+            BinaryProcess::start(Path::new(BINARY), &["migrate"], &env_for(&db.dsn))
+                .wait(Duration::from_secs(30))
+                .await
+                .expect("migrate finishes");
+        assert!(status.success(), "migrate failed: {stderr}");
+    }
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .expect("list tables");
+    for table in [
+        "knowledge_graph_schema_edge_rules",
+        "knowledge_graph_schema_type_inheritance",
+        "knowledge_graph_schema_type_properties",
+        "knowledge_graph_schema_types",
+    ] {
+        assert!(
+            tables.iter().any(|t| t == table),
+            "missing {table} in {tables:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn sigterm_exits_zero_within_five_seconds() {
+    let db = TestDb::migrated(&MIGRATOR).await;
+    let env = env_for(&db.dsn);
+    let health = format!(
+        "http://{}/healthz",
+        env["KNOWLEDGE_INTERFACE_ADMIN_BIND_ADDRESS"]
+    );
+    assert_sigterm_exits_cleanly(Path::new(BINARY), &env, &health).await;
+}
+
+#[tokio::test]
+async fn unreachable_postgres_is_reported_in_one_line() {
+    let env = env_for(&format!(
+        "postgresql://nobody@127.0.0.1:{}/none",
+        free_port()
+    ));
+    assert_unreachable_dependency_reported(Path::new(BINARY), &env, "KNOWLEDGE_SCHEMA_DSN").await;
+}

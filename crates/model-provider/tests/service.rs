@@ -1,0 +1,77 @@
+//! The model provider as a running service: health, readiness, metrics and clean shutdown.
+
+use std::path::Path;
+use std::time::Duration;
+
+use exobrain_common::config::Env;
+use exobrain_testkit::checks::{assert_sigterm_exits_cleanly, base_env};
+use exobrain_testkit::{TestServer, bind_ephemeral, free_port, wait_until_ok};
+use model_provider::Config;
+
+const BINARY: &str = env!("CARGO_BIN_EXE_model-provider");
+
+#[tokio::test]
+async fn serves_health_readiness_and_metrics_and_stops_on_cancel() {
+    let config = Config::from_env(Env::from_map(base_env())).expect("config");
+    let listener = bind_ephemeral().await;
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let server = TestServer::spawn(|token| model_provider::run(config, listener, token));
+
+    assert!(wait_until_ok(&format!("{base}/readyz"), Duration::from_secs(10)).await);
+    let health: serde_json::Value = reqwest::get(format!("{base}/healthz"))
+        .await
+        .expect("healthz")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(health["status"], "ok");
+    let metrics = reqwest::get(format!("{base}/metrics"))
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        metrics.contains("route=\"/healthz\""),
+        "metrics:\n{metrics}"
+    );
+
+    let outcome = server
+        .stop_within(Duration::from_secs(5))
+        .await
+        .expect("stops in time");
+    assert!(outcome.is_ok(), "{outcome:?}");
+}
+
+#[tokio::test]
+async fn sigterm_exits_zero_within_five_seconds() {
+    let mut env = base_env();
+    let port = free_port();
+    env.insert(
+        "MODEL_PROVIDER_BIND_ADDRESS".into(),
+        format!("127.0.0.1:{port}"),
+    );
+    assert_sigterm_exits_cleanly(
+        Path::new(BINARY),
+        &env,
+        &format!("http://127.0.0.1:{port}/healthz"),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_taken_port_is_reported_with_its_variable() {
+    let taken = bind_ephemeral().await;
+    let mut env = base_env();
+    env.insert(
+        "MODEL_PROVIDER_BIND_ADDRESS".into(),
+        taken.local_addr().expect("addr").to_string(),
+    );
+    let (status, stderr) =
+        exobrain_testkit::BinaryProcess::start(Path::new(BINARY), &["serve"], &env)
+            .wait(Duration::from_secs(10))
+            .await
+            .expect("exits");
+    assert!(!status.success());
+    assert!(stderr.contains("MODEL_PROVIDER_BIND_ADDRESS"), "{stderr}");
+}

@@ -1,0 +1,75 @@
+//! Process-level acceptance checks every service binary must pass, written once: a clean exit
+//! on SIGTERM, and one clear line when a dependency is unreachable.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::time::Duration;
+
+use crate::process::BinaryProcess;
+use crate::server::wait_until_ok;
+
+/// Starts `binary` with `env`, waits until `health_url` answers 200, sends SIGTERM and
+/// asserts the process exits 0 within 5 s.
+pub async fn assert_sigterm_exits_cleanly(
+    binary: &Path,
+    env: &HashMap<String, String>,
+    health_url: &str,
+) {
+    let process = BinaryProcess::start(binary, &["serve"], env);
+    assert!(
+        wait_until_ok(health_url, Duration::from_secs(20)).await,
+        "{} never became healthy at {health_url}",
+        binary.display()
+    );
+    let (status, stderr) = process
+        .terminate(Duration::from_secs(5))
+        .await
+        .unwrap_or_else(|error| panic!("{}: {error}", binary.display()));
+    assert!(
+        status.success(),
+        "exit status {status} after SIGTERM; stderr:\n{stderr}"
+    );
+}
+
+/// Starts `binary` with `env` (in which a dependency points nowhere) and asserts it exits
+/// non-zero with exactly one line on stderr that names `var` and has no panic in it.
+pub async fn assert_unreachable_dependency_reported(
+    binary: &Path,
+    env: &HashMap<String, String>,
+    var: &str,
+) {
+    let (status, stderr) = BinaryProcess::start(binary, &["serve"], env)
+        .wait(Duration::from_secs(20))
+        .await
+        .unwrap_or_else(|error| panic!("{}: {error}", binary.display()));
+    assert!(!status.success(), "must fail when {var} is unreachable");
+    let lines: Vec<&str> = stderr
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .collect();
+    assert_eq!(lines.len(), 1, "expected one error line, got:\n{stderr}");
+    assert!(
+        lines[0].contains("cannot reach"),
+        "unclear error: {}",
+        lines[0]
+    );
+    assert!(
+        lines[0].contains(var),
+        "error must name {var}: {}",
+        lines[0]
+    );
+    assert!(!stderr.contains("panicked"), "must not panic:\n{stderr}");
+}
+
+/// Environment every test process starts from: quiet logs that go to stdout (discarded) and a
+/// short connect budget so unreachable dependencies fail fast.
+pub fn base_env() -> HashMap<String, String> {
+    HashMap::from([
+        ("APP_ENV".to_owned(), "test".to_owned()),
+        ("RUST_LOG".to_owned(), "warn".to_owned()),
+        (
+            "EXOBRAIN_STARTUP_CONNECT_TIMEOUT_SECONDS".to_owned(),
+            "1".to_owned(),
+        ),
+    ])
+}

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Native profile: stop the services started by run-backend-suite.sh, in
+# reverse start order (SIGTERM, SIGKILL after STOP_TIMEOUT=10 s), and remove
+# their pid files. Harmless when nothing runs. Infrastructure (PostgreSQL,
+# Redis, NATS) is left running: see native-infra-down.sh.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$ROOT/scripts/agent/lib.sh"
+
+stopped=0
+for ((i = ${#EXOBRAIN_SERVICES[@]} - 1; i >= 0; i--)); do
+  svc="${EXOBRAIN_SERVICES[i]}"
+  [[ -e "$(pidfile_for "$svc")" ]] || continue
+  pid="$(read_pid "$svc")"
+  if stop_pidfile "$svc"; then
+    info "$svc: stopped (pid $pid)"
+    stopped=$((stopped + 1))
+  else
+    info "$svc: was not running (stale pid file removed)"
+  fi
+done
+
+if ((stopped == 0)); then
+  info "no backend service was running"
+else
+  info "stopped $stopped service(s)"
+fi
