@@ -75,9 +75,11 @@ impl fmt::Display for ConfigError {
     }
 }
 
+type Lookup = Box<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
 /// Reads typed values from an environment, remembering every problem.
 pub struct Env {
-    lookup: Box<dyn Fn(&str) -> Option<String> + Send + Sync>,
+    lookup: Lookup,
     problems: Vec<VarProblem>,
 }
 

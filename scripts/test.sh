@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The one test command (README, CI): makes sure PostgreSQL, Redis and NATS JetStream run
+# locally (scripts/agent/native-infra-up.sh), then checks formatting, runs clippy with
+# warnings denied, and runs the whole workspace test suite against that real infrastructure.
+# Builds go to ${CARGO_TARGET_DIR:-$HOME/.cache/exobrain-target} so clean clones reuse them.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/exobrain-target}"
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "native infrastructure"
+"$ROOT/scripts/agent/native-infra-up.sh"
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy (warnings are errors)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "tests"
+if cargo nextest --version >/dev/null 2>&1; then
+  cargo nextest run --workspace --locked --no-fail-fast
+else
+  echo "cargo-nextest not found (cargo install cargo-nextest); falling back to cargo test"
+  cargo test --workspace --locked --no-fail-fast
+fi
