@@ -6,9 +6,7 @@ use std::time::Duration;
 
 use assistant_backend::{Config, MIGRATOR};
 use exobrain_common::config::Env;
-use exobrain_testkit::checks::{
-    assert_sigterm_exits_cleanly, assert_unreachable_dependency_reported, base_env,
-};
+use exobrain_testkit::checks::*;
 use exobrain_testkit::{TestDb, TestRedis, TestServer, bind_ephemeral, free_port, wait_until_ok};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_assistant-backend");
@@ -29,64 +27,30 @@ async fn serves_health_readiness_and_metrics_and_stops_on_cancel() {
     let server = TestServer::spawn(|token| assistant_backend::run(config, listener, token));
 
     assert!(wait_until_ok(&format!("{base}/healthz"), Duration::from_secs(10)).await);
-    let ready = reqwest::get(format!("{base}/readyz"))
-        .await
-        .expect("readyz");
-    assert_eq!(ready.status(), 200);
-    let report: serde_json::Value = ready.json().await.expect("json");
+    let report = get_json(&format!("{base}/readyz"), 200).await;
     assert_eq!(report["checks"]["postgres"], "ok");
     assert_eq!(report["checks"]["redis"], "ok");
-    let metrics = reqwest::get(format!("{base}/metrics"))
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text");
+    let metrics = get_text(&format!("{base}/metrics")).await;
     assert!(
         metrics.contains("http_requests_total"),
         "metrics:\n{metrics}"
     );
 
-    let outcome = server
-        .stop_within(Duration::from_secs(5))
-        .await
-        .expect("stops in time");
-    assert!(outcome.is_ok(), "{outcome:?}");
+    assert_stops_cleanly(server).await;
 }
 
 #[tokio::test]
 async fn migrate_twice_creates_the_tables_once() {
     let (db, redis) = (TestDb::create().await, TestRedis::new().await);
-    for _ in 0..2 {
-        let (status, stderr) = exobrain_testkit::BinaryProcess::start(
-            Path::new(BINARY),
-            &["migrate"],
-            &env_for(&db, &redis),
-        )
-        .wait(Duration::from_secs(30))
-        .await
-        .expect("migrate finishes");
-        assert!(status.success(), "migrate failed: {stderr}");
-    }
-    let tables: Vec<String> = sqlx::query_scalar(
-        "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1",
-    )
-    .fetch_all(&db.pool)
-    .await
-    .expect("list tables");
-    for table in [
+    let tables = [
         "conversations",
         "identities",
         "messages",
         "tool_calls",
         "user_config_values",
         "users",
-    ] {
-        assert!(
-            tables.iter().any(|t| t == table),
-            "missing {table} in {tables:?}"
-        );
-    }
+    ];
+    assert_migrate_is_idempotent(Path::new(BINARY), &env_for(&db, &redis), &db, &tables).await;
 }
 
 #[tokio::test]

@@ -7,9 +7,7 @@ use std::time::Duration;
 
 use exobrain_common::config::Env;
 use exobrain_jobs::MIGRATOR;
-use exobrain_testkit::checks::{
-    assert_sigterm_exits_cleanly, assert_unreachable_dependency_reported, base_env,
-};
+use exobrain_testkit::checks::*;
 use exobrain_testkit::{TestDb, TestNats, TestServer, bind_ephemeral, free_port, wait_until_ok};
 use job_orchestrator_worker::Config;
 
@@ -38,11 +36,7 @@ async fn reports_ready_when_both_stores_answer() {
         TestServer::spawn(|token| job_orchestrator_worker::run(config, admin_listener, token));
 
     assert!(wait_until_ok(&format!("{admin}/readyz"), Duration::from_secs(10)).await);
-    let outcome = server
-        .stop_within(Duration::from_secs(5))
-        .await
-        .expect("stops in time");
-    assert!(outcome.is_ok(), "{outcome:?}");
+    assert_stops_cleanly(server).await;
 }
 
 #[tokio::test]

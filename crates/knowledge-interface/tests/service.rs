@@ -6,12 +6,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use exobrain_common::config::Env;
-use exobrain_testkit::checks::{
-    assert_sigterm_exits_cleanly, assert_unreachable_dependency_reported, base_env,
-};
+use exobrain_testkit::checks::*;
 use exobrain_testkit::{
-    BinaryProcess, TestDb, TestServer, bind_ephemeral, free_port, grpc_health, reflected_services,
-    wait_until_ok,
+    TestDb, TestServer, bind_ephemeral, free_port, grpc_health, reflected_services, wait_until_ok,
 };
 use knowledge_interface::{Config, Listeners, MIGRATOR};
 use tonic_health::pb::health_check_response::ServingStatus;
@@ -67,52 +64,25 @@ async fn serves_grpc_health_reflection_and_admin_endpoints() {
         "{services:?}"
     );
 
-    let metrics = reqwest::get(format!("{admin}/metrics"))
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text");
+    let metrics = get_text(&format!("{admin}/metrics")).await;
     assert!(
         metrics.contains("grpc_requests_total"),
         "metrics:\n{metrics}"
     );
 
-    let outcome = server
-        .stop_within(Duration::from_secs(5))
-        .await
-        .expect("stops in time");
-    assert!(outcome.is_ok(), "{outcome:?}");
+    assert_stops_cleanly(server).await;
 }
 
 #[tokio::test]
 async fn migrate_twice_creates_the_schema_registry_once() {
     let db = TestDb::create().await;
-    for _ in 0..2 {
-        let (status, stderr) =
-            BinaryProcess::start(Path::new(BINARY), &["migrate"], &env_for(&db.dsn))
-                .wait(Duration::from_secs(30))
-                .await
-                .expect("migrate finishes");
-        assert!(status.success(), "migrate failed: {stderr}");
-    }
-    let tables: Vec<String> = sqlx::query_scalar(
-        "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1",
-    )
-    .fetch_all(&db.pool)
-    .await
-    .expect("list tables");
-    for table in [
+    let tables = [
         "knowledge_graph_schema_edge_rules",
         "knowledge_graph_schema_type_inheritance",
         "knowledge_graph_schema_type_properties",
         "knowledge_graph_schema_types",
-    ] {
-        assert!(
-            tables.iter().any(|t| t == table),
-            "missing {table} in {tables:?}"
-        );
-    }
+    ];
+    assert_migrate_is_idempotent(Path::new(BINARY), &env_for(&db.dsn), &db, &tables).await;
 }
 
 #[tokio::test]

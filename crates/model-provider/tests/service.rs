@@ -4,7 +4,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use exobrain_common::config::Env;
-use exobrain_testkit::checks::{assert_sigterm_exits_cleanly, base_env};
+use exobrain_testkit::checks::*;
 use exobrain_testkit::{TestServer, bind_ephemeral, free_port, wait_until_ok};
 use model_provider::Config;
 
@@ -18,29 +18,17 @@ async fn serves_health_readiness_and_metrics_and_stops_on_cancel() {
     let server = TestServer::spawn(|token| model_provider::run(config, listener, token));
 
     assert!(wait_until_ok(&format!("{base}/readyz"), Duration::from_secs(10)).await);
-    let health: serde_json::Value = reqwest::get(format!("{base}/healthz"))
-        .await
-        .expect("healthz")
-        .json()
-        .await
-        .expect("json");
-    assert_eq!(health["status"], "ok");
-    let metrics = reqwest::get(format!("{base}/metrics"))
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text");
+    assert_eq!(
+        get_json(&format!("{base}/healthz"), 200).await["status"],
+        "ok"
+    );
+    let metrics = get_text(&format!("{base}/metrics")).await;
     assert!(
         metrics.contains("route=\"/healthz\""),
         "metrics:\n{metrics}"
     );
 
-    let outcome = server
-        .stop_within(Duration::from_secs(5))
-        .await
-        .expect("stops in time");
-    assert!(outcome.is_ok(), "{outcome:?}");
+    assert_stops_cleanly(server).await;
 }
 
 #[tokio::test]

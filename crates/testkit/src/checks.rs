@@ -73,3 +73,70 @@ pub fn base_env() -> HashMap<String, String> {
         ),
     ])
 }
+
+/// Runs `binary migrate` twice against `db` and asserts both runs succeed and every table in
+/// `tables` exists afterwards.
+pub async fn assert_migrate_is_idempotent(
+    binary: &Path,
+    env: &HashMap<String, String>,
+    db: &crate::TestDb,
+    tables: &[&str],
+) {
+    for run in 1..=2 {
+        let (status, stderr) = BinaryProcess::start(binary, &["migrate"], env)
+            .wait(Duration::from_secs(30))
+            .await
+            .unwrap_or_else(|error| panic!("migrate run {run}: {error}"));
+        assert!(status.success(), "migrate run {run} failed: {stderr}");
+    }
+    let present: Vec<String> = sqlx::query_scalar(
+        "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public'",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .unwrap_or_else(|error| panic!("cannot list tables: {error}"));
+    for table in tables {
+        assert!(
+            present.iter().any(|t| t == table),
+            "missing table {table}; present: {present:?}"
+        );
+    }
+}
+
+/// Cancels an in-process service and asserts `run` returned `Ok` within 5 s.
+pub async fn assert_stops_cleanly<E: std::fmt::Debug + Send + 'static>(
+    server: crate::TestServer<E>,
+) {
+    let outcome = server
+        .stop_within(Duration::from_secs(5))
+        .await
+        .unwrap_or_else(|error| panic!("{error}"));
+    assert!(
+        outcome.is_ok(),
+        "service stopped with an error: {outcome:?}"
+    );
+}
+
+/// GETs `url` and returns the body as JSON, asserting the status.
+pub async fn get_json(url: &str, status: u16) -> serde_json::Value {
+    let response = reqwest::get(url)
+        .await
+        .unwrap_or_else(|error| panic!("GET {url}: {error}"));
+    assert_eq!(response.status().as_u16(), status, "GET {url}");
+    response
+        .json()
+        .await
+        .unwrap_or_else(|error| panic!("GET {url}: body is not JSON: {error}"))
+}
+
+/// GETs `url` and returns the body text, asserting 200.
+pub async fn get_text(url: &str) -> String {
+    let response = reqwest::get(url)
+        .await
+        .unwrap_or_else(|error| panic!("GET {url}: {error}"));
+    assert_eq!(response.status().as_u16(), 200, "GET {url}");
+    response
+        .text()
+        .await
+        .unwrap_or_else(|error| panic!("GET {url}: {error}"))
+}
