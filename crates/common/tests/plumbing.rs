@@ -180,3 +180,69 @@ fn trace_context_survives_http_grpc_and_nats_headers() {
         assert_eq!(from_nats.span().span_context().trace_id(), trace_id);
     });
 }
+
+#[tokio::test]
+async fn prefixed_subjects_of_parallel_tests_never_cross() {
+    use futures::StreamExt;
+
+    let (first, second) = tokio::join!(TestNats::new(), TestNats::new());
+    let config_of = |test: &TestNats| NatsConfig {
+        url: test.url.clone(),
+        prefix: test.prefix.clone(),
+    };
+    let (first_config, second_config) = (config_of(&first), config_of(&second));
+    let first_nats = exobrain_common::nats::connect(&first_config, ConnectPolicy::default())
+        .await
+        .expect("connect");
+    let second_nats = exobrain_common::nats::connect(&second_config, ConnectPolicy::default())
+        .await
+        .expect("connect");
+
+    let mut second_sub = second_nats
+        .client
+        .subscribe(second_config.subject("jobs.>"))
+        .await
+        .expect("subscribe");
+    second_nats.client.flush().await.expect("flush");
+    first_nats
+        .client
+        .publish(first_config.subject("jobs.demo.requested"), "first".into())
+        .await
+        .expect("publish");
+    second_nats
+        .client
+        .publish(
+            second_config.subject("jobs.demo.requested"),
+            "second".into(),
+        )
+        .await
+        .expect("publish");
+
+    let received = tokio::time::timeout(Duration::from_secs(2), second_sub.next())
+        .await
+        .expect("own message arrives")
+        .expect("message");
+    assert_eq!(&received.payload[..], b"second");
+    let leaked = tokio::time::timeout(Duration::from_millis(300), second_sub.next()).await;
+    assert!(leaked.is_err(), "the other test's message must not arrive");
+}
+
+#[tokio::test]
+async fn parallel_test_databases_keep_their_rows_apart() {
+    let (first, second) = tokio::join!(
+        TestDb::migrated(&SAMPLE_MIGRATIONS),
+        TestDb::migrated(&SAMPLE_MIGRATIONS)
+    );
+    sqlx::query("INSERT INTO sample_notes (body) VALUES ('first only')")
+        .execute(&first.pool)
+        .await
+        .expect("insert");
+    let count = |pool: sqlx::PgPool| async move {
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM sample_notes")
+            .fetch_one(&pool)
+            .await
+            .expect("count")
+    };
+    assert_eq!(count(first.pool.clone()).await, 1);
+    assert_eq!(count(second.pool.clone()).await, 0);
+}
