@@ -1,5 +1,5 @@
 //! Compiles `proto/*.proto` with the pure-Rust `protox` compiler (no system `protoc`) and
-//! writes the encoded descriptor set used by gRPC reflection.
+//! writes one encoded descriptor set per contract for gRPC reflection.
 
 use std::path::PathBuf;
 
@@ -12,12 +12,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("cargo:rerun-if-changed={}", proto_dir.join(file).display());
     }
 
-    let descriptors = protox::compile(files, [&proto_dir])?;
     let out_dir = PathBuf::from(std::env::var("OUT_DIR")?);
-    std::fs::write(
-        out_dir.join("exobrain_descriptor.bin"),
-        descriptors.encode_to_vec(),
-    )?;
+    // One descriptor set per contract, so each server's reflection lists only its own service.
+    for file in files {
+        let single = protox::compile([file], [&proto_dir])?;
+        let name = file.replace(".proto", "_descriptor.bin");
+        std::fs::write(out_dir.join(name), single.encode_to_vec())?;
+    }
+    let descriptors = protox::compile(files, [&proto_dir])?;
 
     tonic_prost_build::configure()
         .build_client(true)

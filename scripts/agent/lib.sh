@@ -369,22 +369,13 @@ jetstream_problem() {
 }
 
 # ------------------------------------------------------ service env
+# shellcheck source-path=SCRIPTDIR source=../lib/service-env.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/service-env.sh"
+
 # apply_native_env_defaults: export every DSN/URL the services read, keeping
 # values already set in the environment and defaulting to the native profile.
 apply_native_env_defaults() {
-  local pg="$PG_HOST:$PG_PORT"
-  export POSTGRES_DSN="${POSTGRES_DSN:-postgresql://exobrain:exobrain@$pg/postgres}"
-  export ASSISTANT_DB_DSN="${ASSISTANT_DB_DSN:-postgresql://assistant_backend:assistant_backend@$pg/assistant_db}"
-  export JOB_ORCHESTRATOR_DB_DSN="${JOB_ORCHESTRATOR_DB_DSN:-postgresql://job_orchestrator:job_orchestrator@$pg/job_orchestrator_db}"
-  export KNOWLEDGE_SCHEMA_DSN="${KNOWLEDGE_SCHEMA_DSN:-postgresql://knowledge_schema:knowledge_schema@$pg/knowledge_graph_schema}"
-  export ASSISTANT_CACHE_REDIS_URL="${ASSISTANT_CACHE_REDIS_URL:-redis://127.0.0.1:$REDIS_PORT/0}"
-  export EXOBRAIN_NATS_URL="${EXOBRAIN_NATS_URL:-nats://127.0.0.1:$NATS_PORT}"
-  export MODEL_PROVIDER_BASE_URL="${MODEL_PROVIDER_BASE_URL:-http://127.0.0.1:8010/v1}"
-  export KNOWLEDGE_INTERFACE_GRPC_TARGET="${KNOWLEDGE_INTERFACE_GRPC_TARGET:-http://127.0.0.1:50051}"
-  export JOB_ORCHESTRATOR_GRPC_TARGET="${JOB_ORCHESTRATOR_GRPC_TARGET:-http://127.0.0.1:50061}"
-  export APP_ENV="${APP_ENV:-local}"
-  export LOG_FORMAT="${LOG_FORMAT:-pretty}"
-  export RUST_LOG="${RUST_LOG:-info}"
+  export_service_env "$PG_HOST:$PG_PORT" "$REDIS_PORT" "$NATS_PORT"
 }
 
 # shellcheck disable=SC2034 # used by the scripts that source this file

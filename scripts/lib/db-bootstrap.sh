@@ -21,21 +21,20 @@ _dsn_authority() {
   rest="${rest%%\?*}"
   printf '%s\n' "${rest%%/*}"
 }
-dsn_user() {
+# _dsn_credential DSN user|password: that part of USER[:PASSWORD]@ (nothing
+# when the DSN has none).
+_dsn_credential() {
   local auth
   auth="$(_dsn_authority "$1")"
   [[ "$auth" == *@* ]] || return 0
   auth="${auth%@*}"
-  printf '%s\n' "${auth%%:*}"
+  case "$2" in
+    user) printf '%s\n' "${auth%%:*}" ;;
+    password) if [[ "$auth" == *:* ]]; then printf '%s\n' "${auth#*:}"; fi ;;
+  esac
 }
-dsn_password() {
-  local auth
-  auth="$(_dsn_authority "$1")"
-  [[ "$auth" == *@* ]] || return 0
-  auth="${auth%@*}"
-  [[ "$auth" == *:* ]] || return 0
-  printf '%s\n' "${auth#*:}"
-}
+dsn_user() { _dsn_credential "$1" user; }
+dsn_password() { _dsn_credential "$1" password; }
 dsn_dbname() {
   local rest="${1#*://}"
   rest="${rest%%\?*}"

@@ -4,12 +4,6 @@
 # `scripts/local/run-job-orchestrator-worker.sh print-config`.
 set -euo pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-# shellcheck source-path=SCRIPTDIR source=env.sh
-source "$ROOT/scripts/local/env.sh"
-# shellcheck source-path=SCRIPTDIR source=../agent/lib.sh
-source "$ROOT/scripts/agent/lib.sh"
-
-command -v cargo >/dev/null 2>&1 || die "cargo not found: install Rust (rustup) or enter nix-shell"
-cd "$ROOT"
-exec cargo run --release -p job-orchestrator-worker --bin job-orchestrator-worker -- "$@"
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+run_service job-orchestrator-worker "$@"

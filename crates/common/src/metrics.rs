@@ -44,9 +44,21 @@ pub fn render() -> String {
     handle().render()
 }
 
-/// Axum middleware: `http_requests_total` and `http_request_duration_seconds` by method,
-/// route template and status.
+/// Axum middleware: runs each request in an `http.request` span that continues the caller's
+/// W3C trace, and records `http_requests_total` and `http_request_duration_seconds` by
+/// method, route template and status.
 pub async fn track_http(request: Request, next: Next) -> Response {
+    use tracing::Instrument;
+    use tracing_opentelemetry::OpenTelemetrySpanExt;
+
+    let span = tracing::info_span!("http.request", method = %request.method(), path = %request.uri().path());
+    let _ = span.set_parent(crate::telemetry::propagation::extract_http(
+        request.headers(),
+    ));
+    record_http(request, next).instrument(span).await
+}
+
+async fn record_http(request: Request, next: Next) -> Response {
     let route = request
         .extensions()
         .get::<MatchedPath>()

@@ -2,14 +2,14 @@
 
 use async_nats::jetstream;
 
-use crate::config::Env;
+use crate::config::{Dsn, Env};
 use crate::startup::{ConnectPolicy, DependencyError, connect_with_retry};
 
 /// Where NATS is and how this process's subjects and streams are named.
 #[derive(Debug, Clone)]
 pub struct NatsConfig {
-    /// `EXOBRAIN_NATS_URL`, e.g. `nats://127.0.0.1:4222`.
-    pub url: String,
+    /// `EXOBRAIN_NATS_URL`, e.g. `nats://127.0.0.1:4222` (may hold credentials).
+    pub url: Dsn,
     /// `EXOBRAIN_NATS_PREFIX`: prepended to every subject and stream name this process uses
     /// (empty in production; tests set a unique one so they can run side by side).
     pub prefix: String,
@@ -29,8 +29,16 @@ impl NatsConfig {
             );
         }
         Self {
-            url: env.string("EXOBRAIN_NATS_URL", "nats://127.0.0.1:4222"),
+            url: Dsn::read(env, "EXOBRAIN_NATS_URL", "nats://127.0.0.1:4222"),
             prefix,
+        }
+    }
+
+    /// A config for `url` and `prefix` (tests and tools).
+    pub fn new(url: impl Into<String>, prefix: impl Into<String>) -> Self {
+        Self {
+            url: Dsn::new("EXOBRAIN_NATS_URL", url),
+            prefix: prefix.into(),
         }
     }
 
@@ -65,11 +73,11 @@ pub struct Nats {
 /// Connects and asks JetStream for the account info, so a server without `-js` is reported
 /// at startup instead of failing the first publish.
 pub async fn connect(config: &NatsConfig, policy: ConnectPolicy) -> Result<Nats, DependencyError> {
-    let url = config.url.clone();
+    let url = config.url.expose().to_owned();
     let client = connect_with_retry(
         "NATS",
-        config.url.clone(),
-        "EXOBRAIN_NATS_URL",
+        config.url.redacted(),
+        config.url.var,
         policy,
         || {
             async_nats::ConnectOptions::new()
@@ -84,8 +92,8 @@ pub async fn connect(config: &NatsConfig, policy: ConnectPolicy) -> Result<Nats,
         .await
         .map_err(|cause| DependencyError {
             what: "NATS JetStream",
-            target: config.url.clone(),
-            var: "EXOBRAIN_NATS_URL",
+            target: config.url.redacted(),
+            var: config.url.var,
             cause,
         })?;
     let jetstream = jetstream::new(client.clone());

@@ -52,10 +52,7 @@ async fn unreachable_redis_and_nats_name_their_variables() {
         "{error}"
     );
 
-    let nats = NatsConfig {
-        url: format!("nats://127.0.0.1:{}", free_port()),
-        prefix: String::new(),
-    };
+    let nats = NatsConfig::new(format!("nats://127.0.0.1:{}", free_port()), String::new());
     let error = exobrain_common::nats::connect(&nats, QUICK)
         .await
         .expect_err("nothing listens");
@@ -68,10 +65,7 @@ async fn unreachable_redis_and_nats_name_their_variables() {
 #[tokio::test]
 async fn nats_connection_proves_jetstream_and_applies_the_prefix() {
     let test = TestNats::new().await;
-    let config = NatsConfig {
-        url: test.url.clone(),
-        prefix: test.prefix.clone(),
-    };
+    let config = NatsConfig::new(test.url.clone(), test.prefix.clone());
     let nats = exobrain_common::nats::connect(&config, ConnectPolicy::default())
         .await
         .expect("connects");
@@ -186,10 +180,7 @@ async fn prefixed_subjects_of_parallel_tests_never_cross() {
     use futures::StreamExt;
 
     let (first, second) = tokio::join!(TestNats::new(), TestNats::new());
-    let config_of = |test: &TestNats| NatsConfig {
-        url: test.url.clone(),
-        prefix: test.prefix.clone(),
-    };
+    let config_of = |test: &TestNats| NatsConfig::new(test.url.clone(), test.prefix.clone());
     let (first_config, second_config) = (config_of(&first), config_of(&second));
     let first_nats = exobrain_common::nats::connect(&first_config, ConnectPolicy::default())
         .await

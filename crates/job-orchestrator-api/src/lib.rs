@@ -41,7 +41,7 @@ pub async fn run(
     );
     let process = GrpcProcess {
         services: &[exobrain_proto::JOB_ORCHESTRATOR_SERVICE],
-        descriptor_set: exobrain_proto::FILE_DESCRIPTOR_SET,
+        descriptor_set: exobrain_proto::JOB_ORCHESTRATOR_DESCRIPTOR_SET,
         readiness: StoresConfig::readiness(pool, nats),
         grace: DEFAULT_GRACE,
     };

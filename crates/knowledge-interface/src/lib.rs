@@ -53,7 +53,7 @@ pub async fn run(
     });
     let process = GrpcProcess {
         services: &[exobrain_proto::KNOWLEDGE_INTERFACE_SERVICE],
-        descriptor_set: exobrain_proto::FILE_DESCRIPTOR_SET,
+        descriptor_set: exobrain_proto::KNOWLEDGE_DESCRIPTOR_SET,
         readiness,
         grace: DEFAULT_GRACE,
     };

@@ -1,6 +1,6 @@
 //! Generated Rust types, clients and servers for the two Exobrain gRPC contracts
 //! (`exobrain.job_orchestrator.v1` and `exobrain.knowledge.v1`), plus the encoded descriptor
-//! set that services register with gRPC reflection. Nothing here is hand-written logic.
+//! sets that services register with gRPC reflection. Nothing here is hand-written logic.
 
 #![allow(missing_debug_implementations, clippy::all)]
 
@@ -14,9 +14,13 @@ pub mod knowledge {
     tonic::include_proto!("exobrain.knowledge.v1");
 }
 
-/// Encoded `FileDescriptorSet` of every Exobrain proto file, for gRPC reflection.
-pub const FILE_DESCRIPTOR_SET: &[u8] =
-    include_bytes!(concat!(env!("OUT_DIR"), "/exobrain_descriptor.bin"));
+/// Encoded `FileDescriptorSet` of `job_orchestrator.proto`, for gRPC reflection.
+pub const JOB_ORCHESTRATOR_DESCRIPTOR_SET: &[u8] =
+    include_bytes!(concat!(env!("OUT_DIR"), "/job_orchestrator_descriptor.bin"));
+
+/// Encoded `FileDescriptorSet` of `knowledge.proto`, for gRPC reflection.
+pub const KNOWLEDGE_DESCRIPTOR_SET: &[u8] =
+    include_bytes!(concat!(env!("OUT_DIR"), "/knowledge_descriptor.bin"));
 
 /// Fully qualified gRPC service name of the job orchestrator.
 pub const JOB_ORCHESTRATOR_SERVICE: &str = "exobrain.job_orchestrator.v1.JobOrchestrator";

@@ -5,7 +5,18 @@ use prost::Message;
 use prost_types::FileDescriptorSet;
 
 fn descriptors() -> FileDescriptorSet {
-    FileDescriptorSet::decode(exobrain_proto::FILE_DESCRIPTOR_SET).expect("descriptor set decodes")
+    let mut set = FileDescriptorSet::default();
+    for bytes in [
+        exobrain_proto::JOB_ORCHESTRATOR_DESCRIPTOR_SET,
+        exobrain_proto::KNOWLEDGE_DESCRIPTOR_SET,
+    ] {
+        set.file.extend(
+            FileDescriptorSet::decode(bytes)
+                .expect("descriptor set decodes")
+                .file,
+        );
+    }
+    set
 }
 
 fn fields(package: &str, message: &str) -> Vec<(String, i32)> {
