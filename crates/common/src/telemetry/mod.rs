@@ -36,15 +36,13 @@ pub struct TelemetryConfig {
 impl TelemetryConfig {
     /// Reads `RUST_LOG`, `LOG_LEVEL`, `LOG_FORMAT` and `OTEL_EXPORTER_OTLP_ENDPOINT`.
     pub fn from_env(env: &mut Env, app_env: AppEnv) -> Self {
-        let filter = env
-            .optional("RUST_LOG")
-            .or_else(|| {
-                env.optional("LOG_LEVEL")
-                    .map(|level| level.to_ascii_lowercase())
-            })
-            .unwrap_or_else(|| "info".to_owned());
+        let (source, filter) = match (env.optional("RUST_LOG"), env.optional("LOG_LEVEL")) {
+            (Some(filter), _) => ("RUST_LOG", filter),
+            (None, Some(level)) => ("LOG_LEVEL", level.to_ascii_lowercase()),
+            (None, None) => ("RUST_LOG", "info,sqlx::postgres::notice=warn".to_owned()),
+        };
         if EnvFilter::try_new(&filter).is_err() {
-            env.problem("RUST_LOG", format!("`{filter}` is not a valid log filter"));
+            env.problem(source, format!("`{filter}` is not a valid log filter"));
         }
         let default_format = if app_env.allows_dev_defaults() {
             "pretty"
@@ -146,4 +144,30 @@ fn otlp_provider(
         .with_batch_exporter(exporter)
         .with_resource(resource)
         .build())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bad_log_level_is_reported_under_its_own_name() {
+        let mut env = Env::from_map([("LOG_LEVEL", "lou[d")]);
+        let _ = TelemetryConfig::from_env(&mut env, AppEnv::Local);
+        let error = env.finish().expect_err("invalid filter");
+        assert_eq!(error.problems[0].var, "LOG_LEVEL");
+    }
+
+    #[test]
+    fn json_logs_are_the_default_outside_local() {
+        let mut env = Env::from_map(Vec::<(String, String)>::new());
+        assert_eq!(
+            TelemetryConfig::from_env(&mut env, AppEnv::Cluster).format,
+            LogFormat::Json
+        );
+        assert_eq!(
+            TelemetryConfig::from_env(&mut env, AppEnv::Local).format,
+            LogFormat::Pretty
+        );
+    }
 }
