@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The one test command (README, CI): makes sure PostgreSQL, Redis and NATS JetStream run
-# locally (scripts/agent/native-infra-up.sh), then checks formatting, runs clippy with
+# locally (scripts/agent/native-infra-up.sh), then checks the shell scripts and formatting, runs clippy with
 # warnings denied, and runs the whole workspace test suite against that real infrastructure.
 # Builds go to ${CARGO_TARGET_DIR:-$HOME/.cache/exobrain-target} so clean clones reuse them.
 set -euo pipefail
@@ -15,6 +15,15 @@ step() { printf '\n==> %s\n' "$*"; }
 
 step "native infrastructure"
 "$ROOT/scripts/agent/native-infra-up.sh"
+
+step "shell scripts"
+mapfile -t scripts < <(git ls-files '*.sh' .ci/run)
+for script in "${scripts[@]}"; do bash -n "$script"; done
+if command -v shellcheck >/dev/null 2>&1; then
+  shellcheck "${scripts[@]}"
+else
+  echo "shellcheck not installed (apt-get install shellcheck); syntax checked with bash -n only"
+fi
 
 step "cargo fmt --check"
 cargo fmt --all -- --check
