@@ -2,6 +2,8 @@
 //! `job_orchestrator_db` schema and the settings of the stores both processes use. It owns no
 //! transport and no process wiring.
 
+pub mod domain;
+
 use exobrain_common::config::{Dsn, Env};
 use exobrain_common::nats::NatsConfig;
 use exobrain_common::startup::ConnectPolicy;

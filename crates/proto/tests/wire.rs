@@ -110,6 +110,7 @@ fn job_lifecycle_states_keep_their_values() {
         (State::Retrying, 2),
         (State::Succeeded, 3),
         (State::FailedFinal, 4),
+        (State::Cancelled, 5),
     ];
     for (state, value) in expected {
         assert_eq!(state as i32, value, "{state:?}");

@@ -1,0 +1,33 @@
+//! Job domain types: validated identifiers, the lifecycle state machine, and the registry of
+//! job types with their payload rules. Pure code: no I/O, no transport types except the
+//! conversions at the edge.
+
+pub mod ids;
+pub mod payload;
+pub mod registry;
+pub mod state;
+
+pub use ids::{IdempotencyKey, JobId, JobType, UserId};
+pub use payload::{KnowledgeUpdate, KnowledgeUpdateLimits, KnowledgeUpdateMessage};
+pub use registry::{JobTypeSpec, Registry};
+pub use state::JobState;
+
+/// A request field that failed validation; the message says what to fix.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {problem}")]
+pub struct InvalidField {
+    /// Path of the offending field, e.g. `knowledge_update.messages[2].role`.
+    pub field: String,
+    /// What is wrong and how to fix it.
+    pub problem: String,
+}
+
+impl InvalidField {
+    /// Builds an error for `field`.
+    pub fn new(field: impl Into<String>, problem: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            problem: problem.into(),
+        }
+    }
+}
