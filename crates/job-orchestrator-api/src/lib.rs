@@ -4,6 +4,7 @@
 //! and reflection, plus health, readiness and metrics over HTTP.
 
 pub mod config;
+pub mod grpc;
 
 use exobrain_common::cli::{Command, Service};
 use exobrain_common::config::{ConfigError, Env};

@@ -3,11 +3,13 @@
 //! conversions at the edge.
 
 pub mod ids;
+pub mod new_job;
 pub mod payload;
 pub mod registry;
 pub mod state;
 
 pub use ids::{IdempotencyKey, JobId, JobType, UserId};
+pub use new_job::NewJob;
 pub use payload::{KnowledgeUpdate, KnowledgeUpdateLimits, KnowledgeUpdateMessage};
 pub use registry::{JobTypeSpec, Registry};
 pub use state::JobState;

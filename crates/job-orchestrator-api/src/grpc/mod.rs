@@ -1,0 +1,5 @@
+//! The gRPC transport of the job orchestrator API: wire messages in, domain values out, and
+//! the one place where API errors become statuses.
+
+pub mod convert;
+pub mod error;
