@@ -30,8 +30,12 @@ pub trait Service {
         config: Self::Config,
         shutdown: CancellationToken,
     ) -> impl Future<Output = Result<(), RunError>> + Send;
-    /// Applies the embedded migrations (only called when `COMMANDS` lists `migrate`).
-    fn migrate(config: Self::Config) -> impl Future<Output = Result<(), RunError>> + Send;
+    /// Applies the embedded migrations (only called when `COMMANDS` lists `migrate`; services
+    /// without a database keep this default).
+    fn migrate(config: Self::Config) -> impl Future<Output = Result<(), RunError>> + Send {
+        drop(config);
+        async { Ok(()) }
+    }
 }
 
 /// What the binary was asked to do.

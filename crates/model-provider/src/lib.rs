@@ -54,8 +54,4 @@ impl Service for ModelProvider {
         let listener = bind(config.bind, "MODEL_PROVIDER_BIND_ADDRESS").await?;
         run(config, listener, shutdown).await
     }
-
-    async fn migrate(_config: Config) -> Result<(), RunError> {
-        Ok(())
-    }
 }
