@@ -3,6 +3,7 @@
 //! transport and no process wiring.
 
 pub mod domain;
+pub mod store;
 
 use exobrain_common::config::{Dsn, Env};
 use exobrain_common::nats::NatsConfig;

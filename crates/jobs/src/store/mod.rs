@@ -1,0 +1,76 @@
+//! Job records in `job_orchestrator_db`. Every write that must reach JetStream (job requests,
+//! status events) is recorded in the outbox inside the same transaction, so a job that was
+//! accepted is never lost, whatever NATS is doing. Writes take slices so callers can group
+//! many jobs into one commit.
+
+mod enqueue;
+mod snapshot;
+
+use exobrain_common::error::{ErrorKind, ServiceError};
+use exobrain_common::nats::NatsConfig;
+use sqlx::PgPool;
+
+pub use enqueue::Accepted;
+pub use snapshot::JobSnapshot;
+
+/// Why a store operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// No such job.
+    #[error("job {0} not found")]
+    NotFound(String),
+    /// The job belongs to another user.
+    #[error("job {0} belongs to another user")]
+    NotOwner(String),
+    /// A stored row could not be read (a bug or a manual edit).
+    #[error("job {job_id} has an unreadable {what}")]
+    Corrupt {
+        /// The job.
+        job_id: String,
+        /// What could not be read.
+        what: &'static str,
+    },
+    /// The database failed.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+impl ServiceError for StoreError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            StoreError::NotFound(_) => ErrorKind::NotFound,
+            StoreError::NotOwner(_) => ErrorKind::PermissionDenied,
+            StoreError::Corrupt { .. } => ErrorKind::Internal,
+            StoreError::Database(sqlx::Error::PoolTimedOut) => ErrorKind::Unavailable,
+            StoreError::Database(_) => ErrorKind::Internal,
+        }
+    }
+}
+
+/// The PostgreSQL job store.
+#[derive(Debug, Clone)]
+pub struct JobStore {
+    pool: PgPool,
+    nats: NatsConfig,
+}
+
+impl JobStore {
+    /// A store on `pool` that names outbox subjects with `nats`'s prefix.
+    pub fn new(pool: PgPool, nats: NatsConfig) -> Self {
+        Self { pool, nats }
+    }
+
+    /// Subject a job request is published on: `jobs.<job_type>.requested`.
+    pub fn request_subject(&self, job_type: &str) -> String {
+        self.nats.subject(&format!("jobs.{job_type}.requested"))
+    }
+
+    /// Subject of a job's status events: `jobs.status.<job_id>`.
+    pub fn status_subject(&self, job_id: &str) -> String {
+        self.nats.subject(&format!("jobs.status.{job_id}"))
+    }
+
+    pub(crate) fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+}

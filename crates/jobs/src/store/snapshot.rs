@@ -1,0 +1,63 @@
+//! Reading a job's current state for its owner.
+
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+
+use super::{JobStore, StoreError};
+use crate::domain::{JobId, JobState, UserId};
+
+/// A job's current lifecycle snapshot.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobSnapshot {
+    /// The job.
+    pub job_id: JobId,
+    /// Its type.
+    pub job_type: String,
+    /// Current state.
+    pub state: JobState,
+    /// Attempts started so far.
+    pub attempt: i32,
+    /// Last user-facing detail (error summary), empty when none.
+    pub detail: String,
+    /// Sequence number of the last transition.
+    pub seq: i64,
+    /// When it was accepted.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl JobStore {
+    /// The snapshot of `job_id`, if `owner` owns it.
+    pub async fn snapshot(&self, job_id: JobId, owner: &UserId) -> Result<JobSnapshot, StoreError> {
+        let row = sqlx::query(
+            "SELECT job_type, correlation_id, status, is_terminal, attempt, COALESCE(last_error, '') AS detail,
+                    seq, created_at, updated_at
+             FROM orchestrator_jobs WHERE job_id = $1",
+        )
+        .bind(job_id.as_uuid())
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or_else(|| StoreError::NotFound(job_id.to_string()))?;
+        if row.try_get::<String, _>("correlation_id")? != owner.as_str() {
+            return Err(StoreError::NotOwner(job_id.to_string()));
+        }
+        let status: String = row.try_get("status")?;
+        let state = JobState::from_db(&status, row.try_get("is_terminal")?).ok_or_else(|| {
+            StoreError::Corrupt {
+                job_id: job_id.to_string(),
+                what: "status",
+            }
+        })?;
+        Ok(JobSnapshot {
+            job_id,
+            job_type: row.try_get("job_type")?,
+            state,
+            attempt: row.try_get("attempt")?,
+            detail: row.try_get("detail")?,
+            seq: row.try_get("seq")?,
+            created_at: row.try_get("created_at")?,
+            updated_at: row.try_get("updated_at")?,
+        })
+    }
+}

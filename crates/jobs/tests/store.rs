@@ -1,0 +1,145 @@
+//! The job store against a real database: accepted jobs are readable at once, recorded with
+//! their outbox messages in the same commit, deduplicated by owner and key, and visible only
+//! to their owner.
+
+use exobrain_common::nats::NatsConfig;
+use exobrain_jobs::MIGRATOR;
+use exobrain_jobs::domain::{IdempotencyKey, JobId, JobState, JobType, NewJob, UserId};
+use exobrain_jobs::store::{JobStore, StoreError};
+use exobrain_testkit::TestDb;
+use serde_json::json;
+
+fn user(id: &str) -> UserId {
+    UserId::parse("user_id", id).expect("user")
+}
+
+fn echo_job(owner: &str, key: Option<&str>) -> NewJob {
+    NewJob {
+        job_type: JobType::parse("job_type", "diagnostics.echo").expect("type"),
+        owner: user(owner),
+        payload: json!({ "hello": owner }),
+        idempotency_key: key.map(|k| {
+            IdempotencyKey::parse_optional("idempotency_key", k)
+                .expect("key")
+                .expect("some")
+        }),
+        max_attempts: 3,
+    }
+}
+
+async fn store(db: &TestDb) -> JobStore {
+    JobStore::new(
+        db.pool.clone(),
+        NatsConfig::new("nats://127.0.0.1:4222", "tprefix"),
+    )
+}
+
+async fn outbox(db: &TestDb) -> Vec<(String, String)> {
+    sqlx::query_as("SELECT subject, msg_id FROM orchestrator_outbox ORDER BY id")
+        .fetch_all(&db.pool)
+        .await
+        .expect("outbox")
+}
+
+#[tokio::test]
+async fn an_accepted_job_is_pending_at_once_with_its_messages_in_the_outbox() {
+    let db = TestDb::migrated(&MIGRATOR).await;
+    let store = store(&db).await;
+    let accepted = store
+        .enqueue(&[echo_job("alice", None)], None)
+        .await
+        .expect("enqueue");
+    assert_eq!(accepted.len(), 1);
+    assert!(!accepted[0].deduplicated);
+
+    let snapshot = store
+        .snapshot(accepted[0].job_id, &user("alice"))
+        .await
+        .expect("snapshot");
+    assert_eq!(snapshot.state, JobState::Pending);
+    assert_eq!(snapshot.seq, 1);
+    assert_eq!(snapshot.attempt, 0);
+    assert_eq!(snapshot.job_type, "diagnostics.echo");
+
+    let id = accepted[0].job_id.to_string();
+    assert_eq!(
+        outbox(&db).await,
+        [
+            (
+                "tprefix.jobs.diagnostics.echo.requested".to_owned(),
+                id.clone()
+            ),
+            (format!("tprefix.jobs.status.{id}"), format!("{id}:1")),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn the_same_key_from_the_same_user_names_the_same_job() {
+    let db = TestDb::migrated(&MIGRATOR).await;
+    let store = store(&db).await;
+    let first = store
+        .enqueue(&[echo_job("alice", Some("chunk-1"))], None)
+        .await
+        .expect("first");
+    let again = store
+        .enqueue(
+            &[
+                echo_job("alice", Some("chunk-1")),
+                echo_job("bob", Some("chunk-1")),
+            ],
+            None,
+        )
+        .await
+        .expect("again");
+    assert_eq!(again[0].job_id, first[0].job_id);
+    assert!(again[0].deduplicated);
+    assert_ne!(again[1].job_id, first[0].job_id, "keys are scoped per user");
+    assert!(!again[1].deduplicated);
+    assert_eq!(
+        outbox(&db).await.len(),
+        4,
+        "no messages for the deduplicated job"
+    );
+}
+
+#[tokio::test]
+async fn a_batch_is_accepted_in_one_call_in_request_order() {
+    let db = TestDb::migrated(&MIGRATOR).await;
+    let store = store(&db).await;
+    let jobs: Vec<NewJob> = (0..300).map(|_| echo_job("alice", None)).collect();
+    let batch_id = uuid::Uuid::new_v4();
+    let accepted = store
+        .enqueue(&jobs, Some((batch_id, &user("alice"), None)))
+        .await
+        .expect("batch");
+    assert_eq!(accepted.len(), 300);
+    let in_batch: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM orchestrator_jobs WHERE batch_id = $1")
+            .bind(batch_id)
+            .fetch_one(&db.pool)
+            .await
+            .expect("count");
+    assert_eq!(in_batch, 300);
+    assert_eq!(outbox(&db).await.len(), 600);
+}
+
+#[tokio::test]
+async fn another_users_job_is_refused_and_a_missing_one_is_not_found() {
+    let db = TestDb::migrated(&MIGRATOR).await;
+    let store = store(&db).await;
+    let accepted = store
+        .enqueue(&[echo_job("alice", None)], None)
+        .await
+        .expect("enqueue");
+    let error = store
+        .snapshot(accepted[0].job_id, &user("mallory"))
+        .await
+        .expect_err("not owner");
+    assert!(matches!(error, StoreError::NotOwner(_)), "{error:?}");
+    let error = store
+        .snapshot(JobId::new(), &user("alice"))
+        .await
+        .expect_err("missing");
+    assert!(matches!(error, StoreError::NotFound(_)), "{error:?}");
+}
