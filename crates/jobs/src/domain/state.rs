@@ -96,6 +96,18 @@ impl JobState {
         Some(state)
     }
 
+    /// The `JobLifecycleState` enum name used in JSON status events.
+    pub fn wire_name(self) -> &'static str {
+        match self {
+            JobState::Pending => "ENQUEUED_OR_PENDING",
+            JobState::Started => "STARTED",
+            JobState::Retrying => "RETRYING",
+            JobState::Succeeded => "SUCCEEDED",
+            JobState::FailedFinal => "FAILED_FINAL",
+            JobState::Cancelled => "CANCELLED",
+        }
+    }
+
     /// The `JobLifecycleState` wire value.
     pub fn to_proto(self) -> i32 {
         use exobrain_proto::job_orchestrator::JobLifecycleState as Wire;
@@ -173,6 +185,15 @@ mod tests {
         );
         assert_eq!(JobState::from_db("failed", false), Some(JobState::Retrying));
         assert_eq!(JobState::from_db("exploded", false), None);
+    }
+
+    #[test]
+    fn wire_names_match_the_generated_enum() {
+        use exobrain_proto::job_orchestrator::JobLifecycleState as Wire;
+        for state in JobState::ALL {
+            let wire = Wire::try_from(state.to_proto()).expect("known wire value");
+            assert_eq!(wire.as_str_name(), state.wire_name());
+        }
     }
 
     #[test]

@@ -9,7 +9,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::{JobStore, StoreError};
-use crate::domain::{IdempotencyKey, JobId, NewJob, UserId};
+use crate::domain::{IdempotencyKey, JobId, JobState, NewJob, UserId};
 
 /// The outcome of accepting one job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,7 +79,7 @@ impl JobStore {
                 subjects.push(self.status_subject(&id));
                 msg_ids.push(format!("{id}:1"));
                 payloads.push(json!({
-                    "job_id": id, "state": "ENQUEUED_OR_PENDING", "attempt": 0, "detail": null,
+                    "job_id": id, "state": JobState::Pending.wire_name(), "attempt": 0, "detail": null,
                     "terminal": false, "emitted_at": now, "seq": 1,
                 }));
                 accepted.push(Accepted {

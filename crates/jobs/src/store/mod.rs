@@ -4,6 +4,7 @@
 //! many jobs into one commit.
 
 mod enqueue;
+mod lifecycle;
 mod snapshot;
 
 use exobrain_common::error::{ErrorKind, ServiceError};
@@ -11,6 +12,7 @@ use exobrain_common::nats::NatsConfig;
 use sqlx::PgPool;
 
 pub use enqueue::Accepted;
+pub use lifecycle::{Attempt, Outcome};
 pub use snapshot::JobSnapshot;
 
 /// Why a store operation failed.
@@ -68,6 +70,17 @@ impl JobStore {
     /// Subject of a job's status events: `jobs.status.<job_id>`.
     pub fn status_subject(&self, job_id: &str) -> String {
         self.nats.subject(&format!("jobs.status.{job_id}"))
+    }
+
+    /// Subject of result events: `jobs.events.<job_type>.<completed|failed>`.
+    pub fn event_subject(&self, job_type: &str, outcome: &str) -> String {
+        self.nats
+            .subject(&format!("jobs.events.{job_type}.{outcome}"))
+    }
+
+    /// Subject of dead letters: `jobs.dlq`.
+    pub fn dlq_subject(&self) -> String {
+        self.nats.subject("jobs.dlq")
     }
 
     pub(crate) fn pool(&self) -> &PgPool {
