@@ -3,7 +3,9 @@
 //! transport and no process wiring.
 
 pub mod domain;
+pub mod relay;
 pub mod store;
+pub mod streams;
 
 use exobrain_common::config::{Dsn, Env};
 use exobrain_common::nats::NatsConfig;

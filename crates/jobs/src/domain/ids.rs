@@ -108,6 +108,10 @@ impl fmt::Display for UserId {
 /// Longest accepted job type name.
 pub const MAX_JOB_TYPE_LEN: usize = 64;
 
+/// First segments that would collide with the orchestrator's own subjects
+/// (`jobs.status.>`, `jobs.events.>`, `jobs.dlq`).
+pub const RESERVED_FIRST_SEGMENTS: [&str; 3] = ["status", "events", "dlq"];
+
 /// A job type name such as `knowledge.update`: lowercase segments of letters, digits and `_`,
 /// separated by single dots. It becomes part of NATS subjects, so nothing else is allowed.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -138,6 +142,14 @@ impl JobType {
                 format!(
                     "`{name}` is not a job type name (lowercase words joined by dots, e.g. knowledge.update)"
                 ),
+            ));
+        }
+        if let Some(first) = name.split('.').next()
+            && RESERVED_FIRST_SEGMENTS.contains(&first)
+        {
+            return Err(InvalidField::new(
+                field,
+                format!("`{name}` starts with the reserved word `{first}`"),
             ));
         }
         Ok(Self(name.to_owned()))
