@@ -19,6 +19,11 @@ pub struct Config {
     pub admin_bind: SocketAddr,
     /// Job database and NATS.
     pub stores: StoresConfig,
+    /// `JOB_MAX_ATTEMPTS`: attempts before a job fails for good (1..=100, default 3).
+    pub max_attempts: u32,
+    /// `JOB_DIAGNOSTICS_ENABLED`: accept the `diagnostics.*` job types (default on when
+    /// `APP_ENV` is local or test, off otherwise).
+    pub diagnostics: bool,
 }
 
 impl Config {
@@ -31,6 +36,8 @@ impl Config {
             bind: env.socket_addr("JOB_ORCHESTRATOR_API_BIND_ADDRESS", "0.0.0.0:50061"),
             admin_bind: env.socket_addr("JOB_ORCHESTRATOR_API_ADMIN_BIND_ADDRESS", "0.0.0.0:9061"),
             stores: StoresConfig::from_env(&mut env),
+            max_attempts: env.bounded("JOB_MAX_ATTEMPTS", 3, 1, 100),
+            diagnostics: env.flag("JOB_DIAGNOSTICS_ENABLED", app_env.allows_dev_defaults()),
         };
         env.finish()?;
         Ok(config)

@@ -13,7 +13,14 @@ use exobrain_common::grpc::{GrpcProcess, serve_with_admin};
 use exobrain_common::shutdown::{CancellationToken, DEFAULT_GRACE};
 use exobrain_common::startup::{RunError, bind};
 use exobrain_common::telemetry::TelemetryConfig;
+use std::time::Duration;
+
+use exobrain_jobs::domain::Registry;
+use exobrain_jobs::store::JobStore;
 use exobrain_jobs::{MIGRATOR, StoresConfig};
+use exobrain_proto::job_orchestrator::job_orchestrator_server::JobOrchestratorServer;
+use grpc::convert::EnqueueLimits;
+use grpc::service::JobOrchestratorService;
 use tokio::net::TcpListener;
 
 pub use config::Config;
@@ -35,6 +42,21 @@ pub async fn run(
     shutdown: CancellationToken,
 ) -> Result<(), RunError> {
     let (pool, nats) = config.stores.connect().await?;
+    let registry = Registry::standard(config.max_attempts, config.diagnostics);
+    exobrain_jobs::streams::ensure(&nats.jetstream, &config.stores.nats, &registry)
+        .await
+        .map_err(|cause| RunError::Serve {
+            what: "JetStream setup",
+            cause,
+        })?;
+    let store = JobStore::new(pool.clone(), config.stores.nats.clone());
+    let relay = tokio::spawn(exobrain_jobs::relay::run(
+        pool.clone(),
+        nats.jetstream.clone(),
+        Duration::from_millis(5),
+        shutdown.clone(),
+    ));
+    let service = JobOrchestratorService::new(store, registry, EnqueueLimits::default());
     tracing::info!(
         grpc = ?listeners.grpc.local_addr().ok(),
         admin = ?listeners.admin.local_addr().ok(),
@@ -46,14 +68,10 @@ pub async fn run(
         readiness: StoresConfig::readiness(pool, nats),
         grace: DEFAULT_GRACE,
     };
-    serve_with_admin(
-        process,
-        tonic::service::Routes::default(),
-        listeners.grpc,
-        listeners.admin,
-        shutdown,
-    )
-    .await
+    let routes = tonic::service::Routes::new(JobOrchestratorServer::new(service));
+    let served = serve_with_admin(process, routes, listeners.grpc, listeners.admin, shutdown).await;
+    let _ = relay.await;
+    served
 }
 
 /// The `job-orchestrator-api` binary.
