@@ -43,7 +43,7 @@ pub async fn run(
 ) -> Result<(), RunError> {
     let (pool, nats) = config.stores.connect().await?;
     let registry = Registry::standard(config.max_attempts, config.diagnostics);
-    exobrain_jobs::streams::ensure(&nats.jetstream, &config.stores.nats, &registry)
+    let streams = exobrain_jobs::streams::ensure(&nats.jetstream, &config.stores.nats, &registry)
         .await
         .map_err(|cause| RunError::Serve {
             what: "JetStream setup",
@@ -56,7 +56,13 @@ pub async fn run(
         Duration::from_millis(5),
         shutdown.clone(),
     ));
-    let service = JobOrchestratorService::new(store, registry, EnqueueLimits::default());
+    let service = JobOrchestratorService::new(
+        store,
+        registry,
+        EnqueueLimits::default(),
+        nats.jetstream.clone(),
+        streams.status,
+    );
     tracing::info!(
         grpc = ?listeners.grpc.local_addr().ok(),
         admin = ?listeners.admin.local_addr().ok(),

@@ -4,3 +4,4 @@
 pub mod convert;
 pub mod error;
 pub mod service;
+pub mod watch;

@@ -1,7 +1,7 @@
 //! The `JobOrchestrator` gRPC service: requests are converted to domain values, handed to the
 //! job store, and answered; errors go through the one mapping in [`super::error`].
 //!
-//! EnqueueJob and GetJobStatus are served; the other RPCs answer UNIMPLEMENTED until the
+//! EnqueueJob, GetJobStatus and WatchJobStatus are served; the other RPCs answer UNIMPLEMENTED until the
 //! worker side that gives them meaning exists.
 
 use std::pin::Pin;
@@ -16,6 +16,7 @@ use tonic::{Request, Response, Status};
 
 use super::convert::{EnqueueLimits, new_job};
 use super::error::ApiError;
+use super::watch;
 
 type EventStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send>>;
 
@@ -25,15 +26,26 @@ pub struct JobOrchestratorService {
     store: JobStore,
     registry: Registry,
     limits: EnqueueLimits,
+    jetstream: async_nats::jetstream::Context,
+    status_stream: String,
 }
 
 impl JobOrchestratorService {
-    /// A service over `store` accepting the types in `registry`.
-    pub fn new(store: JobStore, registry: Registry, limits: EnqueueLimits) -> Self {
+    /// A service over `store` accepting the types in `registry`, following status events in
+    /// `status_stream`.
+    pub fn new(
+        store: JobStore,
+        registry: Registry,
+        limits: EnqueueLimits,
+        jetstream: async_nats::jetstream::Context,
+        status_stream: String,
+    ) -> Self {
         Self {
             store,
             registry,
             limits,
+            jetstream,
+            status_stream,
         }
     }
 }
@@ -97,9 +109,33 @@ impl JobOrchestrator for JobOrchestratorService {
 
     async fn watch_job_status(
         &self,
-        _request: Request<pb::WatchJobStatusRequest>,
+        request: Request<pb::WatchJobStatusRequest>,
     ) -> Result<Response<Self::WatchJobStatusStream>, Status> {
-        Err(not_yet("WatchJobStatus"))
+        let request = request.into_inner();
+        let job_id = JobId::parse("job_id", &request.job_id).map_err(ApiError::from)?;
+        let owner = UserId::parse("user_id", &request.user_id).map_err(ApiError::from)?;
+        let snapshot = self
+            .store
+            .snapshot(job_id, &owner)
+            .await
+            .map_err(|error| to_status(&error))?;
+        let (sender, receiver) = tokio::sync::mpsc::channel(16);
+        if request.include_current {
+            let _ = sender.send(Ok(watch::snapshot_event(&snapshot))).await;
+        }
+        if !snapshot.state.is_terminal() {
+            let subject = self.store.status_subject(&job_id.to_string());
+            tokio::spawn(watch::follow(
+                self.jetstream.clone(),
+                self.status_stream.clone(),
+                subject,
+                snapshot,
+                sender,
+            ));
+        }
+        Ok(Response::new(Box::pin(
+            tokio_stream::wrappers::ReceiverStream::new(receiver),
+        )))
     }
 
     async fn enqueue_jobs(

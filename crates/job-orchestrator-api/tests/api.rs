@@ -1,5 +1,6 @@
-//! EnqueueJob and GetJobStatus through real gRPC, PostgreSQL and JetStream: a job is readable
-//! the moment it is accepted, only by its owner, and reaches its JetStream stream.
+//! The API through real gRPC, PostgreSQL and JetStream: a job is readable the moment it is
+//! accepted, only by its owner, reaches its JetStream stream, and can be watched from before
+//! pickup to its terminal state.
 
 use std::time::Duration;
 
@@ -7,7 +8,9 @@ use exobrain_common::config::Env;
 use exobrain_jobs::MIGRATOR;
 use exobrain_proto::job_orchestrator::enqueue_job_request::Payload;
 use exobrain_proto::job_orchestrator::job_orchestrator_client::JobOrchestratorClient;
-use exobrain_proto::job_orchestrator::{EnqueueJobRequest, GetJobStatusRequest, JobLifecycleState};
+use exobrain_proto::job_orchestrator::{
+    EnqueueJobRequest, GetJobStatusRequest, JobLifecycleState, WatchJobStatusRequest,
+};
 use exobrain_testkit::checks::{assert_stops_cleanly, base_env};
 use exobrain_testkit::{TestDb, TestNats, TestServer, bind_ephemeral, wait_until_ok};
 use job_orchestrator_api::{Config, Listeners};
@@ -17,7 +20,7 @@ struct Api {
     client: JobOrchestratorClient<Channel>,
     server: TestServer<exobrain_common::startup::RunError>,
     nats: TestNats,
-    _db: TestDb,
+    db: TestDb,
 }
 
 async fn spawn_api() -> Api {
@@ -43,7 +46,7 @@ async fn spawn_api() -> Api {
         client,
         server,
         nats,
-        _db: db,
+        db,
     }
 }
 
@@ -167,4 +170,79 @@ async fn invalid_requests_name_the_field_to_fix() {
 
 fn uuid_like() -> String {
     "00000000-0000-4000-8000-000000000000".to_owned()
+}
+
+#[tokio::test]
+async fn a_watch_from_before_pickup_sees_every_transition_once_and_ends() {
+    let mut api = spawn_api().await;
+    let job_id = api
+        .client
+        .enqueue_job(echo("alice", ""))
+        .await
+        .expect("enqueue")
+        .into_inner()
+        .job_id;
+    let request = WatchJobStatusRequest {
+        job_id: job_id.clone(),
+        include_current: true,
+        user_id: "alice".into(),
+    };
+    let mut events = api
+        .client
+        .watch_job_status(request)
+        .await
+        .expect("watch")
+        .into_inner();
+
+    // Play the worker's part directly on the store.
+    let nats_config =
+        exobrain_common::nats::NatsConfig::new(api.nats.url.clone(), api.nats.prefix.clone());
+    let store = exobrain_jobs::store::JobStore::new(api.db.pool.clone(), nats_config);
+    let id = exobrain_jobs::domain::JobId::parse("job_id", &job_id).expect("id");
+    let lease = chrono::Utc::now() + chrono::Duration::seconds(30);
+    let attempt = store
+        .start_attempt(id, "worker-test", lease)
+        .await
+        .expect("start")
+        .expect("granted");
+    let outcome = exobrain_jobs::store::Outcome::Succeeded(serde_json::json!({ "echo": true }));
+    store
+        .finish_attempt(&attempt, "worker-test", outcome)
+        .await
+        .expect("finish");
+
+    let mut seen = Vec::new();
+    while let Some(event) = tokio::time::timeout(Duration::from_secs(10), events.message())
+        .await
+        .expect("events keep coming until the end")
+        .expect("stream ok")
+    {
+        seen.push((event.seq, event.state, event.terminal));
+    }
+    assert_eq!(
+        seen,
+        [
+            (1, JobLifecycleState::EnqueuedOrPending as i32, false),
+            (2, JobLifecycleState::Started as i32, false),
+            (3, JobLifecycleState::Succeeded as i32, true),
+        ]
+    );
+
+    let finished = WatchJobStatusRequest {
+        job_id,
+        include_current: true,
+        user_id: "alice".into(),
+    };
+    let mut replay = api
+        .client
+        .watch_job_status(finished)
+        .await
+        .expect("watch")
+        .into_inner();
+    let only = replay.message().await.expect("ok").expect("snapshot");
+    assert_eq!((only.seq, only.terminal), (3, true));
+    assert!(
+        replay.message().await.expect("ok").is_none(),
+        "a finished job's watch ends after the snapshot"
+    );
 }
