@@ -21,6 +21,12 @@ pub struct Config {
     pub concurrency: u32,
     /// `JOB_MAX_ATTEMPTS`: attempts before a job fails for good (1..=100, default 3).
     pub max_attempts: u32,
+    /// `JOB_DIAGNOSTICS_ENABLED`: run the `diagnostics.*` job types (default on when `APP_ENV`
+    /// is local or test, off otherwise).
+    pub diagnostics: bool,
+    /// `JOB_RETRY_BACKOFF_BASE_SECONDS`: delay before the first retry; doubles per attempt
+    /// (default 2 s).
+    pub backoff_base: std::time::Duration,
     /// `KNOWLEDGE_INTERFACE_GRPC_TARGET`.
     pub knowledge_interface_target: String,
     /// `MODEL_PROVIDER_BASE_URL`.
@@ -39,6 +45,11 @@ impl Config {
             stores: StoresConfig::from_env(&mut env),
             concurrency: env.bounded("WORKER_REPLICA_COUNT", 1, 1, 256),
             max_attempts: env.bounded("JOB_MAX_ATTEMPTS", 3, 1, 100),
+            diagnostics: env.flag("JOB_DIAGNOSTICS_ENABLED", app_env.allows_dev_defaults()),
+            backoff_base: env.seconds(
+                "JOB_RETRY_BACKOFF_BASE_SECONDS",
+                std::time::Duration::from_secs(2),
+            ),
             knowledge_interface_target: env
                 .string("KNOWLEDGE_INTERFACE_GRPC_TARGET", "http://127.0.0.1:50051"),
             model_provider_base_url: env

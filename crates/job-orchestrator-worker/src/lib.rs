@@ -1,9 +1,9 @@
 //! The job orchestrator worker: consumes job requests from JetStream and runs them. This
-//! module wires configuration, the job database, NATS and the admin listener; consuming and
-//! running jobs arrives in later work. Today it connects, reports readiness and metrics, and
-//! stops cleanly.
+//! module wires configuration, the job database, NATS and the admin listener: it runs one
+//! consumer per registered job type plus the outbox relay, and serves readiness and metrics.
 
 pub mod config;
+pub mod jobs;
 
 use axum::Router;
 use exobrain_common::admin;
@@ -13,7 +13,12 @@ use exobrain_common::db;
 use exobrain_common::shutdown::{CancellationToken, DEFAULT_GRACE};
 use exobrain_common::startup::{RunError, bind};
 use exobrain_common::telemetry::TelemetryConfig;
+use std::time::Duration;
+
+use exobrain_jobs::domain::Registry;
+use exobrain_jobs::store::JobStore;
 use exobrain_jobs::{MIGRATOR, StoresConfig};
+use jobs::consumer::{self, ConsumerSettings};
 use tokio::net::TcpListener;
 
 pub use config::Config;
@@ -26,19 +31,67 @@ pub async fn run(
     shutdown: CancellationToken,
 ) -> Result<(), RunError> {
     let (pool, nats) = config.stores.connect().await?;
+    let registry = Registry::standard(config.max_attempts, config.diagnostics);
+    let nats_config = &config.stores.nats;
+    let streams = exobrain_jobs::streams::ensure(&nats.jetstream, nats_config, &registry)
+        .await
+        .map_err(|cause| RunError::Serve {
+            what: "JetStream setup",
+            cause,
+        })?;
+    let store = JobStore::new(pool.clone(), nats_config.clone());
+    let settings = ConsumerSettings {
+        worker_id: format!(
+            "worker-{}",
+            &uuid::Uuid::new_v4().simple().to_string()[..12]
+        ),
+        concurrency: usize::try_from(config.concurrency).unwrap_or(1),
+        backoff_base: config.backoff_base,
+    };
     tracing::info!(
         admin = ?admin.local_addr().ok(),
+        worker_id = %settings.worker_id,
         concurrency = config.concurrency,
         "job-orchestrator-worker ready"
     );
-    admin::serve_http_service(
+    let tasks = tokio_util::task::TaskTracker::new();
+    tasks.spawn(exobrain_jobs::relay::run(
+        pool.clone(),
+        nats.jetstream.clone(),
+        Duration::from_millis(5),
+        shutdown.clone(),
+    ));
+    for spec in registry.specs() {
+        let subject = store.request_subject(spec.job_type.as_str());
+        let consume = consumer::run(
+            nats.jetstream.clone(),
+            streams.jobs.clone(),
+            subject,
+            spec.clone(),
+            store.clone(),
+            settings.clone(),
+            shutdown.clone(),
+        );
+        let token = shutdown.clone();
+        tasks.spawn(async move {
+            if let Err(error) = consume.await {
+                tracing::error!(%error, "consumer stopped");
+                token.cancel();
+            }
+        });
+    }
+    tasks.close();
+    let served = admin::serve_http_service(
         admin,
         Router::new(),
         StoresConfig::readiness(pool, nats),
-        shutdown,
+        shutdown.clone(),
         DEFAULT_GRACE,
     )
-    .await
+    .await;
+    shutdown.cancel();
+    let _ = tokio::time::timeout(DEFAULT_GRACE, tasks.wait()).await;
+    served
 }
 
 /// The `job-orchestrator-worker` binary.
