@@ -27,8 +27,7 @@ async fn spawn_api() -> Api {
     let (db, nats) = (TestDb::migrated(&MIGRATOR).await, TestNats::new().await);
     let mut env = base_env();
     env.insert("JOB_ORCHESTRATOR_DB_DSN".into(), db.dsn.clone());
-    env.insert("EXOBRAIN_NATS_URL".into(), nats.url.clone());
-    env.insert("EXOBRAIN_NATS_PREFIX".into(), nats.prefix.clone());
+    env.extend(nats.service_env());
     let config = Config::from_env(Env::from_map(env)).expect("config");
     let listeners = Listeners {
         grpc: bind_ephemeral().await,

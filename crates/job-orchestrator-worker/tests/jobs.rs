@@ -24,8 +24,7 @@ async fn start_worker(max_attempts: u32) -> Setup {
     let (db, nats) = (TestDb::migrated(&MIGRATOR).await, TestNats::new().await);
     let mut env = base_env();
     env.insert("JOB_ORCHESTRATOR_DB_DSN".into(), db.dsn.clone());
-    env.insert("EXOBRAIN_NATS_URL".into(), nats.url.clone());
-    env.insert("EXOBRAIN_NATS_PREFIX".into(), nats.prefix.clone());
+    env.extend(nats.service_env());
     env.insert("JOB_MAX_ATTEMPTS".into(), max_attempts.to_string());
     env.insert("JOB_RETRY_BACKOFF_BASE_SECONDS".into(), "0.05".into());
     env.insert("WORKER_REPLICA_COUNT".into(), "4".into());

@@ -38,6 +38,15 @@ impl TestNats {
         }
     }
 
+    /// `EXOBRAIN_NATS_URL` and `EXOBRAIN_NATS_PREFIX` for a service that should use this
+    /// test's corner of NATS.
+    pub fn service_env(&self) -> [(String, String); 2] {
+        [
+            ("EXOBRAIN_NATS_URL".to_owned(), self.url.clone()),
+            ("EXOBRAIN_NATS_PREFIX".to_owned(), self.prefix.clone()),
+        ]
+    }
+
     /// `subject` under this test's prefix, the way services apply `EXOBRAIN_NATS_PREFIX`.
     pub fn subject(&self, subject: &str) -> String {
         format!("{}.{subject}", self.prefix)
