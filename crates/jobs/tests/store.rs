@@ -2,49 +2,15 @@
 //! their outbox messages in the same commit, deduplicated by owner and key, and visible only
 //! to their owner.
 
-use exobrain_common::nats::NatsConfig;
-use exobrain_jobs::MIGRATOR;
-use exobrain_jobs::domain::{IdempotencyKey, JobId, JobState, JobType, NewJob, UserId};
-use exobrain_jobs::store::{JobStore, StoreError};
-use exobrain_testkit::TestDb;
-use serde_json::json;
+mod support;
 
-fn user(id: &str) -> UserId {
-    UserId::parse("user_id", id).expect("user")
-}
-
-fn echo_job(owner: &str, key: Option<&str>) -> NewJob {
-    NewJob {
-        job_type: JobType::parse("job_type", "diagnostics.echo").expect("type"),
-        owner: user(owner),
-        payload: json!({ "hello": owner }),
-        idempotency_key: key.map(|k| {
-            IdempotencyKey::parse_optional("idempotency_key", k)
-                .expect("key")
-                .expect("some")
-        }),
-        max_attempts: 3,
-    }
-}
-
-async fn store(db: &TestDb) -> JobStore {
-    JobStore::new(
-        db.pool.clone(),
-        NatsConfig::new("nats://127.0.0.1:4222", "tprefix"),
-    )
-}
-
-async fn outbox(db: &TestDb) -> Vec<(String, String)> {
-    sqlx::query_as("SELECT subject, msg_id FROM orchestrator_outbox ORDER BY id")
-        .fetch_all(&db.pool)
-        .await
-        .expect("outbox")
-}
+use exobrain_jobs::domain::{JobId, JobState, NewJob};
+use exobrain_jobs::store::StoreError;
+use support::{echo_job, outbox, setup, user};
 
 #[tokio::test]
 async fn an_accepted_job_is_pending_at_once_with_its_messages_in_the_outbox() {
-    let db = TestDb::migrated(&MIGRATOR).await;
-    let store = store(&db).await;
+    let (db, store) = setup().await;
     let accepted = store
         .enqueue(&[echo_job("alice", None)], None)
         .await
@@ -76,8 +42,7 @@ async fn an_accepted_job_is_pending_at_once_with_its_messages_in_the_outbox() {
 
 #[tokio::test]
 async fn the_same_key_from_the_same_user_names_the_same_job() {
-    let db = TestDb::migrated(&MIGRATOR).await;
-    let store = store(&db).await;
+    let (db, store) = setup().await;
     let first = store
         .enqueue(&[echo_job("alice", Some("chunk-1"))], None)
         .await
@@ -105,8 +70,7 @@ async fn the_same_key_from_the_same_user_names_the_same_job() {
 
 #[tokio::test]
 async fn a_batch_is_accepted_in_one_call_in_request_order() {
-    let db = TestDb::migrated(&MIGRATOR).await;
-    let store = store(&db).await;
+    let (db, store) = setup().await;
     let jobs: Vec<NewJob> = (0..300).map(|_| echo_job("alice", None)).collect();
     let batch_id = uuid::Uuid::new_v4();
     let accepted = store
@@ -126,8 +90,7 @@ async fn a_batch_is_accepted_in_one_call_in_request_order() {
 
 #[tokio::test]
 async fn another_users_job_is_refused_and_a_missing_one_is_not_found() {
-    let db = TestDb::migrated(&MIGRATOR).await;
-    let store = store(&db).await;
+    let (_db, store) = setup().await;
     let accepted = store
         .enqueue(&[echo_job("alice", None)], None)
         .await

@@ -1,5 +1,6 @@
-//! Identifiers parsed once at the edge: a job id is a UUID, a user id is a non-empty bounded
-//! string, a job type is a dotted lowercase name, an idempotency key is bounded printable text.
+//! Identifiers parsed once at the edge: job, batch and dead-letter ids are UUIDs, a user id is
+//! a non-empty bounded string, a job type is a dotted lowercase name, an idempotency key is
+//! bounded printable text.
 
 use std::fmt;
 
@@ -7,32 +8,72 @@ use uuid::Uuid;
 
 use super::InvalidField;
 
-/// Identifier of one job (a UUID, shown hyphenated and lowercase).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct JobId(Uuid);
+/// Declares a UUID identifier newtype with parsing, display (hyphenated, lowercase) and a
+/// conversion from `Uuid`; `fresh` adds `new()` and `Default` for ids this service mints.
+macro_rules! uuid_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(Uuid);
+
+        impl $name {
+            #[doc = concat!("Parses `field` holding a ", stringify!($name), ".")]
+            pub fn parse(field: &str, raw: &str) -> Result<Self, InvalidField> {
+                parse_uuid(field, raw).map(Self)
+            }
+
+            /// The UUID.
+            pub fn as_uuid(&self) -> Uuid {
+                self.0
+            }
+        }
+
+        impl From<Uuid> for $name {
+            fn from(uuid: Uuid) -> Self {
+                Self(uuid)
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.hyphenated().fmt(f)
+            }
+        }
+    };
+    ($(#[$doc:meta])* $name:ident, fresh) => {
+        uuid_id!($(#[$doc])* $name);
+
+        impl $name {
+            /// A fresh random id.
+            pub fn new() -> Self {
+                Self(Uuid::new_v4())
+            }
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+    };
+}
+
+uuid_id!(
+    /// Identifier of one job (a UUID).
+    JobId,
+    fresh
+);
+uuid_id!(
+    /// Identifier of a batch of jobs accepted together (a UUID).
+    BatchId,
+    fresh
+);
+uuid_id!(
+    /// Identifier of a dead letter (a UUID).
+    DeadLetterId
+);
 
 impl JobId {
-    /// A fresh random id.
-    pub fn new() -> Self {
-        Self(Uuid::new_v4())
-    }
-
-    /// Parses `field` holding a job id.
-    pub fn parse(field: &str, raw: &str) -> Result<Self, InvalidField> {
-        let trimmed = raw.trim();
-        if trimmed.is_empty() {
-            return Err(InvalidField::new(field, "is required"));
-        }
-        Uuid::parse_str(trimmed)
-            .map(Self)
-            .map_err(|_| InvalidField::new(field, format!("`{trimmed}` is not a UUID")))
-    }
-
-    /// The UUID.
-    pub fn as_uuid(&self) -> Uuid {
-        self.0
-    }
-
     /// A deterministic id derived from this job and a stable `key`, so a re-run of the job
     /// produces the same ids (UUIDv5 in the job's namespace).
     pub fn derive(&self, key: &str) -> Uuid {
@@ -40,22 +81,14 @@ impl JobId {
     }
 }
 
-impl Default for JobId {
-    fn default() -> Self {
-        Self::new()
+/// A required UUID field; surrounding whitespace is ignored.
+fn parse_uuid(field: &str, raw: &str) -> Result<Uuid, InvalidField> {
+    let trimmed = raw.trim();
+    if trimmed.is_empty() {
+        return Err(InvalidField::new(field, "is required"));
     }
-}
-
-impl From<Uuid> for JobId {
-    fn from(uuid: Uuid) -> Self {
-        Self(uuid)
-    }
-}
-
-impl fmt::Display for JobId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.hyphenated().fmt(f)
-    }
+    Uuid::parse_str(trimmed)
+        .map_err(|_| InvalidField::new(field, format!("`{trimmed}` is not a UUID")))
 }
 
 /// Longest accepted user id.
@@ -218,6 +251,21 @@ mod tests {
                 .expect_err("bad")
                 .problem
                 .contains("not a UUID")
+        );
+    }
+
+    #[test]
+    fn batch_and_dead_letter_ids_name_their_field() {
+        let raw = "6f1c0a52-6d8e-4f4b-9a57-0d5a3c9b1e22";
+        assert_eq!(
+            BatchId::parse("batch_id", raw).expect("uuid").to_string(),
+            raw
+        );
+        assert_eq!(
+            DeadLetterId::parse("dead_letter_id", "x")
+                .expect_err("bad")
+                .field,
+            "dead_letter_id"
         );
     }
 

@@ -1,14 +1,16 @@
-//! Job domain types: validated identifiers, the lifecycle state machine, and the registry of
-//! job types with their payload rules. Pure code: no I/O, no transport types except the
-//! conversions at the edge.
+//! Job domain types: validated identifiers, the lifecycle state machine, batch progress, and
+//! the registry of job types with their payload rules. Pure code: no I/O, no transport types
+//! except the conversions at the edge.
 
+pub mod batch;
 pub mod ids;
 pub mod new_job;
 pub mod payload;
 pub mod registry;
 pub mod state;
 
-pub use ids::{IdempotencyKey, JobId, JobType, UserId};
+pub use batch::BatchCounts;
+pub use ids::{BatchId, DeadLetterId, IdempotencyKey, JobId, JobType, UserId};
 pub use new_job::NewJob;
 pub use payload::{KnowledgeUpdate, KnowledgeUpdateLimits, KnowledgeUpdateMessage};
 pub use registry::{JobTypeSpec, Registry};

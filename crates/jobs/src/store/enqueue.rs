@@ -1,15 +1,17 @@
 //! Accepting jobs: one transaction inserts every job of a call (deduplicating by owner and
-//! idempotency key), its batch record, and for each new job two outbox messages: the request
-//! envelope (`Nats-Msg-Id` = job id) and the first status event (seq 1).
+//! idempotency key) and for each new job two outbox messages: the request envelope
+//! (`Nats-Msg-Id` = job id) and the first status event (seq 1). Batch records are written by
+//! `batches.rs` around the same insert.
 
 use std::collections::HashSet;
 
 use chrono::{SecondsFormat, Utc};
 use serde_json::json;
+use sqlx::{Postgres, Transaction};
 use uuid::Uuid;
 
 use super::{JobStore, StoreError};
-use crate::domain::{IdempotencyKey, JobId, JobState, NewJob, UserId};
+use crate::domain::{BatchId, IdempotencyKey, JobId, JobState, NewJob, UserId};
 
 /// The outcome of accepting one job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,27 +24,36 @@ pub struct Accepted {
 
 impl JobStore {
     /// Accepts `jobs` in one transaction and returns their ids in the same order. With
-    /// `batch`, every new job is recorded under that batch id.
+    /// `batch`, the jobs are recorded as batch `batch.0` of `batch.1`; when that owner already
+    /// has a batch with the key `batch.2`, nothing is inserted and that batch's jobs are
+    /// returned, all deduplicated ([`JobStore::enqueue_batch`] also says which batch it was).
     pub async fn enqueue(
         &self,
         jobs: &[NewJob],
         batch: Option<(Uuid, &UserId, Option<&IdempotencyKey>)>,
     ) -> Result<Vec<Accepted>, StoreError> {
+        if let Some((batch_id, owner, key)) = batch {
+            let batch = self
+                .accept_batch(BatchId::from(batch_id), jobs, owner, key)
+                .await?;
+            return Ok(batch.jobs);
+        }
+        let mut tx = self.pool().begin().await?;
+        let accepted = self.insert_jobs(&mut tx, jobs, None).await?;
+        tx.commit().await?;
+        Ok(accepted)
+    }
+
+    /// Inserts `jobs` inside `tx` (deduplicating by owner and idempotency key), tagging new
+    /// ones with `batch_id`, and queues the request and first status event of each new job.
+    pub(super) async fn insert_jobs(
+        &self,
+        tx: &mut Transaction<'_, Postgres>,
+        jobs: &[NewJob],
+        batch_id: Option<BatchId>,
+    ) -> Result<Vec<Accepted>, StoreError> {
         let candidates: Vec<JobId> = jobs.iter().map(|_| JobId::new()).collect();
         let now = Utc::now().to_rfc3339_opts(SecondsFormat::Micros, true);
-        let mut tx = self.pool().begin().await?;
-
-        if let Some((batch_id, owner, key)) = batch {
-            sqlx::query(
-                "INSERT INTO orchestrator_job_batches (batch_id, correlation_id, idempotency_key, job_count) VALUES ($1, $2, $3, $4)",
-            )
-            .bind(batch_id)
-            .bind(owner.as_str())
-            .bind(key.map(IdempotencyKey::as_str))
-            .bind(i32::try_from(jobs.len()).unwrap_or(i32::MAX))
-            .execute(&mut *tx)
-            .await?;
-        }
 
         let inserted: HashSet<Uuid> = sqlx::query_scalar(
             "INSERT INTO orchestrator_jobs
@@ -59,8 +70,8 @@ impl JobStore {
         .bind(jobs.iter().map(|job| job.payload.clone()).collect::<Vec<_>>())
         .bind(jobs.iter().map(|job| job.idempotency_key.as_ref().map(IdempotencyKey::as_str)).collect::<Vec<_>>())
         .bind(jobs.iter().map(|job| i32::try_from(job.max_attempts).unwrap_or(i32::MAX)).collect::<Vec<_>>())
-        .bind(batch.map(|(batch_id, _, _)| batch_id))
-        .fetch_all(&mut *tx)
+        .bind(batch_id.map(|id| id.as_uuid()))
+        .fetch_all(&mut **tx)
         .await?
         .into_iter()
         .collect();
@@ -92,7 +103,7 @@ impl JobStore {
                 )
                 .bind(job.owner.as_str())
                 .bind(job.idempotency_key.as_ref().map(IdempotencyKey::as_str))
-                .fetch_one(&mut *tx)
+                .fetch_one(&mut **tx)
                 .await?;
                 accepted.push(Accepted {
                     job_id: existing.into(),
@@ -107,9 +118,8 @@ impl JobStore {
         .bind(subjects)
         .bind(msg_ids)
         .bind(payloads)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
-        tx.commit().await?;
         Ok(accepted)
     }
 }

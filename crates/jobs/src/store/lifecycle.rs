@@ -4,10 +4,11 @@
 //! changes. Each applied transition bumps the job's `seq` and writes its status event (and any
 //! result, failure or dead-letter message) to the outbox in the same commit.
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use sqlx::{Postgres, Row, Transaction};
 
+use super::outbox::push;
 use super::{JobStore, StoreError};
 use crate::domain::{JobId, JobState};
 
@@ -83,7 +84,7 @@ impl JobStore {
             .execute(&mut *tx)
             .await?;
         let seq: i64 = row.try_get("seq")?;
-        self.push_status(&mut tx, job_id, JobState::Started, attempt.attempt, "", seq)
+        self.push_status_event(&mut tx, job_id, JobState::Started, attempt.attempt, "", seq)
             .await?;
         tx.commit().await?;
         Ok(Some(attempt))
@@ -148,7 +149,7 @@ impl JobStore {
         .bind(&detail)
         .execute(&mut *tx)
         .await?;
-        self.push_status(&mut tx, attempt.job_id, next, attempt.attempt, &detail, seq)
+        self.push_status_event(&mut tx, attempt.job_id, next, attempt.attempt, &detail, seq)
             .await?;
         match next {
             JobState::Succeeded => {
@@ -205,40 +206,6 @@ impl JobStore {
         .await?;
         push(tx, &self.dlq_subject(), &id.to_string(), body).await
     }
-
-    async fn push_status(
-        &self,
-        tx: &mut Transaction<'_, Postgres>,
-        job_id: JobId,
-        state: JobState,
-        attempt: i32,
-        detail: &str,
-        seq: i64,
-    ) -> Result<(), StoreError> {
-        let id = job_id.to_string();
-        let body = json!({
-            "job_id": id, "state": state.wire_name(), "attempt": attempt,
-            "detail": if detail.is_empty() { Value::Null } else { Value::from(detail) },
-            "terminal": state.is_terminal(), "seq": seq,
-            "emitted_at": Utc::now().to_rfc3339_opts(SecondsFormat::Micros, true),
-        });
-        push(tx, &self.status_subject(&id), &format!("{id}:{seq}"), body).await
-    }
-}
-
-async fn push(
-    tx: &mut Transaction<'_, Postgres>,
-    subject: &str,
-    msg_id: &str,
-    payload: Value,
-) -> Result<(), StoreError> {
-    sqlx::query("INSERT INTO orchestrator_outbox (subject, msg_id, payload) VALUES ($1, $2, $3)")
-        .bind(subject)
-        .bind(msg_id)
-        .bind(payload)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
 }
 
 fn db_states(states: &[JobState]) -> Vec<&'static str> {

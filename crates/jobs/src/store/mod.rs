@@ -3,16 +3,29 @@
 //! accepted is never lost, whatever NATS is doing. Writes take slices so callers can group
 //! many jobs into one commit.
 
+mod batches;
+mod cancel;
+mod dead_letters;
 mod enqueue;
 mod lifecycle;
+mod listing;
+mod outbox;
+mod page;
+mod request_error;
 mod snapshot;
 
 use exobrain_common::error::{ErrorKind, ServiceError};
 use exobrain_common::nats::NatsConfig;
 use sqlx::PgPool;
 
+pub use batches::{AcceptedBatch, BatchSnapshot};
+pub use cancel::CANCELLED_DETAIL;
+pub use dead_letters::DeadLetter;
 pub use enqueue::Accepted;
 pub use lifecycle::{Attempt, Outcome};
+pub use listing::JobFilter;
+pub use page::{Cursor, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, PageRequest};
+pub use request_error::RequestError;
 pub use snapshot::JobSnapshot;
 
 /// Why a store operation failed.

@@ -1,7 +1,9 @@
-//! Reading a job's current state for its owner.
+//! Reading a job's current state for its owner, and the row mapping every job listing shares.
 
 use chrono::{DateTime, Utc};
 use sqlx::Row;
+use sqlx::postgres::PgRow;
+use uuid::Uuid;
 
 use super::{JobStore, StoreError};
 use crate::domain::{JobId, JobState, UserId};
@@ -27,21 +29,15 @@ pub struct JobSnapshot {
     pub updated_at: DateTime<Utc>,
 }
 
-impl JobStore {
-    /// The snapshot of `job_id`, if `owner` owns it.
-    pub async fn snapshot(&self, job_id: JobId, owner: &UserId) -> Result<JobSnapshot, StoreError> {
-        let row = sqlx::query(
-            "SELECT job_type, correlation_id, status, is_terminal, attempt, COALESCE(last_error, '') AS detail,
-                    seq, created_at, updated_at
-             FROM orchestrator_jobs WHERE job_id = $1",
-        )
-        .bind(job_id.as_uuid())
-        .fetch_optional(self.pool())
-        .await?
-        .ok_or_else(|| StoreError::NotFound(job_id.to_string()))?;
-        if row.try_get::<String, _>("correlation_id")? != owner.as_str() {
-            return Err(StoreError::NotOwner(job_id.to_string()));
-        }
+/// The columns [`JobSnapshot::from_row`] reads, for `SELECT` and `RETURNING` lists.
+pub(super) const SNAPSHOT_COLUMNS: &str =
+    "job_id, job_type, correlation_id, status, is_terminal, attempt,
+     COALESCE(last_error, '') AS detail, seq, created_at, updated_at";
+
+impl JobSnapshot {
+    /// Reads a row selected with [`SNAPSHOT_COLUMNS`].
+    pub(super) fn from_row(row: &PgRow) -> Result<Self, StoreError> {
+        let job_id = JobId::from(row.try_get::<Uuid, _>("job_id")?);
         let status: String = row.try_get("status")?;
         let state = JobState::from_db(&status, row.try_get("is_terminal")?).ok_or_else(|| {
             StoreError::Corrupt {
@@ -49,7 +45,7 @@ impl JobStore {
                 what: "status",
             }
         })?;
-        Ok(JobSnapshot {
+        Ok(Self {
             job_id,
             job_type: row.try_get("job_type")?,
             state,
@@ -59,5 +55,22 @@ impl JobStore {
             created_at: row.try_get("created_at")?,
             updated_at: row.try_get("updated_at")?,
         })
+    }
+}
+
+impl JobStore {
+    /// The snapshot of `job_id`, if `owner` owns it.
+    pub async fn snapshot(&self, job_id: JobId, owner: &UserId) -> Result<JobSnapshot, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {SNAPSHOT_COLUMNS} FROM orchestrator_jobs WHERE job_id = $1"
+        ))
+        .bind(job_id.as_uuid())
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or_else(|| StoreError::NotFound(job_id.to_string()))?;
+        if row.try_get::<String, _>("correlation_id")? != owner.as_str() {
+            return Err(StoreError::NotOwner(job_id.to_string()));
+        }
+        JobSnapshot::from_row(&row)
     }
 }
