@@ -1,10 +1,14 @@
 //! Typed configuration of the job orchestrator API, read once from the environment.
 
 use std::net::SocketAddr;
+use std::path::Path;
 
 use exobrain_common::config::{AppEnv, ConfigError, Env};
 use exobrain_common::telemetry::TelemetryConfig;
 use exobrain_jobs::StoresConfig;
+use exobrain_jobs::domain::Registry;
+
+use crate::admission::{DEFAULT_MAX_QUEUED_PER_USER, JobPolicy};
 
 /// Everything the job orchestrator API needs to start.
 #[derive(Debug, Clone)]
@@ -24,22 +28,55 @@ pub struct Config {
     /// `JOB_DIAGNOSTICS_ENABLED`: accept the `diagnostics.*` job types (default on when
     /// `APP_ENV` is local or test, off otherwise).
     pub diagnostics: bool,
+    /// `JOB_POLICY_PATH`: which users may enqueue which job types (unset: everyone, every
+    /// registered type). The file is read and checked here, so a bad one stops startup.
+    pub policy: JobPolicy,
+    /// `JOB_MAX_QUEUED_PER_USER`: most unfinished jobs one user may have (default 10000).
+    pub max_queued_per_user: u64,
 }
 
 impl Config {
     /// Reads every variable, reporting all invalid ones together.
     pub fn from_env(mut env: Env) -> Result<Self, ConfigError> {
         let app_env = env.app_env();
-        let config = Self {
-            app_env,
-            telemetry: TelemetryConfig::from_env(&mut env, app_env),
-            bind: env.socket_addr("JOB_ORCHESTRATOR_API_BIND_ADDRESS", "0.0.0.0:50061"),
-            admin_bind: env.socket_addr("JOB_ORCHESTRATOR_API_ADMIN_BIND_ADDRESS", "0.0.0.0:9061"),
-            stores: StoresConfig::from_env(&mut env),
-            max_attempts: env.bounded("JOB_MAX_ATTEMPTS", 3, 1, 100),
-            diagnostics: env.flag("JOB_DIAGNOSTICS_ENABLED", app_env.allows_dev_defaults()),
+        let telemetry = TelemetryConfig::from_env(&mut env, app_env);
+        let bind = env.socket_addr("JOB_ORCHESTRATOR_API_BIND_ADDRESS", "0.0.0.0:50061");
+        let admin_bind = env.socket_addr("JOB_ORCHESTRATOR_API_ADMIN_BIND_ADDRESS", "0.0.0.0:9061");
+        let stores = StoresConfig::from_env(&mut env);
+        let max_attempts = env.bounded("JOB_MAX_ATTEMPTS", 3, 1, 100);
+        let diagnostics = env.flag("JOB_DIAGNOSTICS_ENABLED", app_env.allows_dev_defaults());
+        let policy = match env.optional("JOB_POLICY_PATH") {
+            None => JobPolicy::allow_all(),
+            Some(path) => {
+                let registry = Registry::standard(max_attempts, diagnostics);
+                JobPolicy::load(Path::new(&path), &registry).unwrap_or_else(|problem| {
+                    env.problem("JOB_POLICY_PATH", problem);
+                    JobPolicy::allow_all()
+                })
+            }
         };
+        let max_queued_per_user = env.bounded(
+            "JOB_MAX_QUEUED_PER_USER",
+            DEFAULT_MAX_QUEUED_PER_USER,
+            1,
+            10_000_000,
+        );
         env.finish()?;
-        Ok(config)
+        Ok(Self {
+            app_env,
+            telemetry,
+            bind,
+            admin_bind,
+            stores,
+            max_attempts,
+            diagnostics,
+            policy,
+            max_queued_per_user,
+        })
+    }
+
+    /// The job types this deployment accepts.
+    pub fn registry(&self) -> Registry {
+        Registry::standard(self.max_attempts, self.diagnostics)
     }
 }

@@ -1,8 +1,10 @@
 //! The job orchestrator API: the gRPC front door for asynchronous jobs. This module wires
-//! configuration, the job database, NATS JetStream and the servers; the `JobOrchestrator` RPCs
-//! arrive in later work (until then tonic answers UNIMPLEMENTED). Today it serves gRPC health
-//! and reflection, plus health, readiness and metrics over HTTP.
+//! configuration, the job database, NATS JetStream and the servers. It serves every
+//! `JobOrchestrator` RPC (enqueue one job or a batch, read and watch a job or a batch, list and
+//! cancel jobs, list and replay dead letters; see [`grpc::service`]), gRPC health and
+//! reflection, plus health, readiness and metrics over HTTP.
 
+pub mod admission;
 pub mod config;
 pub mod grpc;
 
@@ -15,7 +17,7 @@ use exobrain_common::startup::{RunError, bind};
 use exobrain_common::telemetry::TelemetryConfig;
 use std::time::Duration;
 
-use exobrain_jobs::domain::Registry;
+use admission::Admission;
 use exobrain_jobs::store::JobStore;
 use exobrain_jobs::{MIGRATOR, StoresConfig};
 use exobrain_proto::job_orchestrator::job_orchestrator_server::JobOrchestratorServer;
@@ -42,7 +44,7 @@ pub async fn run(
     shutdown: CancellationToken,
 ) -> Result<(), RunError> {
     let (pool, nats) = config.stores.connect().await?;
-    let registry = Registry::standard(config.max_attempts, config.diagnostics);
+    let registry = config.registry();
     let streams = exobrain_jobs::streams::ensure(&nats.jetstream, &config.stores.nats, &registry)
         .await
         .map_err(|cause| RunError::Serve {
@@ -60,6 +62,7 @@ pub async fn run(
         store,
         registry,
         EnqueueLimits::default(),
+        Admission::new(config.policy.clone(), config.max_queued_per_user),
         nats.jetstream.clone(),
         streams.status,
     );

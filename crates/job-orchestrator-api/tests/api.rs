@@ -2,61 +2,16 @@
 //! accepted, only by its owner, reaches its JetStream stream, and can be watched from before
 //! pickup to its terminal state.
 
+mod support;
+
 use std::time::Duration;
 
-use exobrain_common::config::Env;
-use exobrain_jobs::MIGRATOR;
-use exobrain_proto::job_orchestrator::enqueue_job_request::Payload;
-use exobrain_proto::job_orchestrator::job_orchestrator_client::JobOrchestratorClient;
+use exobrain_jobs::store::Outcome;
 use exobrain_proto::job_orchestrator::{
-    EnqueueJobRequest, GetJobStatusRequest, JobLifecycleState, WatchJobStatusRequest,
+    GetJobStatusRequest, JobLifecycleState, WatchJobStatusRequest,
 };
-use exobrain_testkit::checks::{assert_stops_cleanly, base_env};
-use exobrain_testkit::{TestDb, TestNats, TestServer, bind_ephemeral, wait_until_ok};
-use job_orchestrator_api::{Config, Listeners};
-use tonic::transport::Channel;
-
-struct Api {
-    client: JobOrchestratorClient<Channel>,
-    server: TestServer<exobrain_common::startup::RunError>,
-    nats: TestNats,
-    db: TestDb,
-}
-
-async fn spawn_api() -> Api {
-    let (db, nats) = (TestDb::migrated(&MIGRATOR).await, TestNats::new().await);
-    let mut env = base_env();
-    env.insert("JOB_ORCHESTRATOR_DB_DSN".into(), db.dsn.clone());
-    env.extend(nats.service_env());
-    let config = Config::from_env(Env::from_map(env)).expect("config");
-    let listeners = Listeners {
-        grpc: bind_ephemeral().await,
-        admin: bind_ephemeral().await,
-    };
-    let grpc = format!("http://{}", listeners.grpc.local_addr().expect("addr"));
-    let admin = format!("http://{}", listeners.admin.local_addr().expect("addr"));
-    let server = TestServer::spawn(|token| job_orchestrator_api::run(config, listeners, token));
-    assert!(
-        wait_until_ok(&format!("{admin}/readyz"), Duration::from_secs(10)).await,
-        "api never became ready"
-    );
-    let client = JobOrchestratorClient::connect(grpc).await.expect("connect");
-    Api {
-        client,
-        server,
-        nats,
-        db,
-    }
-}
-
-fn echo(user: &str, key: &str) -> EnqueueJobRequest {
-    EnqueueJobRequest {
-        job_type: "diagnostics.echo".into(),
-        user_id: user.into(),
-        payload: Some(Payload::PayloadJson(r#"{"hello":"world"}"#.into())),
-        idempotency_key: key.into(),
-    }
-}
+use exobrain_testkit::checks::assert_stops_cleanly;
+use support::{echo, run_attempt, spawn_api, unknown_id};
 
 #[tokio::test]
 async fn an_accepted_job_is_readable_at_once_by_its_owner_only() {
@@ -159,16 +114,12 @@ async fn invalid_requests_name_the_field_to_fix() {
     let missing = api
         .client
         .get_job_status(GetJobStatusRequest {
-            job_id: uuid_like(),
+            job_id: unknown_id(),
             user_id: "alice".into(),
         })
         .await
         .expect_err("missing");
     assert_eq!(missing.code(), tonic::Code::NotFound);
-}
-
-fn uuid_like() -> String {
-    "00000000-0000-4000-8000-000000000000".to_owned()
 }
 
 #[tokio::test]
@@ -194,21 +145,8 @@ async fn a_watch_from_before_pickup_sees_every_transition_once_and_ends() {
         .into_inner();
 
     // Play the worker's part directly on the store.
-    let nats_config =
-        exobrain_common::nats::NatsConfig::new(api.nats.url.clone(), api.nats.prefix.clone());
-    let store = exobrain_jobs::store::JobStore::new(api.db.pool.clone(), nats_config);
-    let id = exobrain_jobs::domain::JobId::parse("job_id", &job_id).expect("id");
-    let lease = chrono::Utc::now() + chrono::Duration::seconds(30);
-    let attempt = store
-        .start_attempt(id, "worker-test", lease)
-        .await
-        .expect("start")
-        .expect("granted");
-    let outcome = exobrain_jobs::store::Outcome::Succeeded(serde_json::json!({ "echo": true }));
-    store
-        .finish_attempt(&attempt, "worker-test", outcome)
-        .await
-        .expect("finish");
+    let outcome = Outcome::Succeeded(serde_json::json!({ "echo": true }));
+    run_attempt(&api.store(), &job_id, outcome).await;
 
     let mut seen = Vec::new();
     while let Some(event) = tokio::time::timeout(Duration::from_secs(10), events.message())

@@ -1,5 +1,6 @@
 //! `EnqueueJobRequest` → [`NewJob`]: every field checked against the job type registry and
-//! the size limits, with all problems reported together by field name.
+//! the size limits, with all problems reported together by field name; and a job snapshot back
+//! to its wire reply.
 
 use exobrain_jobs::domain::payload::RawKnowledgeUpdate;
 use exobrain_jobs::domain::registry::PayloadRule;
@@ -7,8 +8,9 @@ use exobrain_jobs::domain::{
     IdempotencyKey, InvalidField, JobType, KnowledgeUpdate, KnowledgeUpdateLimits, NewJob,
     Registry, UserId,
 };
-use exobrain_proto::job_orchestrator::EnqueueJobRequest;
+use exobrain_jobs::store::JobSnapshot;
 use exobrain_proto::job_orchestrator::enqueue_job_request::Payload;
+use exobrain_proto::job_orchestrator::{EnqueueJobRequest, GetJobStatusReply};
 
 use super::error::ApiError;
 
@@ -36,6 +38,15 @@ pub fn new_job(
     registry: &Registry,
     limits: &EnqueueLimits,
 ) -> Result<NewJob, ApiError> {
+    check_job(request, registry, limits).map_err(ApiError::Invalid)
+}
+
+/// Validates an enqueue request, returning every problem found.
+pub fn check_job(
+    request: EnqueueJobRequest,
+    registry: &Registry,
+    limits: &EnqueueLimits,
+) -> Result<NewJob, Vec<InvalidField>> {
     let mut problems = Vec::new();
     let job_type = JobType::parse("job_type", &request.job_type)
         .map_err(|p| problems.push(p))
@@ -53,7 +64,7 @@ pub fn new_job(
         .and_then(|job_type| registry.spec(job_type).map_err(|p| problems.push(p)).ok());
 
     let (Some(spec), Some(owner)) = (spec, owner) else {
-        return Err(ApiError::Invalid(problems));
+        return Err(problems);
     };
     let payload = match (spec.payload, request.payload) {
         (PayloadRule::KnowledgeUpdate, Some(Payload::KnowledgeUpdate(update))) => {
@@ -102,7 +113,22 @@ pub fn new_job(
             idempotency_key,
             max_attempts: spec.max_attempts,
         }),
-        _ => Err(ApiError::Invalid(problems)),
+        _ => Err(problems),
+    }
+}
+
+/// A job snapshot as the wire reply.
+pub fn status_reply(snapshot: JobSnapshot) -> GetJobStatusReply {
+    GetJobStatusReply {
+        job_id: snapshot.job_id.to_string(),
+        state: snapshot.state.to_proto(),
+        attempt: snapshot.attempt,
+        detail: snapshot.detail,
+        terminal: snapshot.state.is_terminal(),
+        updated_at: snapshot.updated_at.to_rfc3339(),
+        seq: snapshot.seq,
+        job_type: snapshot.job_type,
+        created_at: snapshot.created_at.to_rfc3339(),
     }
 }
 
@@ -139,8 +165,10 @@ mod tests {
     }
 
     fn invalid_fields(error: ApiError) -> Vec<String> {
-        let ApiError::Invalid(problems) = error;
-        problems.into_iter().map(|p| p.field).collect()
+        match error {
+            ApiError::Invalid(problems) => problems.into_iter().map(|p| p.field).collect(),
+            other => panic!("expected invalid fields, got {other:?}"),
+        }
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 use exobrain_common::error::{ErrorKind, ServiceError};
 use exobrain_jobs::domain::InvalidField;
+use exobrain_jobs::store::StoreError;
 
 /// Why a request to the API failed.
 #[derive(Debug, thiserror::Error)]
@@ -9,14 +10,50 @@ pub enum ApiError {
     /// One or more request fields are invalid; each is named.
     #[error("{}", join(.0))]
     Invalid(Vec<InvalidField>),
+    /// The job policy does not let this user enqueue this job type.
+    #[error("job type `{job_type}` is not allowed for user {user} by the job policy")]
+    Denied {
+        /// The refused type.
+        job_type: String,
+        /// The caller.
+        user: String,
+    },
+    /// The user's queue is full.
+    #[error(
+        "user {user} has {open} unfinished jobs; {requested} more would exceed the limit of \
+         {limit} per user (JOB_MAX_QUEUED_PER_USER)"
+    )]
+    QueueFull {
+        /// The caller.
+        user: String,
+        /// Their jobs not yet terminal.
+        open: u64,
+        /// Jobs in this request.
+        requested: u64,
+        /// The configured limit.
+        limit: u64,
+    },
+    /// The job store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
+/// Most problems spelled out in one message; a 1,000-job batch could otherwise produce a
+/// status message larger than gRPC metadata allows.
+const MAX_REPORTED_PROBLEMS: usize = 20;
+
 fn join(problems: &[InvalidField]) -> String {
-    problems
+    let mut message = problems
         .iter()
+        .take(MAX_REPORTED_PROBLEMS)
         .map(ToString::to_string)
         .collect::<Vec<_>>()
-        .join("; ")
+        .join("; ");
+    if problems.len() > MAX_REPORTED_PROBLEMS {
+        let more = problems.len() - MAX_REPORTED_PROBLEMS;
+        message.push_str(&format!("; and {more} more problems"));
+    }
+    message
 }
 
 impl From<InvalidField> for ApiError {
@@ -29,6 +66,9 @@ impl ServiceError for ApiError {
     fn kind(&self) -> ErrorKind {
         match self {
             ApiError::Invalid(_) => ErrorKind::InvalidArgument,
+            ApiError::Denied { .. } => ErrorKind::PermissionDenied,
+            ApiError::QueueFull { .. } => ErrorKind::ResourceExhausted,
+            ApiError::Store(error) => error.kind(),
         }
     }
 }
@@ -36,5 +76,22 @@ impl ServiceError for ApiError {
 impl From<ApiError> for tonic::Status {
     fn from(error: ApiError) -> Self {
         exobrain_common::error::to_status(&error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_problem_lists_are_cut_with_a_count() {
+        let problems: Vec<_> = (0..25)
+            .map(|index| InvalidField::new(format!("jobs[{index}].job_type"), "is required"))
+            .collect();
+        let message = ApiError::Invalid(problems).to_string();
+        assert!(message.starts_with("jobs[0].job_type: is required; "));
+        assert!(message.contains("jobs[19].job_type"));
+        assert!(!message.contains("jobs[20].job_type"));
+        assert!(message.ends_with("; and 5 more problems"), "{message}");
     }
 }

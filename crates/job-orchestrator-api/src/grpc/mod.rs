@@ -1,7 +1,10 @@
 //! The gRPC transport of the job orchestrator API: wire messages in, domain values out, and
 //! the one place where API errors become statuses.
 
+pub mod batch;
 pub mod convert;
 pub mod error;
+pub mod listing;
 pub mod service;
 pub mod watch;
+pub mod watch_batch;

@@ -1,42 +1,49 @@
 //! The `JobOrchestrator` gRPC service: requests are converted to domain values, handed to the
 //! job store, and answered; errors go through the one mapping in [`super::error`].
 //!
-//! EnqueueJob, GetJobStatus and WatchJobStatus are served; the other RPCs answer UNIMPLEMENTED until the
-//! worker side that gives them meaning exists.
+//! Every RPC is scoped to the calling `user_id`: another user's job, batch or dead letter is
+//! refused with PERMISSION_DENIED, a missing one is NOT_FOUND, and listings only ever show the
+//! caller's own records.
 
 use std::pin::Pin;
 
 use exobrain_common::error::to_status;
-use exobrain_jobs::domain::{JobId, Registry, UserId};
-use exobrain_jobs::store::{JobSnapshot, JobStore};
+use exobrain_jobs::domain::{BatchId, DeadLetterId, JobId, JobType, Registry, UserId};
+use exobrain_jobs::store::{JobStore, RequestError};
 use exobrain_proto::job_orchestrator as pb;
 use exobrain_proto::job_orchestrator::job_orchestrator_server::JobOrchestrator;
 use futures::Stream;
 use tonic::{Request, Response, Status};
 
-use super::convert::{EnqueueLimits, new_job};
+use super::batch::{batch_status, new_batch};
+use super::convert::{EnqueueLimits, new_job, status_reply};
 use super::error::ApiError;
+use super::listing::{dead_letter_reply, dead_letters_query, jobs_query, next_page_token};
 use super::watch;
+use super::watch_batch::{self, BatchWatch};
+use crate::admission::Admission;
 
 type EventStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send>>;
 
-/// The service state: the store, the registry and the enqueue limits.
+/// The service state: the store, the registry, the enqueue limits and the admission rules.
 #[derive(Debug, Clone)]
 pub struct JobOrchestratorService {
     store: JobStore,
     registry: Registry,
     limits: EnqueueLimits,
+    admission: Admission,
     jetstream: async_nats::jetstream::Context,
     status_stream: String,
 }
 
 impl JobOrchestratorService {
-    /// A service over `store` accepting the types in `registry`, following status events in
-    /// `status_stream`.
+    /// A service over `store` accepting the types in `registry` within `limits` and
+    /// `admission`, following status events in `status_stream`.
     pub fn new(
         store: JobStore,
         registry: Registry,
         limits: EnqueueLimits,
+        admission: Admission,
         jetstream: async_nats::jetstream::Context,
         status_stream: String,
     ) -> Self {
@@ -44,28 +51,11 @@ impl JobOrchestratorService {
             store,
             registry,
             limits,
+            admission,
             jetstream,
             status_stream,
         }
     }
-}
-
-fn status_reply(snapshot: JobSnapshot) -> pb::GetJobStatusReply {
-    pb::GetJobStatusReply {
-        job_id: snapshot.job_id.to_string(),
-        state: snapshot.state.to_proto(),
-        attempt: snapshot.attempt,
-        detail: snapshot.detail,
-        terminal: snapshot.state.is_terminal(),
-        updated_at: snapshot.updated_at.to_rfc3339(),
-        seq: snapshot.seq,
-        job_type: snapshot.job_type,
-        created_at: snapshot.created_at.to_rfc3339(),
-    }
-}
-
-fn not_yet(rpc: &str) -> Status {
-    Status::unimplemented(format!("{rpc} is not available yet"))
 }
 
 #[tonic::async_trait]
@@ -75,6 +65,9 @@ impl JobOrchestrator for JobOrchestratorService {
         request: Request<pb::EnqueueJobRequest>,
     ) -> Result<Response<pb::EnqueueJobReply>, Status> {
         let job = new_job(request.into_inner(), &self.registry, &self.limits)?;
+        self.admission
+            .admit(&self.store, &job.owner, [&job.job_type], 1)
+            .await?;
         let accepted = self
             .store
             .enqueue(std::slice::from_ref(&job), None)
@@ -140,52 +133,168 @@ impl JobOrchestrator for JobOrchestratorService {
 
     async fn enqueue_jobs(
         &self,
-        _request: Request<pb::EnqueueJobsRequest>,
+        request: Request<pb::EnqueueJobsRequest>,
     ) -> Result<Response<pb::EnqueueJobsReply>, Status> {
-        Err(not_yet("EnqueueJobs"))
+        let batch = new_batch(request.into_inner(), &self.registry, &self.limits)?;
+        let job_types = batch.jobs.iter().map(|job| &job.job_type);
+        self.admission
+            .admit(&self.store, &batch.owner, job_types, batch.jobs.len())
+            .await?;
+        let accepted = self
+            .store
+            .enqueue_batch(&batch.jobs, &batch.owner, batch.idempotency_key.as_ref())
+            .await
+            .map_err(|error| to_status(&error))?;
+        tracing::info!(batch_id = %accepted.batch_id, jobs = accepted.jobs.len(), deduplicated = accepted.deduplicated, "batch accepted");
+        Ok(Response::new(pb::EnqueueJobsReply {
+            batch_id: accepted.batch_id.to_string(),
+            job_ids: accepted
+                .jobs
+                .iter()
+                .map(|job| job.job_id.to_string())
+                .collect(),
+            deduplicated: accepted.deduplicated,
+        }))
     }
 
     async fn get_batch_status(
         &self,
-        _request: Request<pb::GetBatchStatusRequest>,
+        request: Request<pb::GetBatchStatusRequest>,
     ) -> Result<Response<pb::GetBatchStatusReply>, Status> {
-        Err(not_yet("GetBatchStatus"))
+        let request = request.into_inner();
+        let batch_id = BatchId::parse("batch_id", &request.batch_id).map_err(ApiError::from)?;
+        let owner = UserId::parse("user_id", &request.user_id).map_err(ApiError::from)?;
+        let snapshot = self
+            .store
+            .batch(batch_id, &owner)
+            .await
+            .map_err(|error| to_status(&error))?;
+        let mut status = batch_status(batch_id, snapshot.counts());
+        status.jobs = snapshot.jobs.into_iter().map(status_reply).collect();
+        Ok(Response::new(pb::GetBatchStatusReply {
+            status: Some(status),
+        }))
     }
 
     type WatchBatchStatusStream = EventStream<pb::BatchStatusEvent>;
 
     async fn watch_batch_status(
         &self,
-        _request: Request<pb::WatchBatchStatusRequest>,
+        request: Request<pb::WatchBatchStatusRequest>,
     ) -> Result<Response<Self::WatchBatchStatusStream>, Status> {
-        Err(not_yet("WatchBatchStatus"))
+        let request = request.into_inner();
+        let batch_id = BatchId::parse("batch_id", &request.batch_id).map_err(ApiError::from)?;
+        let owner = UserId::parse("user_id", &request.user_id).map_err(ApiError::from)?;
+        // Subscribed before the snapshot is read, so no transition falls in between.
+        let every_job = self.store.status_subject("*");
+        let events = watch_batch::subscribe(&self.jetstream.client(), every_job).await?;
+        let snapshot = self
+            .store
+            .batch(batch_id, &owner)
+            .await
+            .map_err(|error| to_status(&error))?;
+        let counts = snapshot.counts();
+        let (sender, receiver) = tokio::sync::mpsc::channel(16);
+        let current = pb::BatchStatusEvent {
+            status: Some(batch_status(batch_id, counts)),
+            job_event: None,
+        };
+        let _ = sender.send(Ok(current)).await;
+        if !counts.is_terminal() {
+            let watch = BatchWatch::new(self.store.clone(), owner, &snapshot);
+            tokio::spawn(watch_batch::follow(watch, events, sender));
+        }
+        Ok(Response::new(Box::pin(
+            tokio_stream::wrappers::ReceiverStream::new(receiver),
+        )))
     }
 
     async fn list_jobs(
         &self,
-        _request: Request<pb::ListJobsRequest>,
+        request: Request<pb::ListJobsRequest>,
     ) -> Result<Response<pb::ListJobsReply>, Status> {
-        Err(not_yet("ListJobs"))
+        let query = jobs_query(request.into_inner())?;
+        let page = self
+            .store
+            .list_jobs(&query.owner, &query.filter, query.page)
+            .await
+            .map_err(|error| to_status(&error))?;
+        Ok(Response::new(pb::ListJobsReply {
+            jobs: page.items.into_iter().map(status_reply).collect(),
+            next_page_token: next_page_token(page.next),
+        }))
     }
 
     async fn cancel_job(
         &self,
-        _request: Request<pb::CancelJobRequest>,
+        request: Request<pb::CancelJobRequest>,
     ) -> Result<Response<pb::CancelJobReply>, Status> {
-        Err(not_yet("CancelJob"))
+        let request = request.into_inner();
+        let job_id = JobId::parse("job_id", &request.job_id).map_err(ApiError::from)?;
+        let owner = UserId::parse("user_id", &request.user_id).map_err(ApiError::from)?;
+        let snapshot = self
+            .store
+            .cancel(job_id, &owner)
+            .await
+            .map_err(|error| to_status(&error))?;
+        tracing::info!(job_id = %job_id, seq = snapshot.seq, "job cancelled");
+        Ok(Response::new(pb::CancelJobReply {
+            job: Some(status_reply(snapshot)),
+        }))
     }
 
     async fn list_dead_letters(
         &self,
-        _request: Request<pb::ListDeadLettersRequest>,
+        request: Request<pb::ListDeadLettersRequest>,
     ) -> Result<Response<pb::ListDeadLettersReply>, Status> {
-        Err(not_yet("ListDeadLetters"))
+        let query = dead_letters_query(request.into_inner())?;
+        let page = self
+            .store
+            .list_dead_letters(&query.owner, query.job_type.as_ref(), query.page)
+            .await
+            .map_err(|error| to_status(&error))?;
+        Ok(Response::new(pb::ListDeadLettersReply {
+            dead_letters: page.items.into_iter().map(dead_letter_reply).collect(),
+            next_page_token: next_page_token(page.next),
+        }))
     }
 
     async fn replay_dead_letter(
         &self,
-        _request: Request<pb::ReplayDeadLetterRequest>,
+        request: Request<pb::ReplayDeadLetterRequest>,
     ) -> Result<Response<pb::ReplayDeadLetterReply>, Status> {
-        Err(not_yet("ReplayDeadLetter"))
+        let request = request.into_inner();
+        let id = DeadLetterId::parse("dead_letter_id", &request.dead_letter_id)
+            .map_err(ApiError::from)?;
+        let owner = UserId::parse("user_id", &request.user_id).map_err(ApiError::from)?;
+        let letter = self
+            .store
+            .find_dead_letter(id, &owner)
+            .await
+            .map_err(|error| to_status(&error))?;
+        letter
+            .check_replayable()
+            .map_err(|error| to_status(&error))?;
+        // The job type must still be served here, or the new job could never be published.
+        let not_accepted = || {
+            to_status(&RequestError::NotReplayable {
+                dead_letter_id: id.to_string(),
+                why: format!("job type `{}` is not accepted here", letter.job_type),
+            })
+        };
+        let job_type = JobType::parse("job_type", &letter.job_type).map_err(|_| not_accepted())?;
+        let spec = self.registry.spec(&job_type).map_err(|_| not_accepted())?;
+        self.admission
+            .admit(&self.store, &owner, [&job_type], 1)
+            .await?;
+        let job_id = self
+            .store
+            .replay_dead_letter(id, &owner, spec.max_attempts)
+            .await
+            .map_err(|error| to_status(&error))?;
+        tracing::info!(dead_letter_id = %id, job_id = %job_id, "dead letter replayed");
+        Ok(Response::new(pb::ReplayDeadLetterReply {
+            job_id: job_id.to_string(),
+        }))
     }
 }

@@ -38,6 +38,13 @@ impl StoredEvent {
     }
 }
 
+/// Reads a status event as the store writes it; `None` when it is not one.
+pub fn parse_event(payload: &[u8]) -> Option<JobStatusEvent> {
+    serde_json::from_slice::<StoredEvent>(payload)
+        .ok()
+        .and_then(StoredEvent::into_proto)
+}
+
 /// The snapshot as an event.
 pub fn snapshot_event(snapshot: &JobSnapshot) -> JobStatusEvent {
     JobStatusEvent {
@@ -93,10 +100,7 @@ pub async fn follow(
             Ok(message) => message,
             Err(error) => return fail(&sender, error).await,
         };
-        let Some(event) = serde_json::from_slice::<StoredEvent>(&message.payload)
-            .ok()
-            .and_then(StoredEvent::into_proto)
-        else {
+        let Some(event) = parse_event(&message.payload) else {
             tracing::warn!(subject = %message.subject, "skipping an unreadable status event");
             continue;
         };
