@@ -13,11 +13,10 @@ use exobrain_common::db;
 use exobrain_common::shutdown::{CancellationToken, DEFAULT_GRACE};
 use exobrain_common::startup::{RunError, bind};
 use exobrain_common::telemetry::TelemetryConfig;
-use std::time::Duration;
 
 use exobrain_jobs::domain::Registry;
 use exobrain_jobs::store::JobStore;
-use exobrain_jobs::{MIGRATOR, StoresConfig};
+use exobrain_jobs::{MIGRATOR, StoresConfig, outbox};
 use jobs::consumer::{self, ConsumerSettings};
 use tokio::net::TcpListener;
 
@@ -39,7 +38,9 @@ pub async fn run(
             what: "JetStream setup",
             cause,
         })?;
-    let store = JobStore::new(pool.clone(), nats_config.clone());
+    let outbox = outbox::start(pool.clone(), nats.jetstream.clone(), outbox::SERVICE_RELAY);
+    let store = JobStore::new(pool.clone(), nats_config.clone())
+        .with_publisher(outbox.publisher.clone());
     let settings = ConsumerSettings {
         worker_id: format!(
             "worker-{}",
@@ -55,12 +56,6 @@ pub async fn run(
         "job-orchestrator-worker ready"
     );
     let tasks = tokio_util::task::TaskTracker::new();
-    tasks.spawn(exobrain_jobs::relay::run(
-        pool.clone(),
-        nats.jetstream.clone(),
-        Duration::from_millis(5),
-        shutdown.clone(),
-    ));
     for spec in registry.specs() {
         let subject = store.request_subject(spec.job_type.as_str());
         let consume = consumer::run(
@@ -91,6 +86,7 @@ pub async fn run(
     .await;
     shutdown.cancel();
     let _ = tokio::time::timeout(DEFAULT_GRACE, tasks.wait()).await;
+    outbox.stop().await;
     served
 }
 

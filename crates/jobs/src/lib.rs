@@ -3,7 +3,8 @@
 //! transport and no process wiring.
 
 pub mod domain;
-pub mod relay;
+pub mod group;
+pub mod outbox;
 pub mod store;
 pub mod streams;
 

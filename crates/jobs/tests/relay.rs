@@ -1,11 +1,16 @@
-//! The outbox relay against real PostgreSQL and JetStream: accepted jobs reach their streams,
-//! the outbox empties, and a re-publish after a crash does not duplicate anything.
+//! The outbox against real PostgreSQL and JetStream: the relay publishes what is left, the
+//! outbox empties, a re-publish after a crash does not duplicate anything, fresh rows are left
+//! to their publisher, and the publisher sends a commit's messages at once, in order.
 
 use exobrain_common::nats::NatsConfig;
 use exobrain_jobs::MIGRATOR;
 use exobrain_jobs::domain::{JobType, NewJob, Registry, UserId};
 use exobrain_jobs::store::JobStore;
-use exobrain_jobs::{relay, streams};
+use std::time::Duration;
+
+use exobrain_common::shutdown::CancellationToken;
+use exobrain_jobs::outbox::{Publisher, relay};
+use exobrain_jobs::streams;
 use exobrain_testkit::{TestDb, TestNats};
 use serde_json::json;
 
@@ -49,13 +54,13 @@ async fn accepted_jobs_reach_their_streams_exactly_once() {
     .expect("outbox");
 
     assert_eq!(
-        relay::relay_once(&db.pool, &nats.jetstream)
+        relay::relay_once(&db.pool, &nats.jetstream, Duration::ZERO)
             .await
             .expect("relay"),
         6
     );
     assert_eq!(
-        relay::relay_once(&db.pool, &nats.jetstream)
+        relay::relay_once(&db.pool, &nats.jetstream, Duration::ZERO)
             .await
             .expect("relay"),
         0,
@@ -77,7 +82,7 @@ async fn accepted_jobs_reach_their_streams_exactly_once() {
         .expect("reinsert");
     }
     assert_eq!(
-        relay::relay_once(&db.pool, &nats.jetstream)
+        relay::relay_once(&db.pool, &nats.jetstream, Duration::ZERO)
             .await
             .expect("relay"),
         6
@@ -88,4 +93,84 @@ async fn accepted_jobs_reach_their_streams_exactly_once() {
         "duplicates are dropped by Nats-Msg-Id"
     );
     assert_eq!(messages_in(&nats, &names.status).await, 3);
+}
+
+#[tokio::test]
+async fn the_publisher_sends_each_commit_at_once_in_order_and_the_relay_leaves_fresh_rows_alone() {
+    let (db, nats) = (TestDb::migrated(&MIGRATOR).await, TestNats::new().await);
+    let config = NatsConfig::new(nats.url.clone(), nats.prefix.clone());
+    let names = streams::ensure(&nats.jetstream, &config, &Registry::standard(3, true))
+        .await
+        .expect("streams");
+
+    let unpublished = JobStore::new(db.pool.clone(), config.clone());
+    unpublished
+        .enqueue(&[echo("carol")], None)
+        .await
+        .expect("enqueue");
+    assert_eq!(
+        relay::relay_once(&db.pool, &nats.jetstream, Duration::from_secs(60))
+            .await
+            .expect("relay"),
+        0,
+        "rows younger than min_age are left to their publisher"
+    );
+    sqlx::query("DELETE FROM orchestrator_outbox")
+        .execute(&db.pool)
+        .await
+        .expect("clear");
+
+    let stop = CancellationToken::new();
+    let (publisher, task) = Publisher::spawn(db.pool.clone(), nats.jetstream.clone(), stop.clone());
+    let store = JobStore::new(db.pool.clone(), config.clone()).with_publisher(publisher);
+    let accepted = store
+        .enqueue(&[echo("alice"), echo("bob")], None)
+        .await
+        .expect("enqueue");
+
+    let mut outbox_rows = i64::MAX;
+    for _ in 0..200 {
+        outbox_rows = sqlx::query_scalar("SELECT count(*) FROM orchestrator_outbox")
+            .fetch_one(&db.pool)
+            .await
+            .expect("count");
+        if outbox_rows == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(outbox_rows, 0, "published rows are deleted");
+    assert_eq!(messages_in(&nats, &names.jobs).await, 2);
+    assert_eq!(messages_in(&nats, &names.status).await, 2);
+
+    // Each job's first status event reaches JetStream before its request does.
+    let status = nats
+        .jetstream
+        .get_stream(&names.status)
+        .await
+        .expect("stream");
+    let jobs = nats
+        .jetstream
+        .get_stream(&names.jobs)
+        .await
+        .expect("stream");
+    for sequence in 1..=2 {
+        let request = jobs.get_raw_message(sequence).await.expect("request");
+        let envelope: serde_json::Value = serde_json::from_slice(&request.payload).expect("json");
+        let job_id = envelope["job_id"].as_str().expect("job id");
+        assert!(accepted.iter().any(|a| a.job_id.to_string() == job_id));
+        let subject = config.subject(&format!("jobs.status.{job_id}"));
+        let event = status
+            .get_last_raw_message_by_subject(&subject)
+            .await
+            .expect("status event");
+        let body: serde_json::Value = serde_json::from_slice(&event.payload).expect("json");
+        assert_eq!(
+            (body["seq"].as_i64(), body["state"].as_str()),
+            (Some(1), Some("ENQUEUED_OR_PENDING"))
+        );
+        assert!(event.time <= request.time, "status event first");
+    }
+    stop.cancel();
+    task.await.expect("publisher ends");
 }

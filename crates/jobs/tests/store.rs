@@ -31,12 +31,13 @@ async fn an_accepted_job_is_pending_at_once_with_its_messages_in_the_outbox() {
     assert_eq!(
         outbox(&db).await,
         [
+            (format!("tprefix.jobs.status.{id}"), format!("{id}:1")),
             (
                 "tprefix.jobs.diagnostics.echo.requested".to_owned(),
                 id.clone()
             ),
-            (format!("tprefix.jobs.status.{id}"), format!("{id}:1")),
-        ]
+        ],
+        "the first status event is queued before the request"
     );
 }
 

@@ -100,3 +100,9 @@ pub fn inject_nats(headers: &mut async_nats::HeaderMap) {
 pub fn extract_nats(headers: &async_nats::HeaderMap) -> Context {
     extract(&NatsHeadersRef(headers))
 }
+
+/// Writes the current span's context as plain key/value pairs, for carriers stored before they
+/// are sent (an outbox row's headers).
+pub fn inject_map(map: &mut std::collections::HashMap<String, String>) {
+    inject(map);
+}

@@ -8,6 +8,7 @@ use uuid::Uuid;
 use super::snapshot::SNAPSHOT_COLUMNS;
 use super::{Accepted, JobSnapshot, JobStore, RequestError, StoreError};
 use crate::domain::{BatchCounts, BatchId, IdempotencyKey, NewJob, UserId};
+use crate::outbox::Outbox;
 
 /// The outcome of accepting a batch.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,7 +94,10 @@ impl JobStore {
                 deduplicated: true,
             });
         }
-        let accepted = self.insert_jobs(&mut tx, jobs, Some(batch_id)).await?;
+        let mut outbox = Outbox::default();
+        let accepted = self
+            .insert_jobs(&mut tx, &mut outbox, jobs, Some(batch_id))
+            .await?;
         sqlx::query("UPDATE orchestrator_job_batches SET job_ids = $2 WHERE batch_id = $1")
             .bind(batch_id.as_uuid())
             .bind(
@@ -104,7 +108,7 @@ impl JobStore {
             )
             .execute(&mut *tx)
             .await?;
-        tx.commit().await?;
+        self.commit(tx, outbox).await?;
         Ok(AcceptedBatch {
             batch_id,
             jobs: accepted,

@@ -8,6 +8,7 @@ use sqlx::Row;
 use super::snapshot::SNAPSHOT_COLUMNS;
 use super::{JobSnapshot, JobStore, RequestError, StoreError};
 use crate::domain::{JobId, JobState, UserId};
+use crate::outbox::Outbox;
 
 /// The detail recorded on a cancelled job.
 pub const CANCELLED_DETAIL: &str = "cancelled by its owner";
@@ -61,16 +62,16 @@ impl JobStore {
         .bind(job_id.as_uuid())
         .execute(&mut *tx)
         .await?;
-        self.push_status_event(
-            &mut tx,
+        let mut outbox = Outbox::default();
+        self.queue_status_event(
+            &mut outbox,
             job_id,
             cancelled,
             snapshot.attempt,
             &snapshot.detail,
             snapshot.seq,
-        )
-        .await?;
-        tx.commit().await?;
+        );
+        self.commit(tx, outbox).await?;
         Ok(snapshot)
     }
 }

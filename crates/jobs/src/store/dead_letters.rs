@@ -11,6 +11,7 @@ use uuid::Uuid;
 use super::page::{Cursor, Page, PageRequest};
 use super::{JobStore, RequestError, StoreError};
 use crate::domain::{DeadLetterId, JobId, JobType, NewJob, UserId};
+use crate::outbox::Outbox;
 
 /// A job (or unreadable message) that failed for good.
 #[derive(Debug, Clone, PartialEq)]
@@ -165,8 +166,9 @@ impl JobStore {
             idempotency_key: None,
             max_attempts,
         };
+        let mut outbox = Outbox::default();
         let accepted = self
-            .insert_jobs(&mut tx, std::slice::from_ref(&new_job), None)
+            .insert_jobs(&mut tx, &mut outbox, std::slice::from_ref(&new_job), None)
             .await?;
         let job_id = accepted
             .first()
@@ -182,7 +184,7 @@ impl JobStore {
         .bind(job_id.as_uuid())
         .execute(&mut *tx)
         .await?;
-        tx.commit().await?;
+        self.commit(tx, outbox).await?;
         Ok(job_id)
     }
 }

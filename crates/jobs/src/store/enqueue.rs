@@ -1,9 +1,9 @@
 //! Accepting jobs: one transaction inserts every job of a call (deduplicating by owner and
-//! idempotency key) and for each new job two outbox messages: the request envelope
-//! (`Nats-Msg-Id` = job id) and the first status event (seq 1). Batch records are written by
+//! idempotency key) and for each new job two outbox messages: the first status event (seq 1)
+//! and the request envelope (`Nats-Msg-Id` = job id). Batch records are written by
 //! `batches.rs` around the same insert.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{SecondsFormat, Utc};
 use serde_json::json;
@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use super::{JobStore, StoreError};
 use crate::domain::{BatchId, IdempotencyKey, JobId, JobState, NewJob, UserId};
+use crate::outbox::Outbox;
 
 /// The outcome of accepting one job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,16 +40,19 @@ impl JobStore {
             return Ok(batch.jobs);
         }
         let mut tx = self.pool().begin().await?;
-        let accepted = self.insert_jobs(&mut tx, jobs, None).await?;
-        tx.commit().await?;
+        let mut outbox = Outbox::default();
+        let accepted = self.insert_jobs(&mut tx, &mut outbox, jobs, None).await?;
+        self.commit(tx, outbox).await?;
         Ok(accepted)
     }
 
     /// Inserts `jobs` inside `tx` (deduplicating by owner and idempotency key), tagging new
-    /// ones with `batch_id`, and queues the request and first status event of each new job.
+    /// ones with `batch_id`, and queues the first status event and the request of each new
+    /// job, in that order, so the status event is out before any worker can see the request.
     pub(super) async fn insert_jobs(
         &self,
         tx: &mut Transaction<'_, Postgres>,
+        outbox: &mut Outbox,
         jobs: &[NewJob],
         batch_id: Option<BatchId>,
     ) -> Result<Vec<Accepted>, StoreError> {
@@ -76,50 +80,80 @@ impl JobStore {
         .into_iter()
         .collect();
 
+        let existing = self
+            .existing_keyed_jobs(tx, jobs, &candidates, &inserted)
+            .await?;
         let mut accepted = Vec::with_capacity(jobs.len());
-        let (mut subjects, mut msg_ids, mut payloads) = (Vec::new(), Vec::new(), Vec::new());
         for (job, candidate) in jobs.iter().zip(&candidates) {
-            if inserted.contains(&candidate.as_uuid()) {
-                let id = candidate.to_string();
-                subjects.push(self.request_subject(job.job_type.as_str()));
-                msg_ids.push(id.clone());
-                payloads.push(json!({
-                    "job_id": id, "job_type": job.job_type.as_str(), "correlation_id": job.owner.as_str(),
-                    "payload": job.payload, "attempt": 0, "created_at": now,
-                }));
-                subjects.push(self.status_subject(&id));
-                msg_ids.push(format!("{id}:1"));
-                payloads.push(json!({
-                    "job_id": id, "state": JobState::Pending.wire_name(), "attempt": 0, "detail": null,
-                    "terminal": false, "emitted_at": now, "seq": 1,
-                }));
+            if !inserted.contains(&candidate.as_uuid()) {
+                let key = job
+                    .idempotency_key
+                    .as_ref()
+                    .map(|key| (job.owner.as_str().to_owned(), key.as_str().to_owned()));
+                let job_id = key
+                    .and_then(|key| existing.get(&key).copied())
+                    .ok_or_else(|| StoreError::Corrupt {
+                        job_id: candidate.to_string(),
+                        what: "idempotency key (its job vanished)",
+                    })?;
                 accepted.push(Accepted {
-                    job_id: *candidate,
-                    deduplicated: false,
-                });
-            } else {
-                let existing: Uuid = sqlx::query_scalar(
-                    "SELECT job_id FROM orchestrator_jobs WHERE correlation_id = $1 AND idempotency_key = $2",
-                )
-                .bind(job.owner.as_str())
-                .bind(job.idempotency_key.as_ref().map(IdempotencyKey::as_str))
-                .fetch_one(&mut **tx)
-                .await?;
-                accepted.push(Accepted {
-                    job_id: existing.into(),
+                    job_id,
                     deduplicated: true,
                 });
+                continue;
             }
+            let id = candidate.to_string();
+            self.queue_status_event(outbox, *candidate, JobState::Pending, 0, "", 1);
+            outbox.push(
+                self.request_subject(job.job_type.as_str()),
+                id.clone(),
+                json!({
+                    "schema_version": 1, "job_id": id, "job_type": job.job_type.as_str(),
+                    "correlation_id": job.owner.as_str(), "payload": job.payload, "attempt": 0,
+                    "created_at": now,
+                }),
+            );
+            accepted.push(Accepted {
+                job_id: *candidate,
+                deduplicated: false,
+            });
         }
-        sqlx::query(
-            "INSERT INTO orchestrator_outbox (subject, msg_id, payload)
-             SELECT * FROM UNNEST($1::text[], $2::text[], $3::jsonb[])",
-        )
-        .bind(subjects)
-        .bind(msg_ids)
-        .bind(payloads)
-        .execute(&mut **tx)
-        .await?;
         Ok(accepted)
+    }
+
+    /// The jobs that already held the idempotency keys of the jobs that were not inserted,
+    /// by (owner, key).
+    async fn existing_keyed_jobs(
+        &self,
+        tx: &mut Transaction<'_, Postgres>,
+        jobs: &[NewJob],
+        candidates: &[JobId],
+        inserted: &HashSet<Uuid>,
+    ) -> Result<HashMap<(String, String), JobId>, StoreError> {
+        let keyed: Vec<(&str, &str)> = jobs
+            .iter()
+            .zip(candidates)
+            .filter(|(_, candidate)| !inserted.contains(&candidate.as_uuid()))
+            .filter_map(|(job, _)| {
+                Some((job.owner.as_str(), job.idempotency_key.as_ref()?.as_str()))
+            })
+            .collect();
+        if keyed.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let rows: Vec<(String, String, Uuid)> = sqlx::query_as(
+            "SELECT j.correlation_id, j.idempotency_key, j.job_id
+             FROM orchestrator_jobs AS j
+             JOIN UNNEST($1::text[], $2::text[]) AS k(owner, key)
+               ON j.correlation_id = k.owner AND j.idempotency_key = k.key",
+        )
+        .bind(keyed.iter().map(|(owner, _)| *owner).collect::<Vec<_>>())
+        .bind(keyed.iter().map(|(_, key)| *key).collect::<Vec<_>>())
+        .fetch_all(&mut **tx)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(owner, key, job_id)| ((owner, key), JobId::from(job_id)))
+            .collect())
     }
 }

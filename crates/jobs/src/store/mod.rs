@@ -3,26 +3,32 @@
 //! accepted is never lost, whatever NATS is doing. Writes take slices so callers can group
 //! many jobs into one commit.
 
+mod attempts;
 mod batches;
 mod cancel;
 mod dead_letters;
 mod enqueue;
-mod lifecycle;
+mod leases;
+mod letters;
 mod listing;
-mod outbox;
+mod messages;
 mod page;
 mod request_error;
 mod snapshot;
 
 use exobrain_common::error::{ErrorKind, ServiceError};
 use exobrain_common::nats::NatsConfig;
-use sqlx::PgPool;
+use sqlx::{PgPool, Postgres, Transaction};
 
+use crate::outbox::{Outbox, Publisher};
+
+pub use attempts::{Attempt, Outcome};
 pub use batches::{AcceptedBatch, BatchSnapshot};
 pub use cancel::CANCELLED_DETAIL;
 pub use dead_letters::DeadLetter;
 pub use enqueue::Accepted;
-pub use lifecycle::{Attempt, Outcome};
+pub use leases::{LEASE_EXPIRED_DETAIL, RELEASED_DETAIL};
+pub use letters::PoisonMessage;
 pub use listing::JobFilter;
 pub use page::{Cursor, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, PageRequest};
 pub use request_error::RequestError;
@@ -67,12 +73,24 @@ impl ServiceError for StoreError {
 pub struct JobStore {
     pool: PgPool,
     nats: NatsConfig,
+    publisher: Option<Publisher>,
 }
 
 impl JobStore {
     /// A store on `pool` that names outbox subjects with `nats`'s prefix.
+    /// Without a publisher, its messages wait for the relay.
     pub fn new(pool: PgPool, nats: NatsConfig) -> Self {
-        Self { pool, nats }
+        Self {
+            pool,
+            nats,
+            publisher: None,
+        }
+    }
+
+    /// The same store, handing the messages of each commit to `publisher` at once.
+    pub fn with_publisher(mut self, publisher: Publisher) -> Self {
+        self.publisher = Some(publisher);
+        self
     }
 
     /// Subject a job request is published on: `jobs.<job_type>.requested`.
@@ -98,5 +116,19 @@ impl JobStore {
 
     pub(crate) fn pool(&self) -> &PgPool {
         &self.pool
+    }
+
+    /// Writes `outbox` inside `tx`, commits, then hands the messages to the publisher.
+    pub(crate) async fn commit(
+        &self,
+        mut tx: Transaction<'_, Postgres>,
+        outbox: Outbox,
+    ) -> Result<(), StoreError> {
+        let queued = outbox.write(&mut tx).await?;
+        tx.commit().await?;
+        if let Some(publisher) = &self.publisher {
+            publisher.send(queued);
+        }
+        Ok(())
     }
 }
