@@ -7,6 +7,7 @@
 pub mod admission;
 pub mod config;
 pub mod grpc;
+pub mod jobctl;
 
 use exobrain_common::cli::{Command, Service};
 use exobrain_common::config::{ConfigError, Env};
