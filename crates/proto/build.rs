@@ -6,8 +6,10 @@ use std::path::PathBuf;
 use prost::Message;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    // Canonical, so `rerun-if-changed` watches the real files.
-    let proto_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    // Read at run time: a build script binary shared through one target dir by several
+    // checkouts must look at the checkout being built. Canonical, so `rerun-if-changed`
+    // watches the real files.
+    let proto_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR")?)
         .join("../../proto")
         .canonicalize()?;
     let files = ["job_orchestrator.proto", "knowledge.proto"];

@@ -16,11 +16,10 @@ use exobrain_common::grpc::{GrpcProcess, serve_with_admin};
 use exobrain_common::shutdown::{CancellationToken, DEFAULT_GRACE};
 use exobrain_common::startup::{RunError, bind};
 use exobrain_common::telemetry::TelemetryConfig;
-use std::time::Duration;
 
 use admission::Admission;
 use exobrain_jobs::store::JobStore;
-use exobrain_jobs::{MIGRATOR, StoresConfig};
+use exobrain_jobs::{MIGRATOR, StoresConfig, outbox};
 use exobrain_proto::job_orchestrator::job_orchestrator_server::JobOrchestratorServer;
 use grpc::convert::EnqueueLimits;
 use grpc::service::JobOrchestratorService;
@@ -52,13 +51,9 @@ pub async fn run(
             what: "JetStream setup",
             cause,
         })?;
-    let store = JobStore::new(pool.clone(), config.stores.nats.clone());
-    let relay = tokio::spawn(exobrain_jobs::relay::run(
-        pool.clone(),
-        nats.jetstream.clone(),
-        Duration::from_millis(5),
-        shutdown.clone(),
-    ));
+    let outbox = outbox::start(pool.clone(), nats.jetstream.clone(), outbox::SERVICE_RELAY);
+    let store = JobStore::new(pool.clone(), config.stores.nats.clone())
+        .with_publisher(outbox.publisher.clone());
     let service = JobOrchestratorService::new(
         store,
         registry,
@@ -80,7 +75,7 @@ pub async fn run(
     };
     let routes = tonic::service::Routes::new(JobOrchestratorServer::new(service));
     let served = serve_with_admin(process, routes, listeners.grpc, listeners.admin, shutdown).await;
-    let _ = relay.await;
+    outbox.stop().await;
     served
 }
 

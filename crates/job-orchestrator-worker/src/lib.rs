@@ -1,9 +1,15 @@
 //! The job orchestrator worker: consumes job requests from JetStream and runs them. This
-//! module wires configuration, the job database, NATS and the admin listener: it runs one
-//! consumer per registered job type plus the outbox relay, and serves readiness and metrics.
+//! module wires configuration, the job database, NATS and the admin listener: one pool per
+//! served job type, lease upkeep, heartbeats, the outbox publisher and relay, readiness and
+//! metrics, and the shutdown sequence.
 
 pub mod config;
+pub mod heartbeat;
 pub mod jobs;
+pub mod metrics;
+
+use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use exobrain_common::admin;
@@ -13,69 +19,126 @@ use exobrain_common::db;
 use exobrain_common::shutdown::{CancellationToken, DEFAULT_GRACE};
 use exobrain_common::startup::{RunError, bind};
 use exobrain_common::telemetry::TelemetryConfig;
-
-use exobrain_jobs::domain::Registry;
 use exobrain_jobs::store::JobStore;
 use exobrain_jobs::{MIGRATOR, StoresConfig, outbox};
-use jobs::consumer::{self, ConsumerSettings};
+use jobs::consumer::{self, PoolSettings};
+use jobs::execute::{RunSettings, Runner};
+use jobs::handlers::{Dependencies, Handlers};
+use jobs::lifecycle::Lifecycle;
 use tokio::net::TcpListener;
+use tokio_util::task::TaskTracker;
 
 pub use config::Config;
 
-/// Connects PostgreSQL and NATS (failing fast when unreachable) and serves the admin
-/// endpoints on `admin` until `shutdown` is cancelled.
+/// How long interrupted handlers get to return before their attempts are handed back anyway.
+const INTERRUPT_GRACE: Duration = Duration::from_secs(5);
+
+/// Connects PostgreSQL and NATS (failing fast when unreachable), binds one consumer per
+/// served job type, and runs jobs until `shutdown` is cancelled. Then it stops taking work,
+/// lets running jobs finish within the shutdown grace period, interrupts and hands back the
+/// rest, publishes what it committed, and returns.
 pub async fn run(
     config: Config,
     admin: TcpListener,
     shutdown: CancellationToken,
 ) -> Result<(), RunError> {
     let (pool, nats) = config.stores.connect().await?;
-    let registry = Registry::standard(config.max_attempts, config.diagnostics);
+    let registry = config.registry();
     let nats_config = &config.stores.nats;
+    let serve_error = |what: &'static str| move |cause: String| RunError::Serve { what, cause };
     let streams = exobrain_jobs::streams::ensure(&nats.jetstream, nats_config, &registry)
         .await
-        .map_err(|cause| RunError::Serve {
+        .map_err(serve_error("JetStream setup"))?;
+    let jobs_stream = nats
+        .jetstream
+        .get_stream(&streams.jobs)
+        .await
+        .map_err(|error| RunError::Serve {
             what: "JetStream setup",
-            cause,
+            cause: error.to_string(),
         })?;
+    let worker_id = format!(
+        "worker-{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..12]
+    );
+
     let outbox = outbox::start(pool.clone(), nats.jetstream.clone(), outbox::SERVICE_RELAY);
-    let store = JobStore::new(pool.clone(), nats_config.clone())
-        .with_publisher(outbox.publisher.clone());
-    let settings = ConsumerSettings {
-        worker_id: format!(
-            "worker-{}",
-            &uuid::Uuid::new_v4().simple().to_string()[..12]
-        ),
-        concurrency: usize::try_from(config.concurrency).unwrap_or(1),
+    let store =
+        JobStore::new(pool.clone(), nats_config.clone()).with_publisher(outbox.publisher.clone());
+    let lifecycle = Lifecycle::new(store.clone(), worker_id.clone(), config.lease);
+    let handlers = Handlers::standard(&Dependencies { pool: pool.clone() });
+    let hard_stop = CancellationToken::new();
+    let background = CancellationToken::new();
+    let settings = RunSettings {
+        ack_wait: config.ack_wait,
         backoff_base: config.backoff_base,
+        backoff_max: config.backoff_max,
+        dlq_raw_max_chars: config.dlq_raw_max_chars,
+        stream: streams.jobs.clone(),
     };
+
+    let pools = TaskTracker::new();
+    let mut gauges = Vec::new();
+    let mut consumers = Vec::new();
+    for (job_type, size) in config.pools() {
+        let spec = registry
+            .spec(&job_type)
+            .map_err(|problem| RunError::Serve {
+                what: "worker pools",
+                cause: problem.to_string(),
+            })?;
+        let settings_for_pool = PoolSettings {
+            durable: format!(
+                "{}_{}",
+                config.durable_prefix,
+                job_type.as_str().replace('.', "_")
+            ),
+            subject: store.request_subject(job_type.as_str()),
+            size: size as usize,
+            ack_wait: config.ack_wait,
+            max_workers: config.max_workers,
+        };
+        let bound = consumer::bind(&jobs_stream, &settings_for_pool)
+            .await
+            .map_err(serve_error("JetStream consumer"))?;
+        consumers.push((job_type.to_string(), bound.clone()));
+        let runner = Arc::new(Runner {
+            lifecycle: lifecycle.clone(),
+            store: store.clone(),
+            handlers: handlers.clone(),
+            spec: spec.clone(),
+            settings: settings.clone(),
+            hard_stop: hard_stop.clone(),
+        });
+        let pool_run = consumer::run(bound, settings_for_pool, runner, shutdown.clone());
+        gauges.push(pool_run.gauge());
+        pools.spawn(pool_run.run());
+    }
+    pools.close();
+    let upkeep = TaskTracker::new();
+    upkeep.spawn(jobs::upkeep::leases(
+        lifecycle.clone(),
+        store.clone(),
+        config.lease,
+        background.clone(),
+    ));
+    upkeep.spawn(jobs::upkeep::backlog(consumers, background.clone()));
+    upkeep.spawn(heartbeat::run(
+        nats.client.clone(),
+        nats_config.subject(&format!("workers.heartbeat.{worker_id}")),
+        worker_id.clone(),
+        gauges,
+        config.heartbeat,
+        background.clone(),
+    ));
+    upkeep.close();
     tracing::info!(
         admin = ?admin.local_addr().ok(),
-        worker_id = %settings.worker_id,
-        concurrency = config.concurrency,
+        %worker_id,
+        pools = ?config.pools().iter().map(|(t, n)| format!("{t}={n}")).collect::<Vec<_>>(),
         "job-orchestrator-worker ready"
     );
-    let tasks = tokio_util::task::TaskTracker::new();
-    for spec in registry.specs() {
-        let subject = store.request_subject(spec.job_type.as_str());
-        let consume = consumer::run(
-            nats.jetstream.clone(),
-            streams.jobs.clone(),
-            subject,
-            spec.clone(),
-            store.clone(),
-            settings.clone(),
-            shutdown.clone(),
-        );
-        let token = shutdown.clone();
-        tasks.spawn(async move {
-            if let Err(error) = consume.await {
-                tracing::error!(%error, "consumer stopped");
-                token.cancel();
-            }
-        });
-    }
-    tasks.close();
+
     let served = admin::serve_http_service(
         admin,
         Router::new(),
@@ -85,9 +148,41 @@ pub async fn run(
     )
     .await;
     shutdown.cancel();
-    let _ = tokio::time::timeout(DEFAULT_GRACE, tasks.wait()).await;
+    drain(&pools, &lifecycle, &hard_stop, config.shutdown_grace).await;
+    background.cancel();
+    upkeep.wait().await;
     outbox.stop().await;
     served
+}
+
+/// Waits for running jobs up to `grace`, then interrupts them, and hands back whatever still
+/// runs after a short second wait.
+async fn drain(
+    pools: &TaskTracker,
+    lifecycle: &Lifecycle,
+    hard_stop: &CancellationToken,
+    grace: Duration,
+) {
+    if tokio::time::timeout(grace, pools.wait()).await.is_ok() {
+        return;
+    }
+    tracing::warn!(
+        running = lifecycle.running_count(),
+        "shutdown grace over; interrupting running jobs"
+    );
+    hard_stop.cancel();
+    if tokio::time::timeout(INTERRUPT_GRACE, pools.wait())
+        .await
+        .is_ok()
+    {
+        return;
+    }
+    match lifecycle.release_all().await {
+        Ok(released) => {
+            tracing::warn!(released, "handed back attempts whose handlers did not stop")
+        }
+        Err(error) => tracing::warn!(%error, "cannot hand back attempts; their leases will expire"),
+    }
 }
 
 /// The `job-orchestrator-worker` binary.

@@ -1,144 +1,196 @@
-//! Jobs run end to end by the worker against real PostgreSQL and JetStream: success, retry
-//! with backoff until success, and dead-lettering once the attempts are spent.
+//! Jobs run end to end by the worker against real PostgreSQL and JetStream: success with its
+//! completed event, retries with backoff until success, dead-lettering once the attempts are
+//! spent, poison messages dead-lettered once, an invalid stored payload, and a cancelled job
+//! whose running handler is stopped.
+
+mod support;
 
 use std::time::Duration;
 
-use exobrain_common::config::Env;
-use exobrain_common::nats::NatsConfig;
-use exobrain_jobs::MIGRATOR;
-use exobrain_jobs::domain::{JobId, JobState, JobType, NewJob, UserId};
-use exobrain_jobs::store::{JobSnapshot, JobStore};
-use exobrain_testkit::checks::{assert_stops_cleanly, base_env};
-use exobrain_testkit::{TestDb, TestNats, TestServer, bind_ephemeral, wait_until_ok};
-use job_orchestrator_worker::Config;
+use exobrain_jobs::domain::JobState;
+use exobrain_testkit::checks::assert_stops_cleanly;
 use serde_json::json;
-
-struct Setup {
-    store: JobStore,
-    server: TestServer<exobrain_common::startup::RunError>,
-    db: TestDb,
-    _nats: TestNats,
-}
-
-async fn start_worker(max_attempts: u32) -> Setup {
-    let (db, nats) = (TestDb::migrated(&MIGRATOR).await, TestNats::new().await);
-    let mut env = base_env();
-    env.insert("JOB_ORCHESTRATOR_DB_DSN".into(), db.dsn.clone());
-    env.extend(nats.service_env());
-    env.insert("JOB_MAX_ATTEMPTS".into(), max_attempts.to_string());
-    env.insert("JOB_RETRY_BACKOFF_BASE_SECONDS".into(), "0.05".into());
-    env.insert("WORKER_REPLICA_COUNT".into(), "4".into());
-    let config = Config::from_env(Env::from_map(env)).expect("config");
-    let admin = bind_ephemeral().await;
-    let ready = format!("http://{}/readyz", admin.local_addr().expect("addr"));
-    let server = TestServer::spawn(|token| job_orchestrator_worker::run(config, admin, token));
-    assert!(
-        wait_until_ok(&ready, Duration::from_secs(10)).await,
-        "worker never became ready"
-    );
-    let store = JobStore::new(
-        db.pool.clone(),
-        NatsConfig::new(nats.url.clone(), nats.prefix.clone()),
-    );
-    Setup {
-        store,
-        server,
-        db,
-        _nats: nats,
-    }
-}
-
-fn alice() -> UserId {
-    UserId::parse("user_id", "alice").expect("user")
-}
-
-async fn enqueue(
-    setup: &Setup,
-    job_type: &str,
-    payload: serde_json::Value,
-    max_attempts: u32,
-) -> JobId {
-    let job = NewJob {
-        job_type: JobType::parse("job_type", job_type).expect("type"),
-        owner: alice(),
-        payload,
-        idempotency_key: None,
-        max_attempts,
-    };
-    setup.store.enqueue(&[job], None).await.expect("enqueue")[0].job_id
-}
-
-async fn wait_terminal(setup: &Setup, job_id: JobId) -> JobSnapshot {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    loop {
-        let snapshot = setup
-            .store
-            .snapshot(job_id, &alice())
-            .await
-            .expect("snapshot");
-        if snapshot.state.is_terminal() {
-            return snapshot;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "job stuck in {:?}",
-            snapshot.state
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
+use support::{Infra, alice, spawn_worker, wait_until};
 
 #[tokio::test]
-async fn an_echo_job_succeeds_on_its_first_attempt() {
-    let setup = start_worker(3).await;
-    let job_id = enqueue(&setup, "diagnostics.echo", json!({ "hello": "world" }), 3).await;
-    let done = wait_terminal(&setup, job_id).await;
+async fn an_echo_job_succeeds_on_its_first_attempt_and_announces_its_result() {
+    let infra = Infra::new().await;
+    let worker = spawn_worker(infra.env(&[("WORKER_REPLICA_COUNT", "4")])).await;
+    let job_id = infra
+        .enqueue("diagnostics.echo", json!({ "hello": "world" }), 3)
+        .await;
+    let done = infra.wait_terminal(job_id).await;
     assert_eq!((done.state, done.attempt), (JobState::Succeeded, 1));
     let result: serde_json::Value =
         sqlx::query_scalar("SELECT result FROM orchestrator_jobs WHERE job_id = $1")
             .bind(job_id.as_uuid())
-            .fetch_one(&setup.db.pool)
+            .fetch_one(&infra.db.pool)
             .await
             .expect("result");
     assert_eq!(result["echo"]["hello"], "world");
-    assert_stops_cleanly(setup.server).await;
+
+    let event = infra
+        .last_message("JOB_EVENTS", "jobs.events.diagnostics.echo.completed")
+        .await;
+    assert_eq!(
+        (event["job_id"].as_str(), event["status"].as_str()),
+        (Some(job_id.to_string().as_str()), Some("completed"))
+    );
+    assert_eq!(event["result"]["echo"]["hello"], "world");
+    assert_stops_cleanly(worker).await;
 }
 
 #[tokio::test]
-async fn a_failing_job_is_retried_until_it_succeeds() {
-    let setup = start_worker(3).await;
-    let job_id = enqueue(&setup, "diagnostics.fail", json!({ "fail_attempts": 2 }), 3).await;
-    let done = wait_terminal(&setup, job_id).await;
+async fn a_failing_job_is_retried_with_growing_delays_until_it_succeeds() {
+    let infra = Infra::new().await;
+    let _worker = spawn_worker(infra.env(&[("JOB_RETRY_BACKOFF_BASE_SECONDS", "0.3")])).await;
+    let job_id = infra
+        .enqueue("diagnostics.fail", json!({ "fail_attempts": 2 }), 3)
+        .await;
+    let done = infra.wait_terminal(job_id).await;
     assert_eq!((done.state, done.attempt), (JobState::Succeeded, 3));
-    let attempts: Vec<(i32, String)> = sqlx::query_as(
-        "SELECT attempt, outcome FROM orchestrator_job_attempts WHERE job_id = $1 ORDER BY attempt",
-    )
-    .bind(job_id.as_uuid())
-    .fetch_all(&setup.db.pool)
-    .await
-    .expect("attempts");
+    let outcomes: Vec<Option<String>> = infra
+        .attempts(job_id)
+        .await
+        .into_iter()
+        .map(|(_, outcome, _)| outcome)
+        .collect();
     assert_eq!(
-        attempts,
+        outcomes,
         [
-            (1, "failed".into()),
-            (2, "failed".into()),
-            (3, "succeeded".into())
+            Some("failed".into()),
+            Some("failed".into()),
+            Some("succeeded".into())
         ]
     );
+
+    // The waits between attempts follow the backoff: about 0.3 s, then about 0.6 s (±20 %).
+    let gaps: Vec<f64> = sqlx::query_scalar(
+        "SELECT EXTRACT(EPOCH FROM started_at - LAG(finished_at) OVER (ORDER BY attempt))::float8
+         FROM orchestrator_job_attempts WHERE job_id = $1 ORDER BY attempt OFFSET 1",
+    )
+    .bind(job_id.as_uuid())
+    .fetch_all(&infra.db.pool)
+    .await
+    .expect("gaps");
+    assert!(gaps[0] >= 0.24 && gaps[1] >= 0.48, "retry gaps {gaps:?}");
+    assert!(gaps[1] > gaps[0], "the delay grows: {gaps:?}");
 }
 
 #[tokio::test]
-async fn a_job_out_of_attempts_is_dead_lettered_once() {
-    let setup = start_worker(2).await;
-    let job_id = enqueue(&setup, "diagnostics.fail", json!({ "fail_attempts": 5 }), 2).await;
-    let done = wait_terminal(&setup, job_id).await;
+async fn a_job_out_of_attempts_fails_for_good_with_one_dead_letter_and_a_failed_event() {
+    let infra = Infra::new().await;
+    let _worker = spawn_worker(infra.env(&[])).await;
+    let job_id = infra
+        .enqueue("diagnostics.fail", json!({ "fail_attempts": 5 }), 2)
+        .await;
+    let done = infra.wait_terminal(job_id).await;
     assert_eq!((done.state, done.attempt), (JobState::FailedFinal, 2));
     assert!(done.detail.contains("planned failure 2"), "{}", done.detail);
-    let letters: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM orchestrator_dead_letters WHERE job_id = $1")
-            .bind(job_id.as_uuid())
-            .fetch_one(&setup.db.pool)
+    assert_eq!(infra.dead_letter_reasons(job_id).await, ["max-attempts"]);
+    wait_until(|| async { infra.stream_messages("JOB_DLQ").await == 1 }).await;
+    let failed = infra
+        .last_message("JOB_EVENTS", "jobs.events.diagnostics.fail.failed")
+        .await;
+    assert_eq!(failed["job_id"], job_id.to_string());
+}
+
+#[tokio::test]
+async fn poison_messages_are_dead_lettered_once_and_never_redelivered() {
+    let infra = Infra::new().await;
+    let _worker = spawn_worker(infra.env(&[("JOB_CONSUMER_ACK_WAIT_SECONDS", "1")])).await;
+    let subject = infra.nats.subject("jobs.diagnostics.echo.requested");
+    for body in [
+        "{not json",
+        r#"{"job_id":"not-a-uuid","correlation_id":"mallory"}"#,
+        r#"{"job_id":"00000000-0000-4000-8000-000000000000"}"#,
+    ] {
+        infra
+            .nats
+            .jetstream
+            .publish(subject.clone(), body.into())
             .await
-            .expect("count");
-    assert_eq!(letters, 1);
+            .expect("publish")
+            .await
+            .expect("ack");
+    }
+    let count = || async {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT count(*) FROM orchestrator_dead_letters WHERE reason = 'invalid-envelope'",
+        )
+        .fetch_one(&infra.db.pool)
+        .await
+        .expect("count")
+    };
+    wait_until(|| async { count().await == 3 }).await;
+    // Well past the ack wait: nothing came back, nothing was written twice.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(count().await, 3);
+    let details: Vec<(String, String, Option<String>)> = sqlx::query_as(
+        "SELECT detail, correlation_id, raw_message FROM orchestrator_dead_letters ORDER BY created_at",
+    )
+    .fetch_all(&infra.db.pool)
+    .await
+    .expect("letters");
+    assert!(
+        details[0].0.starts_with("not a job envelope"),
+        "{details:?}"
+    );
+    assert_eq!(
+        (details[1].1.as_str(), details[0].2.as_deref()),
+        ("mallory", Some("{not json"))
+    );
+    assert!(
+        details[2]
+            .0
+            .contains("no job 00000000-0000-4000-8000-000000000000 exists"),
+        "{details:?}"
+    );
+    assert_eq!(
+        infra.stream_messages("JOBS").await,
+        0,
+        "every poison message left the work queue"
+    );
+    wait_until(|| async { infra.stream_messages("JOB_DLQ").await == 3 }).await;
+}
+
+#[tokio::test]
+async fn a_stored_payload_that_no_longer_fits_its_type_is_dead_lettered_without_retries() {
+    let infra = Infra::new().await;
+    let job_id = infra
+        .enqueue("diagnostics.sleep", json!({ "ms": 1 }), 3)
+        .await;
+    infra.set_payload(job_id, json!({ "ms": "soon" })).await;
+    let _worker = spawn_worker(infra.env(&[])).await;
+    let done = infra.wait_terminal(job_id).await;
+    assert_eq!((done.state, done.attempt), (JobState::FailedFinal, 1));
+    assert_eq!(infra.dead_letter_reasons(job_id).await, ["invalid-payload"]);
+}
+
+#[tokio::test]
+async fn cancelling_a_running_job_stops_its_handler_and_frees_the_slot() {
+    let infra = Infra::new().await;
+    let _worker = spawn_worker(infra.env(&[("JOB_LEASE_SECONDS", "0.4")])).await;
+    let long = infra
+        .enqueue("diagnostics.sleep", json!({ "ms": 60_000 }), 3)
+        .await;
+    infra
+        .wait_for(long, Duration::from_secs(10), |job| {
+            job.state == JobState::Started
+        })
+        .await;
+    infra.store().cancel(long, &alice()).await.expect("cancel");
+
+    // The pool has one slot: the next job runs only once the cancelled handler let go of it.
+    let next = infra.enqueue("diagnostics.echo", json!({}), 3).await;
+    assert_eq!(infra.wait_terminal(next).await.state, JobState::Succeeded);
+    let done = infra.wait_terminal(long).await;
+    assert_eq!(done.state, JobState::Cancelled);
+    let outcomes: Vec<Option<String>> = infra
+        .attempts(long)
+        .await
+        .into_iter()
+        .map(|(_, o, _)| o)
+        .collect();
+    assert_eq!(outcomes, [Some("cancelled".into())]);
 }

@@ -61,19 +61,29 @@ impl BinaryProcess {
             return Err("process already exited".to_owned());
         };
         let pid = i32::try_from(pid).map_err(|error| error.to_string())?;
-        send_sigterm(pid)?;
+        send_signal(pid, "TERM")?;
         self.wait(limit).await
+    }
+
+    /// Kills the process with SIGKILL (no cleanup of any kind) and reaps it.
+    pub async fn kill(mut self) -> Result<(), String> {
+        self.child.start_kill().map_err(|error| error.to_string())?;
+        self.child
+            .wait()
+            .await
+            .map(|_| ())
+            .map_err(|error| error.to_string())
     }
 }
 
-fn send_sigterm(pid: i32) -> Result<(), String> {
+fn send_signal(pid: i32, signal: &str) -> Result<(), String> {
     let status = std::process::Command::new("kill")
-        .args(["-TERM", &pid.to_string()])
+        .args([&format!("-{signal}"), &pid.to_string()])
         .status()
         .map_err(|error| format!("cannot run kill: {error}"))?;
     if status.success() {
         Ok(())
     } else {
-        Err(format!("kill -TERM {pid} failed: {status}"))
+        Err(format!("kill -{signal} {pid} failed: {status}"))
     }
 }

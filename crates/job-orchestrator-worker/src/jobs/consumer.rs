@@ -1,193 +1,217 @@
-//! One durable pull consumer per job type, shared by every worker process. The consumer's
-//! `max_ack_pending` equals this process's concurrency and a semaphore bounds running jobs, so
-//! a process never holds more messages than it can run. Each message: start the attempt in the
-//! database (skipped and acked when the job is finished or running elsewhere), run the handler
-//! under its timeout while sending in-progress acks, record the outcome, then ack, or nak with
-//! a backoff delay when another attempt follows.
+//! One pool per job type: a durable pull consumer shared by every worker process (so they
+//! split the work) and a semaphore sized to the pool. The pool asks JetStream only for as
+//! many messages as it has free slots, so a process never holds a message it cannot run yet;
+//! each message runs in its own task. When intake stops, the open pull request is drained and
+//! whatever it still brings is naked at once for another worker.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use async_nats::jetstream::{self, AckKind, consumer};
+use async_nats::jetstream::consumer::{self, PullConsumer};
+use async_nats::jetstream::{self, AckKind};
 use exobrain_common::shutdown::CancellationToken;
-use exobrain_jobs::domain::{JobId, JobState, JobTypeSpec};
-use exobrain_jobs::store::{JobStore, Outcome};
 use futures::StreamExt;
 use tokio::sync::Semaphore;
+use tokio_util::task::TaskTracker;
 
-use super::handlers;
+use super::execute::{self, Runner};
+use crate::heartbeat::PoolGauge;
+use crate::metrics;
 
-/// How long JetStream waits for an ack before redelivering; in-progress acks every third of
-/// it keep a running job's message.
-pub const ACK_WAIT: Duration = Duration::from_secs(30);
+/// How long one pull request waits for messages before it is renewed.
+const PULL_EXPIRES: Duration = Duration::from_secs(1);
 
-/// Settings shared by the consumers of one process.
+/// A pool's consumer settings.
 #[derive(Debug, Clone)]
-pub struct ConsumerSettings {
-    /// This process's id (lease owner).
-    pub worker_id: String,
-    /// Jobs run at once, per job type.
-    pub concurrency: usize,
-    /// First retry delay; doubles per attempt, capped at 64×.
-    pub backoff_base: Duration,
+pub struct PoolSettings {
+    /// The durable consumer's name.
+    pub durable: String,
+    /// Its one filter subject (`jobs.<type>.requested`).
+    pub subject: String,
+    /// Jobs run at once by this process.
+    pub size: usize,
+    /// JetStream's ack wait.
+    pub ack_wait: Duration,
+    /// Worker processes expected to share the consumer (sizes `max_ack_pending`).
+    pub max_workers: u32,
 }
 
-/// Consumes `spec`'s requests from `stream_name` until `token` is cancelled.
-pub async fn run(
-    js: jetstream::Context,
-    stream_name: String,
-    subject: String,
-    spec: JobTypeSpec,
-    store: JobStore,
-    settings: ConsumerSettings,
-    token: CancellationToken,
-) -> Result<(), String> {
-    let durable = format!("worker_{}", spec.job_type.as_str().replace('.', "_"));
-    let stream = js
-        .get_stream(&stream_name)
+/// Creates the pool's durable consumer, or updates it to these settings, and checks that
+/// the server kept its filter (nats-server 2.9 drops filters it does not understand).
+pub async fn bind(
+    stream: &jetstream::stream::Stream,
+    pool: &PoolSettings,
+) -> Result<PullConsumer, String> {
+    let max_ack_pending =
+        i64::try_from(pool.size.saturating_mul(pool.max_workers as usize)).unwrap_or(i64::MAX);
+    let config = consumer::pull::Config {
+        durable_name: Some(pool.durable.clone()),
+        filter_subject: pool.subject.clone(),
+        ack_policy: consumer::AckPolicy::Explicit,
+        ack_wait: pool.ack_wait,
+        max_ack_pending,
+        max_waiting: 512,
+        ..Default::default()
+    };
+    let mut consumer: PullConsumer = stream
+        .create_consumer(config)
         .await
-        .map_err(|error| format!("stream {stream_name}: {error}"))?;
-    let mut consumer = stream
-        .get_or_create_consumer(
-            &durable,
-            consumer::pull::Config {
-                durable_name: Some(durable.clone()),
-                filter_subject: subject.clone(),
-                ack_policy: consumer::AckPolicy::Explicit,
-                ack_wait: ACK_WAIT,
-                max_ack_pending: i64::try_from(settings.concurrency).unwrap_or(i64::MAX),
-                ..Default::default()
-            },
-        )
-        .await
-        .map_err(|error| format!("consumer {durable}: {error}"))?;
+        .map_err(|error| format!("cannot create or update consumer {}: {error}", pool.durable))?;
     let info = consumer
         .info()
         .await
-        .map_err(|error| format!("consumer {durable}: {error}"))?;
-    if info.config.filter_subject != subject {
+        .map_err(|error| format!("consumer {}: {error}", pool.durable))?;
+    if info.config.filter_subject != pool.subject {
         return Err(format!(
-            "consumer {durable} filters `{}`, expected `{subject}`",
-            info.config.filter_subject
+            "consumer {} filters `{}`, expected `{}`",
+            pool.durable, info.config.filter_subject, pool.subject
         ));
     }
-    let mut messages = consumer
-        .messages()
-        .await
-        .map_err(|error| format!("consumer {durable}: {error}"))?;
-    let slots = Arc::new(Semaphore::new(settings.concurrency));
-    let running = tokio_util::task::TaskTracker::new();
-    loop {
-        let permit = tokio::select! {
-            _ = token.cancelled() => break,
-            permit = slots.clone().acquire_owned() => permit.map_err(|error| error.to_string())?,
-        };
-        let message = tokio::select! {
-            _ = token.cancelled() => break,
-            message = messages.next() => match message {
-                Some(Ok(message)) => message,
-                Some(Err(error)) => {
-                    tracing::warn!(%error, consumer = %durable, "receive failed");
-                    continue;
-                }
-                None => break,
+    Ok(consumer)
+}
+
+/// A pool ready to run.
+#[derive(Debug)]
+pub struct Pool {
+    consumer: PullConsumer,
+    pool: PoolSettings,
+    runner: Arc<Runner>,
+    intake: CancellationToken,
+    running: Arc<AtomicUsize>,
+}
+
+/// A pool that takes messages from `consumer` until `intake` is cancelled.
+pub fn run(
+    consumer: PullConsumer,
+    pool: PoolSettings,
+    runner: Arc<Runner>,
+    intake: CancellationToken,
+) -> Pool {
+    Pool {
+        consumer,
+        pool,
+        runner,
+        intake,
+        running: Arc::new(AtomicUsize::new(0)),
+    }
+}
+
+impl Pool {
+    /// What the heartbeat reports of this pool.
+    pub fn gauge(&self) -> PoolGauge {
+        PoolGauge {
+            job_type: self.runner.spec.job_type.to_string(),
+            running: self.running.clone(),
+            capacity: self.pool.size,
+        }
+    }
+
+    /// Runs until intake stops, then waits for the pool's running jobs.
+    pub async fn run(self) {
+        let Pool {
+            consumer,
+            pool,
+            runner,
+            intake,
+            running,
+        } = self;
+        take_messages(consumer, pool, runner, intake, running).await;
+    }
+}
+
+async fn take_messages(
+    consumer: PullConsumer,
+    pool: PoolSettings,
+    runner: Arc<Runner>,
+    intake: CancellationToken,
+    busy: Arc<AtomicUsize>,
+) {
+    let slots = Arc::new(Semaphore::new(pool.size));
+    let running = TaskTracker::new();
+    let (job_type, pool_size) = (runner.spec.job_type.to_string(), pool.size);
+    'intake: loop {
+        let mut permits = tokio::select! {
+            _ = intake.cancelled() => break,
+            permit = slots.clone().acquire_owned() => match permit {
+                Ok(permit) => permit,
+                Err(_) => break,
             },
         };
-        let (store, settings, spec, token) =
-            (store.clone(), settings.clone(), spec.clone(), token.clone());
-        running.spawn(async move {
-            handle(message, &store, &settings, &spec, &token).await;
-            drop(permit);
-        });
+        let free = slots.available_permits();
+        if free > 0
+            && let Ok(more) = slots
+                .clone()
+                .try_acquire_many_owned(u32::try_from(free).unwrap_or(u32::MAX))
+        {
+            permits.merge(more);
+        }
+        let batch = consumer
+            .batch()
+            .max_messages(permits.num_permits())
+            .expires(PULL_EXPIRES)
+            .messages()
+            .await;
+        let mut batch = match batch {
+            Ok(batch) => batch,
+            Err(error) => {
+                tracing::warn!(%error, consumer = %pool.durable, "pull request failed, retrying");
+                drop(permits);
+                tokio::select! {
+                    _ = intake.cancelled() => break,
+                    _ = tokio::time::sleep(Duration::from_millis(500)) => continue,
+                }
+            }
+        };
+        loop {
+            let next = tokio::select! {
+                biased;
+                _ = intake.cancelled() => {
+                    release_rest(&mut batch).await;
+                    break 'intake;
+                }
+                next = batch.next() => next,
+            };
+            match next {
+                Some(Ok(message)) => {
+                    let Some(slot) = permits.split(1) else {
+                        // More messages than requested: give this one to someone else.
+                        let _ = message.ack_with(AckKind::Nak(None)).await;
+                        continue;
+                    };
+                    let (runner, busy) = (runner.clone(), busy.clone());
+                    running.spawn(async move {
+                        metrics::pool(
+                            runner.spec.job_type.as_str(),
+                            busy.fetch_add(1, Ordering::Relaxed) + 1,
+                            pool_size,
+                        );
+                        execute::process(&runner, message).await;
+                        metrics::pool(
+                            runner.spec.job_type.as_str(),
+                            busy.fetch_sub(1, Ordering::Relaxed) - 1,
+                            pool_size,
+                        );
+                        drop(slot);
+                    });
+                }
+                Some(Err(error)) => {
+                    tracing::debug!(%error, consumer = %pool.durable, "pull stream error")
+                }
+                None => break,
+            }
+        }
     }
     running.close();
     running.wait().await;
-    Ok(())
+    metrics::pool(&job_type, 0, pool.size);
 }
 
-async fn handle(
-    message: jetstream::Message,
-    store: &JobStore,
-    settings: &ConsumerSettings,
-    spec: &JobTypeSpec,
-    token: &CancellationToken,
-) {
-    let job_id = serde_json::from_slice::<serde_json::Value>(&message.payload)
-        .ok()
-        .and_then(|envelope| {
-            envelope
-                .get("job_id")
-                .and_then(|id| id.as_str())
-                .map(str::to_owned)
-        })
-        .and_then(|id| JobId::parse("job_id", &id).ok());
-    let Some(job_id) = job_id else {
-        tracing::warn!(subject = %message.subject, "dropping a message that is not a job envelope");
-        let _ = message.ack().await;
-        return;
-    };
-    let lease = chrono::Utc::now()
-        + chrono::Duration::from_std(spec.timeout + ACK_WAIT).unwrap_or(chrono::Duration::MAX);
-    let attempt = match store
-        .start_attempt(job_id, &settings.worker_id, lease)
-        .await
-    {
-        Ok(Some(attempt)) => attempt,
-        Ok(None) => {
-            tracing::debug!(%job_id, "job is finished or running elsewhere, skipping");
-            let _ = message.ack().await;
-            return;
-        }
-        Err(error) => {
-            tracing::warn!(%job_id, %error, "cannot start attempt, redelivering");
-            let _ = message
-                .ack_with(AckKind::Nak(Some(settings.backoff_base)))
-                .await;
-            return;
-        }
-    };
-    let span = tracing::info_span!("job.run", %job_id, job_type = %spec.job_type, attempt = attempt.attempt);
-    let _entered = span.enter();
-    let work = tokio::time::timeout(spec.timeout, handlers::run(&attempt, token));
-    tokio::pin!(work);
-    let mut beat = tokio::time::interval(ACK_WAIT / 3);
-    beat.tick().await;
-    let result = loop {
-        tokio::select! {
-            result = &mut work => break result,
-            _ = beat.tick() => {
-                let _ = message.ack_with(AckKind::Progress).await;
-            }
-        }
-    };
-    let outcome = match result {
-        Ok(Ok(result)) => Outcome::Succeeded(result),
-        Ok(Err(failure)) => Outcome::Failed {
-            detail: failure.detail,
-            retry: failure.retry,
-        },
-        Err(_) => Outcome::Failed {
-            detail: format!("timed out after {} s", spec.timeout.as_secs()),
-            retry: true,
-        },
-    };
-    match store
-        .finish_attempt(&attempt, &settings.worker_id, outcome)
-        .await
-    {
-        Ok(Some(JobState::Retrying)) => {
-            let delay = settings.backoff_base
-                * 2u32.saturating_pow(u32::try_from(attempt.attempt - 1).unwrap_or(0).min(6));
-            let _ = message.ack_with(AckKind::Nak(Some(delay))).await;
-        }
-        Ok(_) => {
-            let _ = message.double_ack().await;
-        }
-        Err(error) => {
-            tracing::warn!(%job_id, %error, "cannot record outcome, redelivering");
-            let _ = message
-                .ack_with(AckKind::Nak(Some(settings.backoff_base)))
-                .await;
+/// Naks, for immediate redelivery elsewhere, whatever an open pull request still brings.
+async fn release_rest(batch: &mut jetstream::consumer::pull::Batch) {
+    while let Ok(Some(next)) = tokio::time::timeout(PULL_EXPIRES * 2, batch.next()).await {
+        if let Ok(message) = next {
+            let _ = message.ack_with(AckKind::Nak(None)).await;
         }
     }
 }

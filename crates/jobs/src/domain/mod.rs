@@ -7,6 +7,7 @@ pub mod ids;
 pub mod new_job;
 pub mod payload;
 pub mod registry;
+pub mod retry;
 pub mod state;
 
 pub use batch::BatchCounts;

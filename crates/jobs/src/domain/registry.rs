@@ -45,6 +45,11 @@ pub struct Registry {
 #[serde(deny_unknown_fields)]
 struct SleepPayload {
     ms: u64,
+    /// Record a side effect in `diagnostic_effects` before sleeping (tests of exactly-once
+    /// effects across redeliveries).
+    #[serde(default)]
+    #[allow(dead_code)]
+    record_effect: bool,
 }
 
 #[derive(Deserialize)]
@@ -115,6 +120,22 @@ impl Registry {
         })
     }
 
+    /// Checks a payload as stored with a job (the worker re-checks before running it, in
+    /// case the job was written by another version or by hand).
+    pub fn check_stored(
+        spec: &JobTypeSpec,
+        payload: &serde_json::Value,
+    ) -> Result<(), InvalidField> {
+        if spec.payload == PayloadRule::KnowledgeUpdate {
+            return serde_json::from_value::<super::KnowledgeUpdate>(payload.clone())
+                .map(|_| ())
+                .map_err(|error| {
+                    InvalidField::new("payload", format!("is not a knowledge update: {error}"))
+                });
+        }
+        Self::validate_json(spec, &payload.to_string(), usize::MAX).map(|_| ())
+    }
+
     /// All registered types.
     pub fn specs(&self) -> impl Iterator<Item = &JobTypeSpec> {
         self.specs.values()
@@ -150,7 +171,7 @@ impl Registry {
                     serde_json::from_value(value.clone()).map_err(|error| {
                         InvalidField::new(
                             FIELD,
-                            format!("expected {{\"ms\": <milliseconds>}}: {error}"),
+                            format!("expected {{\"ms\": <milliseconds>, \"record_effect\": <bool, optional>}}: {error}"),
                         )
                     })?;
                 if sleep.ms > 60_000 {

@@ -74,3 +74,15 @@ impl JobStore {
         JobSnapshot::from_row(&row)
     }
 }
+
+impl JobStore {
+    /// Whether a job with this id exists (whoever owns it).
+    pub async fn job_exists(&self, job_id: JobId) -> Result<bool, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM orchestrator_jobs WHERE job_id = $1)")
+                .bind(job_id.as_uuid())
+                .fetch_one(self.pool())
+                .await?,
+        )
+    }
+}

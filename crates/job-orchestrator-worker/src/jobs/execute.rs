@@ -1,0 +1,283 @@
+//! Running one job request message: read the envelope (a message that is not a job goes to
+//! the dead-letter queue once and is never delivered again), start the attempt (a request for
+//! a job that is finished or running elsewhere is acknowledged and skipped), run the handler
+//! under the job type's timeout while telling JetStream the message is in progress, record the
+//! outcome, then acknowledge, or nak with a backoff delay when a retry follows. At shutdown an
+//! interrupted attempt is handed back without counting and its message naked at once.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use async_nats::jetstream::{self, AckKind};
+use exobrain_common::shutdown::CancellationToken;
+use exobrain_common::telemetry::propagation::extract_nats;
+use exobrain_jobs::domain::retry::backoff;
+use exobrain_jobs::domain::{JobId, JobState, JobTypeSpec, Registry};
+use exobrain_jobs::store::{Attempt, JobStore, Outcome, PoisonMessage};
+use serde::Deserialize;
+use tracing::Instrument;
+use tracing_opentelemetry::OpenTelemetrySpanExt;
+
+use super::handlers::{Handlers, JobContext};
+use super::lifecycle::Lifecycle;
+use crate::metrics;
+
+/// Settings of message handling shared by every pool of a process.
+#[derive(Debug, Clone)]
+pub struct RunSettings {
+    /// JetStream's ack wait; progress acks go out every third of it.
+    pub ack_wait: Duration,
+    /// First retry delay.
+    pub backoff_base: Duration,
+    /// Longest retry delay.
+    pub backoff_max: Duration,
+    /// How much of a poison message a dead letter keeps.
+    pub dlq_raw_max_chars: usize,
+    /// The requests stream (names poison dead letters).
+    pub stream: String,
+}
+
+/// Everything a pool needs to run its messages.
+#[derive(Debug)]
+pub struct Runner {
+    /// Starts and finishes attempts.
+    pub lifecycle: Arc<Lifecycle>,
+    /// Dead-letters poison messages.
+    pub store: JobStore,
+    /// Handler code.
+    pub handlers: Handlers,
+    /// The pool's job type.
+    pub spec: JobTypeSpec,
+    /// Shared settings.
+    pub settings: RunSettings,
+    /// Cancelled when running handlers must stop (shutdown grace exceeded).
+    pub hard_stop: CancellationToken,
+}
+
+#[derive(Deserialize)]
+struct Envelope {
+    job_id: String,
+    #[serde(default)]
+    correlation_id: String,
+}
+
+/// Runs one request message to its end (acked or naked).
+pub async fn process(runner: &Runner, message: jetstream::Message) {
+    let envelope = match serde_json::from_slice::<Envelope>(&message.payload) {
+        Ok(envelope) => envelope,
+        Err(error) => {
+            let detail = format!("not a job envelope: {error}");
+            return poison(runner, &message, &detail, "").await;
+        }
+    };
+    let Ok(job_id) = JobId::parse("job_id", &envelope.job_id) else {
+        let detail = format!("job_id `{}` is not a UUID", envelope.job_id);
+        return poison(runner, &message, &detail, &envelope.correlation_id).await;
+    };
+    let span = tracing::info_span!(
+        "job.run",
+        %job_id,
+        job_type = %runner.spec.job_type,
+        attempt = tracing::field::Empty,
+    );
+    if let Some(headers) = &message.headers {
+        // Fails only when no tracing-opentelemetry layer is installed (logs without export).
+        let _ = span.set_parent(extract_nats(headers));
+    }
+    run(runner, message, job_id, &envelope.correlation_id)
+        .instrument(span)
+        .await;
+}
+
+async fn run(runner: &Runner, message: jetstream::Message, job_id: JobId, owner: &str) {
+    let job_type = runner.spec.job_type.as_str();
+    let attempt = match runner.lifecycle.start(job_id).await {
+        Ok(Some(attempt)) => attempt,
+        Ok(None) => return skip(runner, &message, job_id, owner).await,
+        Err(error) => {
+            tracing::warn!(%error, "cannot start the attempt; the message comes back later");
+            return nak(&message, runner.settings.backoff_base).await;
+        }
+    };
+    tracing::Span::current().record("attempt", attempt.attempt);
+    metrics::started(job_type);
+    let began = Instant::now();
+    let outcome = match Registry::check_stored(&runner.spec, &attempt.payload) {
+        Err(problem) => Outcome::InvalidPayload(problem.to_string()),
+        Ok(()) => run_handler(runner, &message, &attempt).await,
+    };
+    if runner.hard_stop.is_cancelled() && !matches!(outcome, Outcome::Succeeded(_)) {
+        return hand_back(runner, &message, &attempt).await;
+    }
+    let state = finish(runner, attempt.clone(), outcome.clone()).await;
+    metrics::finished(job_type, &outcome, state, began.elapsed());
+    match state {
+        Some(Some(JobState::Retrying)) => {
+            let delay = backoff(
+                runner.settings.backoff_base,
+                runner.settings.backoff_max,
+                attempt.attempt,
+            );
+            tracing::info!(
+                delay_ms = delay.as_millis() as u64,
+                "attempt failed; retrying later"
+            );
+            nak(&message, delay).await;
+        }
+        Some(_) => ack(&message).await,
+        None => nak(&message, runner.settings.backoff_base).await,
+    }
+}
+
+/// Runs the handler under the type's timeout, sending progress acks meanwhile.
+async fn run_handler(runner: &Runner, message: &jetstream::Message, attempt: &Attempt) -> Outcome {
+    let Some(handler) = runner.handlers.get(&attempt.job_type) else {
+        return Outcome::Failed {
+            detail: format!("this worker has no handler for {}", attempt.job_type),
+            retry: false,
+        };
+    };
+    let stop = runner.hard_stop.child_token();
+    let _tracked = runner.lifecycle.track(attempt, stop.clone());
+    let context = JobContext {
+        job_id: attempt.job_id,
+        job_type: attempt.job_type.clone(),
+        owner: attempt.owner.clone(),
+        attempt: attempt.attempt,
+        payload: attempt.payload.clone(),
+        cancel: stop,
+        worker_id: runner.lifecycle.worker_id().to_owned(),
+    };
+    let timeout = runner.spec.timeout;
+    let work = tokio::time::timeout(timeout, handler.run(context));
+    tokio::pin!(work);
+    let mut progress = tokio::time::interval(runner.settings.ack_wait / 3);
+    progress.tick().await;
+    let result = loop {
+        tokio::select! {
+            result = &mut work => break result,
+            _ = progress.tick() => {
+                if let Err(error) = message.ack_with(AckKind::Progress).await {
+                    tracing::debug!(%error, "progress ack failed");
+                }
+            }
+        }
+    };
+    match result {
+        Ok(Ok(summary)) => Outcome::Succeeded(summary),
+        Ok(Err(failure)) => Outcome::Failed {
+            detail: failure.detail,
+            retry: failure.retry,
+        },
+        Err(_) => Outcome::TimedOut(format!("timed out after {} s", timeout.as_secs_f64())),
+    }
+}
+
+/// Records the outcome, retrying a few times through a database blip. `None` when it could
+/// not be recorded (the lease then expires and the job runs again).
+async fn finish(runner: &Runner, attempt: Attempt, outcome: Outcome) -> Option<Option<JobState>> {
+    let mut pause = Duration::from_millis(100);
+    for _ in 0..5 {
+        match runner
+            .lifecycle
+            .finish(attempt.clone(), outcome.clone())
+            .await
+        {
+            Ok(state) => {
+                if state.is_none() {
+                    tracing::info!("outcome ignored: the attempt was cancelled or taken over");
+                }
+                return Some(state);
+            }
+            Err(error) => {
+                tracing::warn!(%error, "cannot record the outcome, retrying");
+                tokio::time::sleep(pause).await;
+                pause *= 2;
+            }
+        }
+    }
+    None
+}
+
+/// A request for a job that is not waiting to run: acknowledged, unless no such job exists,
+/// in which case the message is poison.
+async fn skip(runner: &Runner, message: &jetstream::Message, job_id: JobId, owner: &str) {
+    match runner.store.job_exists(job_id).await {
+        Ok(false) => {
+            let detail = format!("no job {job_id} exists");
+            poison(runner, message, &detail, owner).await;
+        }
+        Ok(true) => {
+            tracing::debug!("job is finished or running elsewhere; skipping the message");
+            metrics::skipped(runner.spec.job_type.as_str());
+            ack(message).await;
+        }
+        Err(error) => {
+            tracing::warn!(%error, "cannot read the job; the message comes back later");
+            nak(message, runner.settings.backoff_base).await;
+        }
+    }
+}
+
+/// Dead-letters a message that is not a runnable job and terminates its delivery.
+async fn poison(runner: &Runner, message: &jetstream::Message, detail: &str, owner: &str) {
+    let sequence = message
+        .info()
+        .map(|info| info.stream_sequence)
+        .unwrap_or_default();
+    let raw: String = String::from_utf8_lossy(&message.payload)
+        .chars()
+        .take(runner.settings.dlq_raw_max_chars)
+        .collect();
+    let letter = PoisonMessage {
+        stream: &runner.settings.stream,
+        stream_sequence: sequence,
+        reason: "invalid-envelope",
+        detail,
+        job_type: runner.spec.job_type.as_str(),
+        owner,
+        raw: &raw,
+    };
+    match runner.store.dead_letter_poison(&letter).await {
+        Ok(written) => {
+            tracing::warn!(%detail, sequence, "poison message dead-lettered");
+            if written.is_some() {
+                metrics::dead_lettered(runner.spec.job_type.as_str(), "invalid-envelope");
+            }
+            if let Err(error) = message.ack_with(AckKind::Term).await {
+                tracing::warn!(%error, "cannot terminate a poison message");
+            }
+        }
+        Err(error) => {
+            tracing::warn!(%error, "cannot dead-letter a poison message; it comes back later");
+            nak(message, runner.settings.backoff_base).await;
+        }
+    }
+}
+
+/// Shutdown interrupted the attempt: hand it back and let another worker take the message.
+async fn hand_back(runner: &Runner, message: &jetstream::Message, attempt: &Attempt) {
+    match runner.lifecycle.release(attempt).await {
+        Ok(true) => tracing::info!("attempt interrupted by shutdown and handed back"),
+        Ok(false) => tracing::info!("interrupted attempt was no longer current"),
+        Err(error) => tracing::warn!(%error, "cannot hand the attempt back; its lease will expire"),
+    }
+    nak(message, Duration::ZERO).await;
+}
+
+async fn ack(message: &jetstream::Message) {
+    if let Err(error) = message.ack().await {
+        tracing::warn!(%error, "ack failed; a redelivery will be skipped");
+    }
+}
+
+async fn nak(message: &jetstream::Message, delay: Duration) {
+    let kind = if delay.is_zero() {
+        AckKind::Nak(None)
+    } else {
+        AckKind::Nak(Some(delay))
+    };
+    if let Err(error) = message.ack_with(kind).await {
+        tracing::warn!(%error, "nak failed; the message comes back after the ack wait");
+    }
+}
