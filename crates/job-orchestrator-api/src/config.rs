@@ -8,7 +8,7 @@ use exobrain_common::telemetry::TelemetryConfig;
 use exobrain_jobs::StoresConfig;
 use exobrain_jobs::domain::Registry;
 
-use crate::admission::{DEFAULT_MAX_QUEUED_PER_USER, JobPolicy};
+use crate::admission::{DEFAULT_MAX_BACKLOG, DEFAULT_MAX_QUEUED_PER_USER, JobPolicy};
 
 /// Everything the job orchestrator API needs to start.
 #[derive(Debug, Clone)]
@@ -33,6 +33,9 @@ pub struct Config {
     pub policy: JobPolicy,
     /// `JOB_MAX_QUEUED_PER_USER`: most unfinished jobs one user may have (default 10000).
     pub max_queued_per_user: u64,
+    /// `JOB_MAX_BACKLOG`: most requests of one job type waiting in JetStream before enqueues
+    /// of that type are refused (default 1000000).
+    pub max_backlog: u64,
 }
 
 impl Config {
@@ -61,6 +64,7 @@ impl Config {
             1,
             10_000_000,
         );
+        let max_backlog = env.bounded("JOB_MAX_BACKLOG", DEFAULT_MAX_BACKLOG, 1, 1_000_000_000);
         env.finish()?;
         Ok(Self {
             app_env,
@@ -72,6 +76,7 @@ impl Config {
             diagnostics,
             policy,
             max_queued_per_user,
+            max_backlog,
         })
     }
 

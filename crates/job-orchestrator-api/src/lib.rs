@@ -7,6 +7,7 @@
 pub mod admission;
 pub mod config;
 pub mod grpc;
+pub mod intake;
 pub mod jobctl;
 
 use exobrain_common::cli::{Command, Service};
@@ -17,7 +18,7 @@ use exobrain_common::shutdown::{CancellationToken, DEFAULT_GRACE};
 use exobrain_common::startup::{RunError, bind};
 use exobrain_common::telemetry::TelemetryConfig;
 
-use admission::Admission;
+use admission::{Admission, Backlog};
 use exobrain_jobs::store::JobStore;
 use exobrain_jobs::{MIGRATOR, StoresConfig, outbox};
 use exobrain_proto::job_orchestrator::job_orchestrator_server::JobOrchestratorServer;
@@ -52,13 +53,25 @@ pub async fn run(
             cause,
         })?;
     let outbox = outbox::start(pool.clone(), nats.jetstream.clone(), outbox::SERVICE_RELAY);
+    let backlog = Backlog::default();
+    let following = tokio::spawn(backlog.clone().follow(
+        nats.jetstream.clone(),
+        streams.jobs.clone(),
+        config.stores.nats.subject("jobs.>"),
+        shutdown.clone(),
+    ));
     let store = JobStore::new(pool.clone(), config.stores.nats.clone())
         .with_publisher(outbox.publisher.clone());
     let service = JobOrchestratorService::new(
         store,
         registry,
         EnqueueLimits::default(),
-        Admission::new(config.policy.clone(), config.max_queued_per_user),
+        Admission::new(
+            config.policy.clone(),
+            config.max_queued_per_user,
+            config.max_backlog,
+            backlog.clone(),
+        ),
         nats.jetstream.clone(),
         streams.status,
     );
@@ -75,6 +88,7 @@ pub async fn run(
     };
     let routes = tonic::service::Routes::new(JobOrchestratorServer::new(service));
     let served = serve_with_admin(process, routes, listeners.grpc, listeners.admin, shutdown).await;
+    let _ = following.await;
     outbox.stop().await;
     served
 }

@@ -1,7 +1,8 @@
 //! Admission through real gRPC and PostgreSQL: the job-type policy refuses the types it denies
 //! for a user (alone or inside a batch, storing nothing), a bad policy file stops startup with
 //! the file and problem named, and a user's queue limit turns further enqueues away until some
-//! of their jobs finish.
+//! of their jobs finish, and a job type whose backlog in JetStream is over its limit is refused
+//! until the backlog drains.
 
 mod support;
 
@@ -153,4 +154,58 @@ async fn a_full_queue_is_refused_until_jobs_finish() {
         .await
         .expect("cancel");
     api.enqueue(echo("alice", "")).await;
+}
+
+#[tokio::test]
+async fn a_job_type_with_too_many_waiting_requests_is_refused_until_they_drain() {
+    let mut api = spawn_api_with(&[("JOB_MAX_BACKLOG", "3")]).await;
+    for _ in 0..3 {
+        api.enqueue(echo("alice", "")).await;
+    }
+    // No worker runs: the three requests wait in JetStream, which admission reads every second.
+    let mut refused = None;
+    for _ in 0..60 {
+        match api.client.enqueue_job(echo("bob", "")).await {
+            Ok(_) => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
+            Err(status) => {
+                refused = Some(status);
+                break;
+            }
+        }
+    }
+    let status = refused.expect("refused once the backlog was read");
+    assert_eq!(status.code(), Code::ResourceExhausted);
+    assert!(
+        status.message().contains("JOB_MAX_BACKLOG"),
+        "{}",
+        status.message()
+    );
+    let other_type = EnqueueJobRequest {
+        job_type: "diagnostics.fail".into(),
+        user_id: "bob".into(),
+        payload: Some(Payload::PayloadJson(r#"{"fail_attempts":0}"#.into())),
+        idempotency_key: String::new(),
+    };
+    api.client
+        .enqueue_job(other_type)
+        .await
+        .expect("another type has its own backlog");
+
+    // Draining the waiting requests lets the type in again.
+    let stream = api
+        .nats
+        .jetstream
+        .get_stream(api.nats.stream("JOBS"))
+        .await
+        .expect("stream");
+    stream.purge().await.expect("purge");
+    let mut accepted = false;
+    for _ in 0..30 {
+        if api.client.enqueue_job(echo("bob", "")).await.is_ok() {
+            accepted = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(accepted, "accepted again after the backlog drained");
 }

@@ -22,6 +22,7 @@ async fn setup(max_attempts: u32) -> (TestDb, JobStore, exobrain_jobs::domain::J
         payload: json!({ "fail_attempts": 1 }),
         idempotency_key: None,
         max_attempts,
+        trace_context: Default::default(),
     };
     let accepted = store.enqueue(&[job], None).await.expect("enqueue");
     let job_id = accepted[0].job_id;

@@ -93,7 +93,12 @@ async fn pages_cover_every_job_once_newest_first_and_filters_narrow_them() {
             .len(),
         1
     );
-    assert_eq!(store.open_jobs(&user("alice")).await.expect("open"), 7);
+    assert_eq!(store.open_jobs(&user("alice"), 100).await.expect("open"), 7);
+    assert_eq!(
+        store.open_jobs(&user("alice"), 5).await.expect("open"),
+        5,
+        "counting stops at the bound"
+    );
 }
 
 fn key(raw: &str) -> IdempotencyKey {

@@ -21,6 +21,7 @@ fn echo(owner: &str) -> NewJob {
         payload: json!({ "n": 1 }),
         idempotency_key: None,
         max_attempts: 3,
+        trace_context: Default::default(),
     }
 }
 

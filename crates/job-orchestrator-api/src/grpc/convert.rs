@@ -112,9 +112,17 @@ pub fn check_job(
             payload,
             idempotency_key,
             max_attempts: spec.max_attempts,
+            trace_context: current_trace_context(),
         }),
         _ => Err(problems),
     }
+}
+
+/// The W3C trace context of the request being handled.
+fn current_trace_context() -> std::collections::HashMap<String, String> {
+    let mut context = std::collections::HashMap::new();
+    exobrain_common::telemetry::propagation::inject_map(&mut context);
+    context
 }
 
 /// A job snapshot as the wire reply.

@@ -33,9 +33,25 @@ pub enum ApiError {
         /// The configured limit.
         limit: u64,
     },
+    /// Too many requests of this type wait in JetStream already.
+    #[error(
+        "{backlog} {job_type} jobs are waiting to run; more would exceed the backlog limit of \
+         {limit} (JOB_MAX_BACKLOG); retry later"
+    )]
+    Backlogged {
+        /// The type.
+        job_type: String,
+        /// Requests waiting.
+        backlog: u64,
+        /// The configured limit.
+        limit: u64,
+    },
     /// The job store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The process is shutting down.
+    #[error("the service is shutting down; retry")]
+    Stopping,
 }
 
 /// Most problems spelled out in one message; a 1,000-job batch could otherwise produce a
@@ -67,7 +83,10 @@ impl ServiceError for ApiError {
         match self {
             ApiError::Invalid(_) => ErrorKind::InvalidArgument,
             ApiError::Denied { .. } => ErrorKind::PermissionDenied,
-            ApiError::QueueFull { .. } => ErrorKind::ResourceExhausted,
+            ApiError::QueueFull { .. } | ApiError::Backlogged { .. } => {
+                ErrorKind::ResourceExhausted
+            }
+            ApiError::Stopping => ErrorKind::Unavailable,
             ApiError::Store(error) => error.kind(),
         }
     }

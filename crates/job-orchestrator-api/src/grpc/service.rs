@@ -22,6 +22,7 @@ use super::listing::{dead_letter_reply, dead_letters_query, jobs_query, next_pag
 use super::watch;
 use super::watch_batch::{self, BatchWatch};
 use crate::admission::Admission;
+use crate::intake::Intake;
 
 type EventStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send>>;
 
@@ -32,6 +33,7 @@ pub struct JobOrchestratorService {
     registry: Registry,
     limits: EnqueueLimits,
     admission: Admission,
+    intake: Intake,
     jetstream: async_nats::jetstream::Context,
     status_stream: String,
 }
@@ -48,6 +50,7 @@ impl JobOrchestratorService {
         status_stream: String,
     ) -> Self {
         Self {
+            intake: Intake::new(store.clone()),
             store,
             registry,
             limits,
@@ -68,18 +71,15 @@ impl JobOrchestrator for JobOrchestratorService {
         self.admission
             .admit(&self.store, &job.owner, [&job.job_type], 1)
             .await?;
-        let accepted = self
-            .store
-            .enqueue(std::slice::from_ref(&job), None)
-            .await
-            .map_err(|error| to_status(&error))?;
-        let first = accepted
-            .first()
-            .ok_or_else(|| Status::internal("internal error"))?;
-        tracing::info!(job_id = %first.job_id, job_type = %job.job_type, deduplicated = first.deduplicated, "job accepted");
+        let (owner, job_type) = (job.owner.clone(), job.job_type.clone());
+        let accepted = self.intake.enqueue(job).await?;
+        self.admission
+            .accepted(&owner, usize::from(!accepted.deduplicated));
+        record_enqueued(&job_type, 1, accepted.deduplicated);
+        tracing::info!(job_id = %accepted.job_id, %job_type, deduplicated = accepted.deduplicated, "job accepted");
         Ok(Response::new(pb::EnqueueJobReply {
-            job_id: first.job_id.to_string(),
-            deduplicated: first.deduplicated,
+            job_id: accepted.job_id.to_string(),
+            deduplicated: accepted.deduplicated,
         }))
     }
 
@@ -145,6 +145,11 @@ impl JobOrchestrator for JobOrchestratorService {
             .enqueue_batch(&batch.jobs, &batch.owner, batch.idempotency_key.as_ref())
             .await
             .map_err(|error| to_status(&error))?;
+        let new_jobs = accepted.jobs.iter().filter(|job| !job.deduplicated).count();
+        self.admission.accepted(&batch.owner, new_jobs);
+        for (job, outcome) in batch.jobs.iter().zip(&accepted.jobs) {
+            record_enqueued(&job.job_type, 1, outcome.deduplicated);
+        }
         tracing::info!(batch_id = %accepted.batch_id, jobs = accepted.jobs.len(), deduplicated = accepted.deduplicated, "batch accepted");
         Ok(Response::new(pb::EnqueueJobsReply {
             batch_id: accepted.batch_id.to_string(),
@@ -237,6 +242,7 @@ impl JobOrchestrator for JobOrchestratorService {
             .cancel(job_id, &owner)
             .await
             .map_err(|error| to_status(&error))?;
+        self.admission.finished(&owner, 1);
         tracing::info!(job_id = %job_id, seq = snapshot.seq, "job cancelled");
         Ok(Response::new(pb::CancelJobReply {
             job: Some(status_reply(snapshot)),
@@ -297,4 +303,14 @@ impl JobOrchestrator for JobOrchestratorService {
             job_id: job_id.to_string(),
         }))
     }
+}
+
+/// Counts accepted jobs as `jobs_enqueued_total{job_type, deduplicated}`.
+fn record_enqueued(job_type: &JobType, count: usize, deduplicated: bool) {
+    metrics::counter!(
+        "jobs_enqueued_total",
+        "job_type" => job_type.to_string(),
+        "deduplicated" => if deduplicated { "true" } else { "false" },
+    )
+    .increment(count as u64);
 }

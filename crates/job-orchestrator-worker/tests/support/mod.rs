@@ -110,6 +110,7 @@ impl Infra {
                 payload: payload.clone(),
                 idempotency_key: None,
                 max_attempts,
+                trace_context: Default::default(),
             })
             .collect();
         let accepted = self.store().enqueue(&jobs, None).await.expect("enqueue");

@@ -87,11 +87,19 @@ pub struct Queued {
 }
 
 impl Outbox {
-    /// Adds `payload` for `subject` with message id `msg_id`, carrying the current span's
-    /// trace context.
+    /// Adds `payload` for `subject` with message id `msg_id`.
     pub fn push(&mut self, subject: String, msg_id: String, payload: Value) {
-        let mut headers = HashMap::new();
-        exobrain_common::telemetry::propagation::inject_map(&mut headers);
+        self.push_with_headers(subject, msg_id, payload, HashMap::new());
+    }
+
+    /// Adds a message with extra `headers` (a trace context).
+    pub fn push_with_headers(
+        &mut self,
+        subject: String,
+        msg_id: String,
+        payload: Value,
+        headers: HashMap<String, String>,
+    ) {
         self.subjects.push(subject);
         self.msg_ids.push(msg_id);
         self.payloads.push(payload);

@@ -165,6 +165,7 @@ impl JobStore {
             payload,
             idempotency_key: None,
             max_attempts,
+            trace_context: Default::default(),
         };
         let mut outbox = Outbox::default();
         let accepted = self

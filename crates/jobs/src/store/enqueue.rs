@@ -5,8 +5,6 @@
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::{SecondsFormat, Utc};
-use serde_json::json;
 use sqlx::{Postgres, Transaction};
 use uuid::Uuid;
 
@@ -57,7 +55,6 @@ impl JobStore {
         batch_id: Option<BatchId>,
     ) -> Result<Vec<Accepted>, StoreError> {
         let candidates: Vec<JobId> = jobs.iter().map(|_| JobId::new()).collect();
-        let now = Utc::now().to_rfc3339_opts(SecondsFormat::Micros, true);
 
         let inserted: HashSet<Uuid> = sqlx::query_scalar(
             "INSERT INTO orchestrator_jobs
@@ -102,16 +99,13 @@ impl JobStore {
                 });
                 continue;
             }
-            let id = candidate.to_string();
             self.queue_status_event(outbox, *candidate, JobState::Pending, 0, "", 1);
-            outbox.push(
-                self.request_subject(job.job_type.as_str()),
-                id.clone(),
-                json!({
-                    "schema_version": 1, "job_id": id, "job_type": job.job_type.as_str(),
-                    "correlation_id": job.owner.as_str(), "payload": job.payload, "attempt": 0,
-                    "created_at": now,
-                }),
+            self.queue_request(
+                outbox,
+                *candidate,
+                (job.job_type.as_str(), job.owner.as_str(), &job.payload),
+                0,
+                job.trace_context.clone(),
             );
             accepted.push(Accepted {
                 job_id: *candidate,

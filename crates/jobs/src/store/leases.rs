@@ -157,14 +157,8 @@ impl JobStore {
                 e.seq,
             );
             if e.state == JobState::Retrying {
-                self.queue_request(
-                    &mut outbox,
-                    e.job_id,
-                    &e.job_type,
-                    &e.owner,
-                    &e.payload,
-                    e.attempt,
-                );
+                let job = (e.job_type.as_str(), e.owner.as_str(), &e.payload);
+                self.queue_request(&mut outbox, e.job_id, job, e.attempt, Default::default());
             } else if let Some(letter) = letters.get(&Some(e.job_id)) {
                 self.queue_final_failure(
                     &mut outbox,

@@ -51,12 +51,16 @@ impl JobStore {
         }))
     }
 
-    /// How many of `owner`'s jobs have not reached a terminal state.
-    pub async fn open_jobs(&self, owner: &UserId) -> Result<u64, StoreError> {
+    /// How many of `owner`'s jobs are not yet terminal, counting no further than `up_to`
+    /// (the answer is then `up_to`), so the cost stays bounded for a user with a huge queue.
+    pub async fn open_jobs(&self, owner: &UserId, up_to: u64) -> Result<u64, StoreError> {
         let open: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM orchestrator_jobs WHERE correlation_id = $1 AND NOT is_terminal",
+            "SELECT count(*) FROM (
+                 SELECT 1 FROM orchestrator_jobs WHERE correlation_id = $1 AND NOT is_terminal LIMIT $2
+             ) AS open",
         )
         .bind(owner.as_str())
+        .bind(i64::try_from(up_to).unwrap_or(i64::MAX))
         .fetch_one(self.pool())
         .await?;
         Ok(u64::try_from(open).unwrap_or_default())

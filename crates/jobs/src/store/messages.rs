@@ -2,6 +2,8 @@
 //! as in the original service where it had the message): status events, job requests, result
 //! events and dead letters. Only shapes and subjects live here, not when to send them.
 
+use std::collections::HashMap;
+
 use chrono::{SecondsFormat, Utc};
 use serde_json::{Value, json};
 
@@ -46,16 +48,16 @@ impl JobStore {
         outbox.push(self.status_subject(&id), format!("{id}:{seq}"), body);
     }
 
-    /// The request envelope of `job_id` on `jobs.<type>.requested`. The first request's
-    /// message id is the job id; a re-request after attempt `n` uses `<job_id>:retry:<n>`.
+    /// The request envelope of `job_id` (with its type, owner and payload) on
+    /// `jobs.<type>.requested`, with `headers` (a trace context). The first request's message
+    /// id is the job id; a re-request after attempt `n` uses `<job_id>:retry:<n>`.
     pub(crate) fn queue_request(
         &self,
         outbox: &mut Outbox,
         job_id: JobId,
-        job_type: &str,
-        owner: &str,
-        payload: &Value,
+        (job_type, owner, payload): (&str, &str, &Value),
         after_attempt: i32,
+        headers: HashMap<String, String>,
     ) {
         let id = job_id.to_string();
         let msg_id = if after_attempt == 0 {
@@ -67,7 +69,7 @@ impl JobStore {
             "schema_version": 1, "job_id": id, "job_type": job_type, "correlation_id": owner,
             "payload": payload, "attempt": after_attempt, "created_at": now_rfc3339(),
         });
-        outbox.push(self.request_subject(job_type), msg_id, body);
+        outbox.push_with_headers(self.request_subject(job_type), msg_id, body, headers);
     }
 
     /// `jobs.events.<type>.completed` for a successful attempt, with its result summary.

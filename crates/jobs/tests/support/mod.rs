@@ -29,6 +29,7 @@ pub fn job(job_type_name: &str, owner: &str, payload: Value) -> NewJob {
         payload,
         idempotency_key: None,
         max_attempts: 3,
+        trace_context: Default::default(),
     }
 }
 
