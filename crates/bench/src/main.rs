@@ -2,29 +2,46 @@
 //! prints its figures, ending with one JSON line. Suites isolate themselves (own streams,
 //! subjects, databases), so they can run beside a running backend suite.
 //!
-//! Suites: `jetstream` (the raw floor: JetStream publish, then pull-consume + ack).
+//! Suites: `jetstream` (the raw floor: JetStream publish, then pull-consume + ack), `jobs`
+//! (the job orchestrator end to end; see [`jobs`]).
+//!
+//! `exobrain-bench __service <api|worker> serve` runs a service in this process; the `jobs`
+//! suite starts its services that way, as child processes of its own.
 
 mod jetstream;
+mod jobs;
 
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: exobrain-bench <suite> [--messages N]\nsuites: jetstream";
+const USAGE: &str = "usage: exobrain-bench <suite> [--messages N] [--concurrency C]\n\
+suites: jetstream, jobs (--messages: messages or jobs per phase; --concurrency: worker slots)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("__service") {
+        let rest = args.iter().skip(2).cloned();
+        return match args.get(1).map(String::as_str) {
+            Some("api") => exobrain_common::cli::main_with_args::<
+                job_orchestrator_api::JobOrchestratorApi,
+            >(rest),
+            Some("worker") => exobrain_common::cli::main_with_args::<
+                job_orchestrator_worker::JobOrchestratorWorker,
+            >(rest),
+            _ => {
+                eprintln!("__service takes api or worker");
+                ExitCode::from(2)
+            }
+        };
+    }
     let Some(suite) = args.first() else {
         eprintln!("{USAGE}");
         return ExitCode::from(2);
     };
-    let messages = match args.iter().position(|arg| arg == "--messages") {
-        Some(index) => match args.get(index + 1).and_then(|n| n.parse::<usize>().ok()) {
-            Some(n) if n > 0 => n,
-            _ => {
-                eprintln!("--messages needs a positive number\n{USAGE}");
-                return ExitCode::from(2);
-            }
-        },
-        None => 100_000,
+    let Some(messages) = number_flag(&args, "--messages", 100_000) else {
+        return ExitCode::from(2);
+    };
+    let Some(concurrency) = number_flag(&args, "--concurrency", 512) else {
+        return ExitCode::from(2);
     };
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
@@ -35,6 +52,14 @@ fn main() -> ExitCode {
     };
     let outcome = match suite.as_str() {
         "jetstream" => runtime.block_on(jetstream::run(messages)),
+        "jobs" => {
+            let jobs = if args.iter().any(|arg| arg == "--messages") {
+                messages
+            } else {
+                20_000
+            };
+            runtime.block_on(jobs::run(jobs::Options { jobs, concurrency }))
+        }
         other => {
             eprintln!("unknown suite `{other}`\n{USAGE}");
             return ExitCode::from(2);
@@ -48,6 +73,20 @@ fn main() -> ExitCode {
         Err(error) => {
             eprintln!("exobrain-bench: error: {error:#}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+/// The positive number after `flag`, `default` without the flag; `None` (reported) when bad.
+fn number_flag(args: &[String], flag: &str, default: usize) -> Option<usize> {
+    let Some(index) = args.iter().position(|arg| arg == flag) else {
+        return Some(default);
+    };
+    match args.get(index + 1).and_then(|n| n.parse::<usize>().ok()) {
+        Some(n) if n > 0 => Some(n),
+        _ => {
+            eprintln!("{flag} needs a positive number\n{USAGE}");
+            None
         }
     }
 }

@@ -109,7 +109,14 @@ pub fn usage(binary: &str, supported: &[Command]) -> String {
 /// the runtime, and reports failure as one `<binary>: error: …` line with exit status 1
 /// (2 for a bad command line).
 pub fn main<S: Service>() -> ExitCode {
-    let command = match parse(S::NAME, std::env::args().skip(1), S::COMMANDS) {
+    main_with_args::<S>(std::env::args().skip(1))
+}
+
+/// [`main`] with the command line given (without the program name), for a binary that hosts
+/// a service under a subcommand of its own (the benchmark runs services as child processes
+/// of itself).
+pub fn main_with_args<S: Service>(args: impl Iterator<Item = String>) -> ExitCode {
+    let command = match parse(S::NAME, args, S::COMMANDS) {
         Ok(command) => command,
         Err(message) => {
             eprintln!("{}: error: {message}", S::NAME);

@@ -12,7 +12,7 @@ use crate::grpc::error::ApiError;
 /// Most jobs per transaction.
 const MAX_GROUP: usize = 512;
 /// Transactions in flight at once.
-const LANES: usize = 2;
+const LANES: usize = 1;
 
 /// Accepts single jobs in groups.
 #[derive(Debug, Clone)]

@@ -110,7 +110,13 @@ pub async fn run(
             settings: settings.clone(),
             hard_stop: hard_stop.clone(),
         });
-        let pool_run = consumer::run(bound, settings_for_pool, runner, shutdown.clone());
+        let pool_run = consumer::run(
+            bound,
+            nats.jetstream.clone(),
+            settings_for_pool,
+            runner,
+            shutdown.clone(),
+        );
         gauges.push(pool_run.gauge());
         pools.spawn(pool_run.run());
     }

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use support::{PREFIX, echo_job, enqueue, setup, user};
 
 async fn status_events(db: &exobrain_testkit::TestDb, job_id: JobId) -> Vec<Value> {
-    sqlx::query_scalar("SELECT payload FROM orchestrator_outbox WHERE subject = $1 ORDER BY id")
+    sqlx::query_scalar("SELECT payload FROM orchestrator_outbox_messages WHERE subject = $1 ORDER BY batch_id, position")
         .bind(format!("{PREFIX}.jobs.status.{job_id}"))
         .fetch_all(&db.pool)
         .await

@@ -46,7 +46,7 @@ fn alice() -> UserId {
 
 async fn status_seqs(db: &TestDb, job_id: &str) -> Vec<i64> {
     sqlx::query_scalar(
-        "SELECT (payload->>'seq')::bigint FROM orchestrator_outbox WHERE subject = $1 ORDER BY id",
+        "SELECT (payload->>'seq')::bigint FROM orchestrator_outbox_messages WHERE subject = $1 ORDER BY batch_id, position",
     )
     .bind(format!("jobs.status.{job_id}"))
     .fetch_all(&db.pool)
@@ -89,7 +89,7 @@ async fn success_is_final_and_a_redelivery_is_skipped() {
     assert_eq!(snapshot.state, JobState::Succeeded);
     assert_eq!(snapshot.seq, 3);
     assert_eq!(status_seqs(&db, &job_id.to_string()).await, [1, 2, 3]);
-    let completed: i64 = sqlx::query_scalar("SELECT count(*) FROM orchestrator_outbox WHERE subject = 'jobs.events.diagnostics.fail.completed'")
+    let completed: i64 = sqlx::query_scalar("SELECT count(*) FROM orchestrator_outbox_messages WHERE subject = 'jobs.events.diagnostics.fail.completed'")
         .fetch_one(&db.pool)
         .await
         .expect("count");
@@ -161,11 +161,12 @@ async fn the_last_failed_attempt_dead_letters_the_job() {
             .await
             .expect("dead letter");
     assert_eq!((reason.as_str(), attempts), ("max-attempts", 2));
-    let dlq: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM orchestrator_outbox WHERE subject = 'jobs.dlq'")
-            .fetch_one(&db.pool)
-            .await
-            .expect("count");
+    let dlq: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM orchestrator_outbox_messages WHERE subject = 'jobs.dlq'",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .expect("count");
     assert_eq!(dlq, 1);
     assert_eq!(status_seqs(&db, &job_id.to_string()).await, [1, 2, 3, 4, 5]);
 }

@@ -47,12 +47,11 @@ async fn accepted_jobs_reach_their_streams_exactly_once() {
         .enqueue(&[echo("alice"), echo("alice"), echo("bob")], None)
         .await
         .expect("enqueue");
-    let saved: Vec<(String, String, String)> = sqlx::query_as(
-        "SELECT subject, msg_id, payload::text FROM orchestrator_outbox ORDER BY id",
-    )
-    .fetch_all(&db.pool)
-    .await
-    .expect("outbox");
+    let saved: Vec<serde_json::Value> =
+        sqlx::query_scalar("SELECT messages FROM orchestrator_outbox_batches ORDER BY id")
+            .fetch_all(&db.pool)
+            .await
+            .expect("outbox");
 
     assert_eq!(
         relay::relay_once(&db.pool, &nats.jetstream, Duration::ZERO)
@@ -71,16 +70,12 @@ async fn accepted_jobs_reach_their_streams_exactly_once() {
     assert_eq!(messages_in(&nats, &names.status).await, 3);
 
     // A relay that crashed after publishing but before deleting publishes the same rows again.
-    for (subject, msg_id, payload) in saved {
-        sqlx::query(
-            "INSERT INTO orchestrator_outbox (subject, msg_id, payload) VALUES ($1, $2, $3::jsonb)",
-        )
-        .bind(subject)
-        .bind(msg_id)
-        .bind(payload)
-        .execute(&db.pool)
-        .await
-        .expect("reinsert");
+    for messages in saved {
+        sqlx::query("INSERT INTO orchestrator_outbox_batches (messages) VALUES ($1)")
+            .bind(messages)
+            .execute(&db.pool)
+            .await
+            .expect("reinsert");
     }
     assert_eq!(
         relay::relay_once(&db.pool, &nats.jetstream, Duration::ZERO)
@@ -116,7 +111,7 @@ async fn the_publisher_sends_each_commit_at_once_in_order_and_the_relay_leaves_f
         0,
         "rows younger than min_age are left to their publisher"
     );
-    sqlx::query("DELETE FROM orchestrator_outbox")
+    sqlx::query("DELETE FROM orchestrator_outbox_batches")
         .execute(&db.pool)
         .await
         .expect("clear");
@@ -131,7 +126,7 @@ async fn the_publisher_sends_each_commit_at_once_in_order_and_the_relay_leaves_f
 
     let mut outbox_rows = i64::MAX;
     for _ in 0..200 {
-        outbox_rows = sqlx::query_scalar("SELECT count(*) FROM orchestrator_outbox")
+        outbox_rows = sqlx::query_scalar("SELECT count(*) FROM orchestrator_outbox_batches")
             .fetch_one(&db.pool)
             .await
             .expect("count");

@@ -1,6 +1,6 @@
 //! What admission needs to know about queues, kept cheap to ask on every enqueue: each user's
-//! unfinished jobs (counted in the database at most once a second per user, plus what this
-//! process accepted since) and each job type's backlog in JetStream (refreshed every second by
+//! unfinished jobs (counted in the database in the background at most once a second per user,
+//! plus what this process accepted since) and each job type's backlog in JetStream (refreshed every second by
 //! a background task). Both are approximate by design: they bound a runaway client and an
 //! overloaded system, they are not exact quotas.
 
@@ -26,18 +26,36 @@ pub struct OpenJobs {
 }
 
 impl OpenJobs {
-    /// `owner`'s unfinished jobs, counting no further than `up_to`.
+    /// `owner`'s unfinished jobs, counting no further than `up_to`. The first question about
+    /// a user waits for the database; later ones answer from the cache at once and, when the
+    /// count is older than a second, refresh it in the background.
     pub async fn get(
         &self,
         store: &JobStore,
         owner: &UserId,
         up_to: u64,
     ) -> Result<u64, StoreError> {
-        if let Some((open, at)) = self.counted().get(owner.as_str())
-            && at.elapsed() < OPEN_JOBS_TTL
-        {
-            return Ok(*open);
+        let cached = self.counted().get_mut(owner.as_str()).map(|(open, at)| {
+            let stale = at.elapsed() >= OPEN_JOBS_TTL;
+            if stale {
+                // Claims the refresh, so concurrent callers do not start another one.
+                *at = Instant::now();
+            }
+            (*open, stale)
+        });
+        match cached {
+            Some((open, stale)) => {
+                if stale {
+                    let (this, store, owner) = (self.clone(), store.clone(), owner.clone());
+                    tokio::spawn(async move { this.count(&store, &owner, up_to).await });
+                }
+                Ok(open)
+            }
+            None => self.count(store, owner, up_to).await,
         }
+    }
+
+    async fn count(&self, store: &JobStore, owner: &UserId, up_to: u64) -> Result<u64, StoreError> {
         let open = store.open_jobs(owner, up_to).await?;
         self.counted()
             .insert(owner.as_str().to_owned(), (open, Instant::now()));

@@ -15,7 +15,7 @@ use exobrain_jobs::store::{Attempt, JobStore, Outcome, StoreError};
 /// Most transitions per transaction.
 const MAX_GROUP: usize = 512;
 /// Transactions of one kind in flight at once.
-const LANES: usize = 2;
+const LANES: usize = 1;
 
 /// Why a lifecycle write failed.
 #[derive(Debug, thiserror::Error)]

@@ -1,9 +1,10 @@
 //! The transactional outbox: every message the job system publishes to JetStream is first
-//! written to `orchestrator_outbox` in the same transaction as the state change it announces,
-//! so a committed change is always published and a rolled-back one never is.
+//! written to `orchestrator_outbox_batches` in the same transaction as the state change it
+//! announces (one row per transaction, holding all its messages in order), so a committed
+//! change is always published and a rolled-back one never is.
 //!
-//! After the commit the process hands the rows to its [`Publisher`], which publishes them at
-//! once in commit order and deletes them; the [`relay`] sweeps up rows left behind (a process
+//! After the commit the process hands the row to its [`Publisher`], which publishes its
+//! messages at once in commit order and deletes it; the [`relay`] sweeps up rows left behind (a process
 //! that died, NATS down). Every message carries `Nats-Msg-Id`, so a row published twice (by
 //! the publisher and the relay) is stored once.
 
@@ -65,25 +66,63 @@ impl Running {
 /// Messages a transaction will publish, collected while it runs.
 #[derive(Debug, Default)]
 pub struct Outbox {
-    subjects: Vec<String>,
-    msg_ids: Vec<String>,
-    payloads: Vec<Value>,
-    headers: Vec<HashMap<String, String>>,
+    messages: Vec<Outgoing>,
 }
 
-/// A message written to the outbox and not yet published.
-#[derive(Debug, Clone)]
-pub struct Queued {
-    /// Row id (publish order).
-    pub id: i64,
+/// One message to publish.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outgoing {
     /// Subject to publish on.
     pub subject: String,
     /// `Nats-Msg-Id`.
     pub msg_id: String,
     /// JSON body.
-    pub payload: Bytes,
+    pub payload: Value,
     /// Extra headers (trace context).
     pub headers: HashMap<String, String>,
+}
+
+/// The messages of one committed transaction, stored as one outbox row and not yet
+/// published.
+#[derive(Debug, Clone)]
+pub struct Queued {
+    /// Row id (publish order).
+    pub id: i64,
+    /// The messages, in the order they were added.
+    pub messages: Vec<Outgoing>,
+}
+
+impl Outgoing {
+    /// The NATS headers to publish with: `Nats-Msg-Id` plus the extra ones.
+    pub fn nats_headers(&self) -> async_nats::HeaderMap {
+        let mut headers = async_nats::HeaderMap::new();
+        headers.insert("Nats-Msg-Id", self.msg_id.as_str());
+        for (name, value) in &self.headers {
+            headers.insert(name.as_str(), value.as_str());
+        }
+        headers
+    }
+
+    /// The body to publish.
+    pub fn body(&self) -> Bytes {
+        Bytes::from(self.payload.to_string())
+    }
+
+    fn to_json(&self) -> Value {
+        serde_json::json!({
+            "subject": self.subject, "msg_id": self.msg_id,
+            "payload": self.payload, "headers": self.headers,
+        })
+    }
+
+    fn from_json(value: &Value) -> Option<Self> {
+        Some(Self {
+            subject: value.get("subject")?.as_str()?.to_owned(),
+            msg_id: value.get("msg_id")?.as_str()?.to_owned(),
+            payload: value.get("payload")?.clone(),
+            headers: serde_json::from_value(value.get("headers")?.clone()).unwrap_or_default(),
+        })
+    }
 }
 
 impl Outbox {
@@ -100,60 +139,47 @@ impl Outbox {
         payload: Value,
         headers: HashMap<String, String>,
     ) {
-        self.subjects.push(subject);
-        self.msg_ids.push(msg_id);
-        self.payloads.push(payload);
-        self.headers.push(headers);
+        self.messages.push(Outgoing {
+            subject,
+            msg_id,
+            payload,
+            headers,
+        });
     }
 
     /// Whether nothing was added.
     pub fn is_empty(&self) -> bool {
-        self.subjects.is_empty()
+        self.messages.is_empty()
     }
 
-    /// Inserts the collected messages inside `tx` in the order they were added.
+    /// Inserts the collected messages inside `tx` as one row (one insert per transaction,
+    /// however many jobs it moved); `None` when there are none.
     pub async fn write(
         self,
         tx: &mut Transaction<'_, Postgres>,
-    ) -> Result<Vec<Queued>, sqlx::Error> {
+    ) -> Result<Option<Queued>, sqlx::Error> {
         if self.is_empty() {
-            return Ok(Vec::new());
+            return Ok(None);
         }
-        let ids: Vec<i64> = sqlx::query_scalar(
-            "INSERT INTO orchestrator_outbox (subject, msg_id, payload, headers)
-             SELECT subject, msg_id, payload, headers
-             FROM UNNEST($1::text[], $2::text[], $3::jsonb[], $4::jsonb[]) WITH ORDINALITY
-                  AS t(subject, msg_id, payload, headers, n)
-             ORDER BY n
-             RETURNING id",
+        let rows: Vec<Value> = self.messages.iter().map(Outgoing::to_json).collect();
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO orchestrator_outbox_batches (messages) VALUES ($1) RETURNING id",
         )
-        .bind(&self.subjects)
-        .bind(&self.msg_ids)
-        .bind(&self.payloads)
-        .bind(
-            self.headers
-                .iter()
-                .map(|headers| serde_json::to_value(headers).unwrap_or(Value::Null))
-                .collect::<Vec<_>>(),
-        )
-        .fetch_all(&mut **tx)
+        .bind(Value::Array(rows))
+        .fetch_one(&mut **tx)
         .await?;
-        // Ids come from one sequence in insertion order, so sorted they follow `n`.
-        let mut ids = ids;
-        ids.sort_unstable();
-        Ok(self
-            .subjects
-            .into_iter()
-            .zip(self.msg_ids)
-            .zip(self.payloads.iter().zip(self.headers))
-            .zip(ids)
-            .map(|(((subject, msg_id), (payload, headers)), id)| Queued {
-                id,
-                subject,
-                msg_id,
-                payload: Bytes::from(payload.to_string()),
-                headers,
-            })
-            .collect())
+        Ok(Some(Queued {
+            id,
+            messages: self.messages,
+        }))
     }
+}
+
+/// Reads the messages of a stored outbox row (the relay's side of [`Outbox::write`]);
+/// entries that do not have the stored shape are skipped.
+pub fn read_messages(stored: &Value) -> Vec<Outgoing> {
+    stored
+        .as_array()
+        .map(|messages| messages.iter().filter_map(Outgoing::from_json).collect())
+        .unwrap_or_default()
 }

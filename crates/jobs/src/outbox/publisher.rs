@@ -1,22 +1,28 @@
 //! Publishing outbox rows right after their transaction commits, so a job request or status
 //! event reaches JetStream within a round trip instead of a relay poll later. One task per
-//! process publishes everything in commit order, waits for JetStream's acknowledgements, then
-//! deletes the rows it published. A row it could not publish stays for the relay.
+//! process publishes everything in commit order and waits for JetStream's acknowledgements; a
+//! second task deletes the published rows in bulk every few milliseconds, on a connection with
+//! `synchronous_commit = off`: a deletion lost in a database crash only makes the relay publish
+//! those rows again, which JetStream drops as duplicates. A row the publisher could not publish
+//! stays for the relay.
 
 use async_nats::jetstream;
 use exobrain_common::shutdown::CancellationToken;
 use sqlx::PgPool;
+use sqlx::postgres::PgPoolOptions;
 use tokio::sync::mpsc;
 
 use super::Queued;
 
-/// Most messages published per round.
-const MAX_ROUND: usize = 4096;
+/// Most outbox rows (transactions) published per round.
+const MAX_ROUND: usize = 256;
+/// How long published ids gather before one bulk delete.
+const DELETE_PAUSE: std::time::Duration = std::time::Duration::from_millis(20);
 
 /// Hands committed outbox rows to the process's publishing task.
 #[derive(Debug, Clone)]
 pub struct Publisher {
-    sender: mpsc::UnboundedSender<Vec<Queued>>,
+    sender: mpsc::UnboundedSender<Queued>,
 }
 
 impl Publisher {
@@ -28,85 +34,123 @@ impl Publisher {
         stop: CancellationToken,
     ) -> (Self, tokio::task::JoinHandle<()>) {
         let (sender, receiver) = mpsc::unbounded_channel();
-        let task = tokio::spawn(run(pool, js, receiver, stop));
+        let (published, deletions) = mpsc::unbounded_channel();
+        let task = tokio::spawn(async move {
+            let deleting = tokio::spawn(delete_published(pool, deletions));
+            run(js, receiver, published, stop).await;
+            let _ = deleting.await;
+        });
         (Self { sender }, task)
     }
 
-    /// Queues rows of a committed transaction for publishing. Never blocks; if the task is
-    /// gone the relay publishes them later.
-    pub fn send(&self, messages: Vec<Queued>) {
-        if !messages.is_empty() {
-            let _ = self.sender.send(messages);
-        }
+    /// Queues the row of a committed transaction for publishing. Never blocks; if the task
+    /// is gone the relay publishes it later.
+    pub fn send(&self, queued: Queued) {
+        let _ = self.sender.send(queued);
     }
 }
 
 async fn run(
-    pool: PgPool,
     js: jetstream::Context,
-    mut receiver: mpsc::UnboundedReceiver<Vec<Queued>>,
+    mut receiver: mpsc::UnboundedReceiver<Queued>,
+    published: mpsc::UnboundedSender<Vec<i64>>,
     stop: CancellationToken,
 ) {
     loop {
         let first = tokio::select! {
             biased;
-            messages = receiver.recv() => messages,
+            queued = receiver.recv() => queued,
             _ = stop.cancelled() => None,
         };
-        let Some(mut round) = first else { break };
+        let Some(first) = first else { break };
+        let mut round = vec![first];
         while round.len() < MAX_ROUND {
             match receiver.try_recv() {
-                Ok(more) => round.extend(more),
+                Ok(more) => round.push(more),
                 Err(_) => break,
             }
         }
-        publish_round(&pool, &js, round).await;
+        publish_round(&js, round, &published).await;
     }
     let mut rest = Vec::new();
     while let Ok(more) = receiver.try_recv() {
-        rest.extend(more);
+        rest.push(more);
     }
     if !rest.is_empty() {
-        publish_round(&pool, &js, rest).await;
+        publish_round(&js, rest, &published).await;
     }
 }
 
-/// Publishes `round` in order and deletes what JetStream acknowledged.
-async fn publish_round(pool: &PgPool, js: &jetstream::Context, round: Vec<Queued>) {
+/// Publishes the rows of `round` in order and hands those JetStream acknowledged in full to
+/// the deleting task.
+async fn publish_round(
+    js: &jetstream::Context,
+    round: Vec<Queued>,
+    deletions: &mpsc::UnboundedSender<Vec<i64>>,
+) {
     let mut pending = Vec::with_capacity(round.len());
-    for message in round {
-        let mut headers = async_nats::HeaderMap::new();
-        headers.insert("Nats-Msg-Id", message.msg_id.as_str());
-        for (name, value) in &message.headers {
-            headers.insert(name.as_str(), value.as_str());
-        }
-        match js
-            .publish_with_headers(message.subject, headers, message.payload)
-            .await
-        {
-            Ok(ack) => pending.push((message.id, ack)),
-            Err(error) => {
-                tracing::warn!(%error, "outbox publish failed; the relay will retry");
-                break;
+    'rows: for row in round {
+        let mut acks = Vec::with_capacity(row.messages.len());
+        for message in &row.messages {
+            let published = js
+                .publish_with_headers(
+                    message.subject.clone(),
+                    message.nats_headers(),
+                    message.body(),
+                )
+                .await;
+            match published {
+                Ok(ack) => acks.push(ack),
+                Err(error) => {
+                    tracing::warn!(%error, "outbox publish failed; the relay will retry");
+                    break 'rows;
+                }
             }
         }
+        pending.push((row.id, acks));
     }
     let mut published = Vec::with_capacity(pending.len());
-    for (id, ack) in pending {
-        match ack.await {
-            Ok(_) => published.push(id),
-            Err(error) => {
-                tracing::warn!(%error, "outbox publish not acknowledged; the relay will retry")
+    let mut messages = 0;
+    for (id, acks) in pending {
+        let count = acks.len();
+        let mut acknowledged = true;
+        for ack in acks {
+            if let Err(error) = ack.await {
+                tracing::warn!(%error, "outbox publish not acknowledged; the relay will retry");
+                acknowledged = false;
             }
+        }
+        if acknowledged {
+            published.push(id);
+            messages += count;
         }
     }
     metrics::counter!("jobs_outbox_published_total", "by" => "publisher")
-        .increment(published.len() as u64);
-    if let Err(error) = sqlx::query("DELETE FROM orchestrator_outbox WHERE id = ANY($1)")
-        .bind(&published)
-        .execute(pool)
-        .await
-    {
-        tracing::warn!(%error, "cannot delete published outbox rows; the relay will re-publish them as duplicates");
+        .increment(messages as u64);
+    let _ = deletions.send(published);
+}
+
+/// Deletes published rows in bulk until the publisher is gone.
+async fn delete_published(pool: PgPool, mut deletions: mpsc::UnboundedReceiver<Vec<i64>>) {
+    let options = (*pool.connect_options())
+        .clone()
+        .options([("synchronous_commit", "off")]);
+    let relaxed = PgPoolOptions::new()
+        .max_connections(1)
+        .connect_lazy_with(options);
+    while let Some(mut ids) = deletions.recv().await {
+        tokio::time::sleep(DELETE_PAUSE).await;
+        while let Ok(more) = deletions.try_recv() {
+            ids.extend(more);
+        }
+        if let Err(error) =
+            sqlx::query("DELETE FROM orchestrator_outbox_batches WHERE id = ANY($1)")
+                .bind(&ids)
+                .execute(&relaxed)
+                .await
+        {
+            tracing::warn!(%error, "cannot delete published outbox rows; the relay will re-publish them as duplicates");
+        }
     }
+    relaxed.close().await;
 }

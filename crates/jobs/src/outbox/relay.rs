@@ -7,10 +7,10 @@ use std::time::Duration;
 
 use async_nats::jetstream;
 use exobrain_common::shutdown::CancellationToken;
-use sqlx::{PgPool, Row};
+use sqlx::PgPool;
 
-/// Rows published per round.
-pub const BATCH: i64 = 512;
+/// Rows (transactions) published per round.
+pub const BATCH: i64 = 64;
 
 /// How the relay paces itself.
 #[derive(Debug, Clone, Copy)]
@@ -22,17 +22,16 @@ pub struct RelaySettings {
     pub idle: Duration,
 }
 
-/// Publishes one round of at most [`BATCH`] rows older than `min_age`; returns how many were
-/// published.
+/// Publishes one round of at most [`BATCH`] rows older than `min_age`; returns how many
+/// messages were published.
 pub async fn relay_once(
     pool: &PgPool,
     js: &jetstream::Context,
     min_age: Duration,
 ) -> Result<usize, String> {
     let mut tx = pool.begin().await.map_err(|error| error.to_string())?;
-    let rows = sqlx::query(
-        "SELECT id, subject, msg_id, payload::text AS payload, headers::text AS headers
-         FROM orchestrator_outbox
+    let rows: Vec<(i64, serde_json::Value)> = sqlx::query_as(
+        "SELECT id, messages FROM orchestrator_outbox_batches
          WHERE created_at <= NOW() - make_interval(secs => $2)
          ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
     )
@@ -44,42 +43,33 @@ pub async fn relay_once(
     if rows.is_empty() {
         return Ok(0);
     }
-    let mut ids = Vec::with_capacity(rows.len());
-    let mut acks = Vec::with_capacity(rows.len());
-    for row in &rows {
-        let read = |column: &str| {
-            row.try_get::<String, _>(column)
-                .map_err(|error| error.to_string())
-        };
-        let (subject, msg_id, payload) = (read("subject")?, read("msg_id")?, read("payload")?);
-        let extra: std::collections::HashMap<String, String> =
-            serde_json::from_str(&read("headers")?).unwrap_or_default();
-        let mut headers = async_nats::HeaderMap::new();
-        headers.insert("Nats-Msg-Id", msg_id.as_str());
-        for (name, value) in &extra {
-            headers.insert(name.as_str(), value.as_str());
+    let mut acks = Vec::new();
+    for (_, stored) in &rows {
+        for message in super::read_messages(stored) {
+            let ack = js
+                .publish_with_headers(
+                    message.subject.clone(),
+                    message.nats_headers(),
+                    message.body(),
+                )
+                .await
+                .map_err(|error| format!("publish: {error}"))?;
+            acks.push(ack);
         }
-        let ack = js
-            .publish_with_headers(subject, headers, payload.into())
-            .await
-            .map_err(|error| format!("publish: {error}"))?;
-        acks.push(ack);
-        ids.push(
-            row.try_get::<i64, _>("id")
-                .map_err(|error| error.to_string())?,
-        );
     }
+    let published = acks.len();
     for ack in acks {
         ack.await.map_err(|error| format!("publish ack: {error}"))?;
     }
-    sqlx::query("DELETE FROM orchestrator_outbox WHERE id = ANY($1)")
+    let ids: Vec<i64> = rows.iter().map(|(id, _)| *id).collect();
+    sqlx::query("DELETE FROM orchestrator_outbox_batches WHERE id = ANY($1)")
         .bind(&ids)
         .execute(&mut *tx)
         .await
         .map_err(|error| error.to_string())?;
     tx.commit().await.map_err(|error| error.to_string())?;
-    metrics::counter!("jobs_outbox_published_total", "by" => "relay").increment(ids.len() as u64);
-    Ok(ids.len())
+    metrics::counter!("jobs_outbox_published_total", "by" => "relay").increment(published as u64);
+    Ok(published)
 }
 
 /// Relays until `token` is cancelled: immediately again while there is work, pausing

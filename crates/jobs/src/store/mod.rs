@@ -126,7 +126,7 @@ impl JobStore {
     ) -> Result<(), StoreError> {
         let queued = outbox.write(&mut tx).await?;
         tx.commit().await?;
-        if let Some(publisher) = &self.publisher {
+        if let (Some(publisher), Some(queued)) = (&self.publisher, queued) {
             publisher.send(queued);
         }
         Ok(())

@@ -85,8 +85,10 @@ pub async fn fail_for_good(store: &JobStore, job_id: JobId) {
 
 /// `(subject, msg_id)` of every outbox message, oldest first.
 pub async fn outbox(db: &TestDb) -> Vec<(String, String)> {
-    sqlx::query_as("SELECT subject, msg_id FROM orchestrator_outbox ORDER BY id")
-        .fetch_all(&db.pool)
-        .await
-        .expect("outbox")
+    sqlx::query_as(
+        "SELECT subject, msg_id FROM orchestrator_outbox_messages ORDER BY batch_id, position",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .expect("outbox")
 }
