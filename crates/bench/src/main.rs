@@ -40,7 +40,7 @@ fn main() -> ExitCode {
     let Some(messages) = number_flag(&args, "--messages", 100_000) else {
         return ExitCode::from(2);
     };
-    let Some(concurrency) = number_flag(&args, "--concurrency", 512) else {
+    let Some(concurrency) = number_flag(&args, "--concurrency", 1024) else {
         return ExitCode::from(2);
     };
     let runtime = match tokio::runtime::Runtime::new() {

@@ -2,8 +2,7 @@
 //! as child processes on a private database and NATS prefix; `diagnostics.echo` jobs are
 //! enqueued through gRPC and counted once SUCCEEDED in PostgreSQL. Phases, after a warm-up:
 //! a steady 200 jobs/s for enqueue and pickup latency (one worker), then throughput with
-//! batched enqueue and one worker, single enqueue and one worker, batched enqueue and two
-//! workers. The raw JetStream floor is measured first.
+//! batched and single enqueue, first with one worker, then with two. The raw JetStream floor is measured first.
 
 mod cpu;
 mod load;
@@ -149,6 +148,18 @@ async fn phases(
         &children,
     );
 
+    let (began, cpu) = (Instant::now(), cpu::CpuSample::take(&children));
+    load::enqueue_singles(&clients, "single2", options.jobs, 128).await?;
+    done += options.jobs as i64;
+    load::wait_succeeded(&db.pool, done, Duration::from_secs(300)).await?;
+    let single_two_workers = rate(
+        "single enqueue, 2 workers",
+        options.jobs,
+        began.elapsed(),
+        &cpu,
+        &children,
+    );
+
     let worker_rss = first.peak_rss_mib().max(second.peak_rss_mib());
     let api_rss = api.peak_rss_mib();
     for process in [second, first, api] {
@@ -161,6 +172,7 @@ async fn phases(
         "jobs_per_sec": batched.round(),
         "jobs_per_sec_single_enqueue": single.round(),
         "jobs_per_sec_2_workers": two_workers.round(),
+        "jobs_per_sec_single_enqueue_2_workers": single_two_workers.round(),
         "enqueue_p50_ms": round(load::percentile_ms(&mut enqueue, 0.50), 3),
         "enqueue_p99_ms": round(load::percentile_ms(&mut enqueue, 0.99), 3),
         "pickup_p50_ms": round(pickup_p50, 3),

@@ -15,6 +15,7 @@ mod messages;
 mod page;
 mod request_error;
 mod snapshot;
+mod transitions;
 
 use exobrain_common::error::{ErrorKind, ServiceError};
 use exobrain_common::nats::NatsConfig;
@@ -22,7 +23,7 @@ use sqlx::{PgPool, Postgres, Transaction};
 
 use crate::outbox::{Outbox, Publisher};
 
-pub use attempts::{Attempt, Outcome};
+pub use attempts::{Attempt, Outcome, Transitioned};
 pub use batches::{AcceptedBatch, BatchSnapshot};
 pub use cancel::CANCELLED_DETAIL;
 pub use dead_letters::DeadLetter;
