@@ -94,15 +94,6 @@ async fn phases(
     .fetch_one(&db.pool)
     .await
     .context("pickup latency")?;
-    if std::env::var("EXOBRAIN_BENCH_DEBUG").is_ok() {
-        let slow: Vec<(String, String, f64)> = sqlx::query_as("SELECT created_at::text, started_at::text, EXTRACT(EPOCH FROM started_at - created_at)::float8 FROM orchestrator_jobs WHERE correlation_id LIKE 'steady-%' AND started_at - created_at > interval '50 ms' ORDER BY created_at").fetch_all(&db.pool).await?;
-        eprintln!(
-            "SLOW {}: first {:?} last {:?}",
-            slow.len(),
-            slow.first(),
-            slow.last()
-        );
-    }
 
     let children = [(api.pid(), "api"), (first.pid(), "worker")];
     let (began, cpu) = (Instant::now(), cpu::CpuSample::take(&children));

@@ -45,9 +45,6 @@ impl BenchDb {
             .connect(&dsn)
             .await?;
         exobrain_jobs::MIGRATOR.run(&pool).await?;
-        if let Ok(sql) = std::env::var("EXOBRAIN_BENCH_EXPERIMENT_SQL") {
-            sqlx::raw_sql(&sql).execute(&pool).await?;
-        }
         Ok(Self {
             dsn,
             pool,
