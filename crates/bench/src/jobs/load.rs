@@ -64,24 +64,15 @@ pub async fn enqueue_singles(
     jobs: usize,
     in_flight: usize,
 ) -> anyhow::Result<Vec<Duration>> {
-    let next = Arc::new(AtomicUsize::new(0));
-    let mut tasks = Vec::new();
-    for _ in 0..in_flight {
-        let (clients, next, tag) = (clients.clone(), next.clone(), tag.to_owned());
-        tasks.push(tokio::spawn(async move {
-            let mut latencies = Vec::new();
-            loop {
-                let n = next.fetch_add(1, Ordering::Relaxed);
-                if n >= jobs {
-                    return Ok::<_, tonic::Status>(latencies);
-                }
-                let began = Instant::now();
-                clients.pick().enqueue_job(echo(&tag, n)).await?;
-                latencies.push(began.elapsed());
-            }
-        }));
-    }
-    collect(tasks).await
+    closed_loop(
+        clients,
+        jobs,
+        in_flight,
+        1,
+        tag,
+        |mut client, tag, n| async move { client.enqueue_job(echo(&tag, n)).await.map(|_| ()) },
+    )
+    .await
 }
 
 /// Enqueues `jobs` jobs in EnqueueJobs calls of [`BATCH`] with `in_flight` calls outstanding.
@@ -91,30 +82,57 @@ pub async fn enqueue_batches(
     jobs: usize,
     in_flight: usize,
 ) -> anyhow::Result<Vec<Duration>> {
+    closed_loop(
+        clients,
+        jobs,
+        in_flight,
+        BATCH,
+        tag,
+        move |mut client, tag, first| async move {
+            let request = EnqueueJobsRequest {
+                user_id: format!("{tag}-user-{}", first / BATCH % USERS),
+                jobs: (first..(first + BATCH).min(jobs))
+                    .map(|n| EnqueueJobRequest {
+                        user_id: String::new(),
+                        ..echo(&tag, n)
+                    })
+                    .collect(),
+                idempotency_key: String::new(),
+            };
+            client.enqueue_jobs(request).await.map(|_| ())
+        },
+    )
+    .await
+}
+
+/// Runs `in_flight` loops that each take the next `step` jobs (from job number `first`) and
+/// make one call for them, until `jobs` are enqueued; returns each call's latency.
+async fn closed_loop<F, Fut>(
+    clients: &Clients,
+    jobs: usize,
+    in_flight: usize,
+    step: usize,
+    tag: &str,
+    call: F,
+) -> anyhow::Result<Vec<Duration>>
+where
+    F: Fn(JobOrchestratorClient<Channel>, String, usize) -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = Result<(), tonic::Status>> + Send,
+{
     let next = Arc::new(AtomicUsize::new(0));
     let mut tasks = Vec::new();
     for _ in 0..in_flight {
-        let (clients, next, tag) = (clients.clone(), next.clone(), tag.to_owned());
+        let (clients, next, tag, call) =
+            (clients.clone(), next.clone(), tag.to_owned(), call.clone());
         tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
             loop {
-                let first = next.fetch_add(BATCH, Ordering::Relaxed);
+                let first = next.fetch_add(step, Ordering::Relaxed);
                 if first >= jobs {
                     return Ok::<_, tonic::Status>(latencies);
                 }
-                let user = first / BATCH % USERS;
-                let request = EnqueueJobsRequest {
-                    user_id: format!("{tag}-user-{user}"),
-                    jobs: (first..(first + BATCH).min(jobs))
-                        .map(|n| EnqueueJobRequest {
-                            user_id: String::new(),
-                            ..echo(&tag, n)
-                        })
-                        .collect(),
-                    idempotency_key: String::new(),
-                };
                 let began = Instant::now();
-                clients.pick().enqueue_jobs(request).await?;
+                call(clients.pick(), tag.clone(), first).await?;
                 latencies.push(began.elapsed());
             }
         }));

@@ -43,18 +43,8 @@ impl JobStore {
                AND j.lease_owner = $4
              RETURNING j.job_id",
         )
-        .bind(
-            running
-                .iter()
-                .map(|(id, _)| id.as_uuid())
-                .collect::<Vec<_>>(),
-        )
-        .bind(
-            running
-                .iter()
-                .map(|(_, attempt)| *attempt)
-                .collect::<Vec<_>>(),
-        )
+        .bind(job_ids(running))
+        .bind(attempts(running))
         .bind(until)
         .bind(worker_id)
         .fetch_all(self.pool())
@@ -199,18 +189,8 @@ impl JobStore {
                AND j.lease_owner = $4
              RETURNING j.job_id, j.attempt, j.seq",
         )
-        .bind(
-            running
-                .iter()
-                .map(|(id, _)| id.as_uuid())
-                .collect::<Vec<_>>(),
-        )
-        .bind(
-            running
-                .iter()
-                .map(|(_, attempt)| *attempt)
-                .collect::<Vec<_>>(),
-        )
+        .bind(job_ids(running))
+        .bind(attempts(running))
         .bind(RELEASED_DETAIL)
         .bind(worker_id)
         .fetch_all(&mut *tx)
@@ -239,4 +219,14 @@ impl JobStore {
             .map(|(id, _, _)| JobId::from(id))
             .collect())
     }
+}
+
+/// The job ids of (job, attempt) pairs, as a query parameter.
+fn job_ids(running: &[(JobId, i32)]) -> Vec<Uuid> {
+    running.iter().map(|(id, _)| id.as_uuid()).collect()
+}
+
+/// The attempt numbers of (job, attempt) pairs, as a query parameter.
+fn attempts(running: &[(JobId, i32)]) -> Vec<i32> {
+    running.iter().map(|(_, attempt)| *attempt).collect()
 }
