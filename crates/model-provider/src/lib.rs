@@ -3,6 +3,7 @@
 //! providers arrive in later work. Today it serves health, readiness and metrics.
 
 pub mod config;
+pub mod providers;
 
 use axum::Router;
 use exobrain_common::admin;

@@ -1,0 +1,1 @@
+//! Schema instances (being built).
