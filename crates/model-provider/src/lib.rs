@@ -2,6 +2,8 @@
 //! configuration and the HTTP server; the OpenAI-compatible and native routes, aliases and
 //! providers arrive in later work. Today it serves health, readiness and metrics.
 
+pub mod catalog;
+pub mod chat;
 pub mod config;
 pub mod providers;
 
