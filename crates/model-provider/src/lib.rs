@@ -2,9 +2,11 @@
 //! configuration and the HTTP server; the OpenAI-compatible and native routes, aliases and
 //! providers arrive in later work. Today it serves health, readiness and metrics.
 
+pub mod api;
 pub mod catalog;
 pub mod chat;
 pub mod config;
+pub mod gateway;
 pub mod providers;
 
 use axum::Router;
@@ -19,21 +21,49 @@ use tokio::net::TcpListener;
 
 pub use config::Config;
 
-/// Serves HTTP on `listener` until `shutdown` is cancelled.
+/// Loads the local embedder, builds every alias's backend and serves the API plus health,
+/// readiness and metrics on `listener` until `shutdown` is cancelled.
 pub async fn run(
     config: Config,
     listener: TcpListener,
     shutdown: CancellationToken,
 ) -> Result<(), RunError> {
-    tracing::info!(models = %config.models_path.display(), "model-provider listening");
-    admin::serve_http_service(
-        listener,
-        Router::new(),
-        Readiness::new(),
-        shutdown,
-        DEFAULT_GRACE,
-    )
-    .await
+    let (dir, dims) = (config.embedding_model_dir.clone(), config.hash_dimensions);
+    let embedder = tokio::task::spawn_blocking(move || providers::local::embed::load(&dir, dims))
+        .await
+        .map_err(|error| RunError::Serve {
+            what: "local embedding model",
+            cause: error.to_string(),
+        })?;
+    log_routes(&config, &embedder);
+    let settings = gateway::UpstreamSettings {
+        limits: config.limits.clone(),
+        connect_timeout: config.connect_timeout,
+    };
+    let gateway = gateway::Gateway::build(config.routes.clone(), embedder, settings);
+    let app: Router = api::router(gateway, config.api_token.clone(), config.max_body_bytes);
+    tracing::info!(addr = ?listener.local_addr().ok(), models = %config.models_path.display(), "model-provider listening");
+    admin::serve_http_service(listener, app, Readiness::new(), shutdown, DEFAULT_GRACE).await
+}
+
+/// One line per alias saying who answers it, and one if embeddings use the hashing fallback.
+fn log_routes(
+    config: &Config,
+    embedder: &(std::sync::Arc<dyn providers::local::embed::Embedder>, Option<String>),
+) {
+    for routed in &config.routes {
+        let alias = &routed.alias;
+        match &routed.fallback {
+            Some(reason) => tracing::warn!(
+                alias = %alias.name, configured = alias.provider.as_str(), %reason,
+                "alias served by the offline local provider"
+            ),
+            None => tracing::info!(alias = %alias.name, provider = routed.provider().as_str(), upstream = %alias.upstream_model, "alias ready"),
+        }
+    }
+    if let Some(reason) = &embedder.1 {
+        tracing::warn!(%reason, "local embeddings use the hashing fallback, not all-MiniLM-L6-v2");
+    }
 }
 
 /// The `model-provider` binary.

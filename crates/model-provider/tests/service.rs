@@ -10,9 +10,19 @@ use model_provider::Config;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_model-provider");
 
+/// The test environment with the repository's alias file.
+fn test_env() -> std::collections::HashMap<String, String> {
+    let mut env = base_env();
+    env.insert(
+        "MODEL_PROVIDER_CONFIG_PATH".into(),
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../../config/models.yaml").into(),
+    );
+    env
+}
+
 #[tokio::test]
 async fn serves_health_readiness_and_metrics_and_stops_on_cancel() {
-    let config = Config::from_env(Env::from_map(base_env())).expect("config");
+    let config = Config::from_env(Env::from_map(test_env())).expect("config");
     let listener = bind_ephemeral().await;
     let base = format!("http://{}", listener.local_addr().expect("addr"));
     let server = TestServer::spawn(|token| model_provider::run(config, listener, token));
@@ -33,7 +43,7 @@ async fn serves_health_readiness_and_metrics_and_stops_on_cancel() {
 
 #[tokio::test]
 async fn sigterm_exits_zero_within_five_seconds() {
-    let mut env = base_env();
+    let mut env = test_env();
     let port = free_port();
     env.insert(
         "MODEL_PROVIDER_BIND_ADDRESS".into(),
@@ -50,7 +60,7 @@ async fn sigterm_exits_zero_within_five_seconds() {
 #[tokio::test]
 async fn a_taken_port_is_reported_with_its_variable() {
     let taken = bind_ephemeral().await;
-    let mut env = base_env();
+    let mut env = test_env();
     env.insert(
         "MODEL_PROVIDER_BIND_ADDRESS".into(),
         taken.local_addr().expect("addr").to_string(),
