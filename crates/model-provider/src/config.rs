@@ -53,7 +53,8 @@ impl Config {
         let app_env = env.app_env();
         let telemetry = TelemetryConfig::from_env(&mut env, app_env);
         let bind = env.socket_addr("MODEL_PROVIDER_BIND_ADDRESS", "0.0.0.0:8010");
-        let models_path = PathBuf::from(env.string("MODEL_PROVIDER_CONFIG_PATH", "config/models.yaml"));
+        let models_path =
+            PathBuf::from(env.string("MODEL_PROVIDER_CONFIG_PATH", "config/models.yaml"));
         let offline = env.flag("MODEL_PROVIDER_OFFLINE", false);
         let routes = match Catalog::load(&models_path) {
             Ok(catalog) => {
@@ -66,21 +67,32 @@ impl Config {
             }
         };
         let timeout = env.seconds("MODEL_PROVIDER_TIMEOUT_SECONDS", Duration::from_secs(300));
-        let limits = [ProviderKind::Openai, ProviderKind::Anthropic, ProviderKind::OpenaiCompatible]
-            .into_iter()
-            .map(|kind| (kind.as_str(), read_limits(&mut env, kind, timeout)))
-            .collect();
+        let limits = [
+            ProviderKind::Openai,
+            ProviderKind::Anthropic,
+            ProviderKind::OpenaiCompatible,
+        ]
+        .into_iter()
+        .map(|kind| (kind.as_str(), read_limits(&mut env, kind, timeout)))
+        .collect();
         let config = Self {
             app_env,
             telemetry,
             bind,
             models_path,
             routes,
-            api_token: env.optional("MODEL_PROVIDER_API_TOKEN").map(SecretString::from),
+            api_token: env
+                .optional("MODEL_PROVIDER_API_TOKEN")
+                .map(SecretString::from),
             max_body_bytes: env.bounded("MODEL_PROVIDER_MAX_BODY_BYTES", 8 << 20, 1024, 1 << 30),
             limits,
-            connect_timeout: env.seconds("MODEL_PROVIDER_CONNECT_TIMEOUT_SECONDS", Duration::from_secs(10)),
-            embedding_model_dir: PathBuf::from(env.string("MODEL_PROVIDER_EMBEDDING_MODEL_DIR", DEFAULT_MODEL_DIR)),
+            connect_timeout: env.seconds(
+                "MODEL_PROVIDER_CONNECT_TIMEOUT_SECONDS",
+                Duration::from_secs(10),
+            ),
+            embedding_model_dir: PathBuf::from(
+                env.string("MODEL_PROVIDER_EMBEDDING_MODEL_DIR", DEFAULT_MODEL_DIR),
+            ),
             hash_dimensions: env.bounded("MODEL_PROVIDER_HASH_EMBEDDING_DIMENSIONS", 384, 8, 8192),
         };
         env.finish()?;
@@ -92,7 +104,8 @@ impl Config {
 /// `…_MAX_RETRIES` (default 3) and `…_REQUESTS_PER_SECOND` (default unlimited).
 fn read_limits(env: &mut Env, kind: ProviderKind, deadline: Duration) -> Limits {
     let prefix = format!("MODEL_PROVIDER_{}", kind.as_str().to_ascii_uppercase());
-    let concurrency: usize = env.bounded(&format!("{prefix}_MAX_CONCURRENT_REQUESTS"), 64, 1, 10_000);
+    let concurrency: usize =
+        env.bounded(&format!("{prefix}_MAX_CONCURRENT_REQUESTS"), 64, 1, 10_000);
     let retries: usize = env.bounded(&format!("{prefix}_MAX_RETRIES"), 3, 0, 20);
     let per_second: u32 = env.bounded(&format!("{prefix}_REQUESTS_PER_SECOND"), 0, 0, 1_000_000);
     Limits {

@@ -92,26 +92,55 @@ impl Gateway {
             .map(|routed| {
                 let alias = &routed.alias;
                 let (backend, model, dimensions) = match (&routed.route, alias.mode) {
-                    (Route::Local, Mode::Chat) => (Backend::LocalChat, "local-echo".to_owned(), None),
+                    (Route::Local, Mode::Chat) => {
+                        (Backend::LocalChat, "local-echo".to_owned(), None)
+                    }
                     (Route::Local, Mode::Embeddings) => (
                         Backend::LocalEmbeddings(embedder.clone()),
                         embedder.name().to_owned(),
                         Some(embedder.dimensions()),
                     ),
-                    (Route::Upstream { kind, base_url, api_key }, mode) => {
-                        let limits = settings.limits.get(kind.as_str()).copied().unwrap_or(DEFAULT_LIMITS);
-                        let upstream = shared_upstream(&mut upstreams, *kind, base_url, &client, limits);
+                    (
+                        Route::Upstream {
+                            kind,
+                            base_url,
+                            api_key,
+                        },
+                        mode,
+                    ) => {
+                        let limits = settings
+                            .limits
+                            .get(kind.as_str())
+                            .copied()
+                            .unwrap_or(DEFAULT_LIMITS);
+                        let upstream =
+                            shared_upstream(&mut upstreams, *kind, base_url, &client, limits);
                         let field = match kind {
                             ProviderKind::Openai => TokenLimitField::MaxCompletionTokens,
                             _ => TokenLimitField::MaxTokens,
                         };
-                        let client = OpenAi::new(upstream, base_url.clone(), api_key.clone(), field);
-                        let dimensions = (mode == Mode::Embeddings).then_some(alias.dimensions.map(|d| d as usize)).flatten();
-                        (Backend::OpenAi(client), alias.upstream_model.clone(), dimensions)
+                        let client =
+                            OpenAi::new(upstream, base_url.clone(), api_key.clone(), field);
+                        let dimensions = (mode == Mode::Embeddings)
+                            .then_some(alias.dimensions.map(|d| d as usize))
+                            .flatten();
+                        (
+                            Backend::OpenAi(client),
+                            alias.upstream_model.clone(),
+                            dimensions,
+                        )
                     }
                 };
-                let embedder_note = matches!(backend, Backend::LocalEmbeddings(_)).then(|| embedder_note.clone()).flatten();
-                Target { routed, backend, model, dimensions, embedder_note }
+                let embedder_note = matches!(backend, Backend::LocalEmbeddings(_))
+                    .then(|| embedder_note.clone())
+                    .flatten();
+                Target {
+                    routed,
+                    backend,
+                    model,
+                    dimensions,
+                    embedder_note,
+                }
             })
             .collect();
         Self {

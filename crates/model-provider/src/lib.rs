@@ -49,7 +49,10 @@ pub async fn run(
 /// One line per alias saying who answers it, and one if embeddings use the hashing fallback.
 fn log_routes(
     config: &Config,
-    embedder: &(std::sync::Arc<dyn providers::local::embed::Embedder>, Option<String>),
+    embedder: &(
+        std::sync::Arc<dyn providers::local::embed::Embedder>,
+        Option<String>,
+    ),
 ) {
     for routed in &config.routes {
         let alias = &routed.alias;
@@ -58,7 +61,9 @@ fn log_routes(
                 alias = %alias.name, configured = alias.provider.as_str(), %reason,
                 "alias served by the offline local provider"
             ),
-            None => tracing::info!(alias = %alias.name, provider = routed.provider().as_str(), upstream = %alias.upstream_model, "alias ready"),
+            None => {
+                tracing::info!(alias = %alias.name, provider = routed.provider().as_str(), upstream = %alias.upstream_model, "alias ready")
+            }
         }
     }
     if let Some(reason) = &embedder.1 {

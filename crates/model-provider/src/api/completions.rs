@@ -22,7 +22,9 @@ pub async fn create(
     ApiJson(wire): ApiJson<CompletionRequest>,
 ) -> Result<Response, ApiError> {
     let request = canonical(&wire)?;
-    state.gateway.target(&request.model, crate::catalog::Mode::Chat)?;
+    state
+        .gateway
+        .target(&request.model, crate::catalog::Mode::Chat)?;
     let problems = crate::chat::validate::problems(&request);
     if !problems.is_empty() {
         return Err(ApiError::BadRequest {
@@ -30,7 +32,9 @@ pub async fn create(
             param: Some("messages".into()),
         });
     }
-    let created = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |since| since.as_secs());
+    let created = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs());
     let alias = request.model.clone();
     if request.stream {
         let events = dispatch::stream(&state, &request_id, request).await?;

@@ -14,10 +14,17 @@ use crate::chat::{ChatRequest, ChatResponse, StreamEvent, Usage};
 use crate::providers::{Call, EventStream};
 
 /// A complete reply for `request`.
-pub async fn complete(state: &AppState, request_id: &RequestId, request: ChatRequest) -> Result<ChatResponse, ApiError> {
+pub async fn complete(
+    state: &AppState,
+    request_id: &RequestId,
+    request: ChatRequest,
+) -> Result<ChatResponse, ApiError> {
     let target = state.gateway.target(&request.model, Mode::Chat)?;
     let labels = Labels::of(&request.model, target.routed.provider().as_str());
-    let call = Call { alias: &request.model, request_id: &request_id.0 };
+    let call = Call {
+        alias: &request.model,
+        request_id: &request_id.0,
+    };
     let prepared = target.prepare(request.clone());
     let began = Instant::now();
     let result = target.backend.chat(&call, &prepared).await;
@@ -30,10 +37,17 @@ pub async fn complete(state: &AppState, request_id: &RequestId, request: ChatReq
 
 /// A streamed reply for `request`; failures before the first event are errors, later ones
 /// are items of the stream.
-pub async fn stream(state: &AppState, request_id: &RequestId, request: ChatRequest) -> Result<EventStream, ApiError> {
+pub async fn stream(
+    state: &AppState,
+    request_id: &RequestId,
+    request: ChatRequest,
+) -> Result<EventStream, ApiError> {
     let target = state.gateway.target(&request.model, Mode::Chat)?;
     let labels = Labels::of(&request.model, target.routed.provider().as_str());
-    let call = Call { alias: &request.model, request_id: &request_id.0 };
+    let call = Call {
+        alias: &request.model,
+        request_id: &request_id.0,
+    };
     let prepared = target.prepare(request.clone());
     let began = Instant::now();
     let events = match target.backend.stream(&call, &prepared).await {
@@ -71,7 +85,10 @@ struct Labels {
 
 impl Labels {
     fn of(alias: &str, provider: &'static str) -> Self {
-        Self { alias: alias.to_owned(), provider }
+        Self {
+            alias: alias.to_owned(),
+            provider,
+        }
     }
 
     fn finished(&self, error: Option<&'static str>, began: Instant) {

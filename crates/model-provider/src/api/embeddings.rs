@@ -45,10 +45,18 @@ pub async fn create(
     let base64 = match request.encoding_format.as_deref() {
         None | Some("float") => false,
         Some("base64") => true,
-        Some(other) => return Err(ApiError::bad("encoding_format", format!("`{other}` is not float or base64"))),
+        Some(other) => {
+            return Err(ApiError::bad(
+                "encoding_format",
+                format!("`{other}` is not float or base64"),
+            ));
+        }
     };
     let target = state.gateway.target(&alias, Mode::Embeddings)?;
-    let call = Call { alias: &alias, request_id: &request_id.0 };
+    let call = Call {
+        alias: &alias,
+        request_id: &request_id.0,
+    };
     let provider = target.routed.provider().as_str();
     let embedded = target
         .backend
@@ -66,7 +74,11 @@ pub async fn create(
         .iter()
         .enumerate()
         .map(|(index, vector)| {
-            let embedding = if base64 { json!(encode(vector)) } else { json!(vector) };
+            let embedding = if base64 {
+                json!(encode(vector))
+            } else {
+                json!(vector)
+            };
             json!({ "object": "embedding", "index": index, "embedding": embedding })
         })
         .collect();
@@ -83,28 +95,48 @@ fn inputs(input: Option<&Value>) -> Result<Vec<String>, ApiError> {
             .iter()
             .enumerate()
             .map(|(index, item)| {
-                item.as_str()
-                    .map(str::to_owned)
-                    .ok_or_else(|| ApiError::bad(format!("input[{index}]"), "must be a string (token arrays are not supported)"))
+                item.as_str().map(str::to_owned).ok_or_else(|| {
+                    ApiError::bad(
+                        format!("input[{index}]"),
+                        "must be a string (token arrays are not supported)",
+                    )
+                })
             })
             .collect::<Result<Vec<_>, _>>()?,
         None | Some(Value::Null) => return Err(ApiError::bad("input", "is required")),
-        Some(_) => return Err(ApiError::bad("input", "must be a string or an array of strings")),
+        Some(_) => {
+            return Err(ApiError::bad(
+                "input",
+                "must be a string or an array of strings",
+            ));
+        }
     };
     if texts.is_empty() {
         return Err(ApiError::bad("input", "must not be empty"));
     }
     if texts.len() > MAX_INPUTS {
-        return Err(ApiError::bad("input", format!("has {} items; at most {MAX_INPUTS} are allowed", texts.len())));
+        return Err(ApiError::bad(
+            "input",
+            format!(
+                "has {} items; at most {MAX_INPUTS} are allowed",
+                texts.len()
+            ),
+        ));
     }
     if let Some(index) = texts.iter().position(|text| text.is_empty()) {
-        return Err(ApiError::bad(format!("input[{index}]"), "must not be empty"));
+        return Err(ApiError::bad(
+            format!("input[{index}]"),
+            "must not be empty",
+        ));
     }
     Ok(texts)
 }
 
 /// A vector as OpenAI's base64: little-endian f32 bytes.
 fn encode(vector: &[f32]) -> String {
-    let bytes: Vec<u8> = vector.iter().flat_map(|value| value.to_le_bytes()).collect();
+    let bytes: Vec<u8> = vector
+        .iter()
+        .flat_map(|value| value.to_le_bytes())
+        .collect();
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }

@@ -50,19 +50,55 @@ impl ApiError {
     pub fn parts(&self) -> (StatusCode, &'static str, Option<&'static str>) {
         match self {
             ApiError::BadRequest { .. } => (StatusCode::BAD_REQUEST, "invalid_request_error", None),
-            ApiError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "invalid_request_error", Some("request_too_large")),
-            ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "invalid_request_error", Some("invalid_api_key")),
-            ApiError::Alias(AliasError::Unknown(_)) => (StatusCode::BAD_REQUEST, "invalid_request_error", Some("model_not_found")),
-            ApiError::Alias(AliasError::WrongMode { .. }) => {
-                (StatusCode::BAD_REQUEST, "invalid_request_error", Some("model_mode_mismatch"))
-            }
+            ApiError::TooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "invalid_request_error",
+                Some("request_too_large"),
+            ),
+            ApiError::Unauthorized => (
+                StatusCode::UNAUTHORIZED,
+                "invalid_request_error",
+                Some("invalid_api_key"),
+            ),
+            ApiError::Alias(AliasError::Unknown(_)) => (
+                StatusCode::BAD_REQUEST,
+                "invalid_request_error",
+                Some("model_not_found"),
+            ),
+            ApiError::Alias(AliasError::WrongMode { .. }) => (
+                StatusCode::BAD_REQUEST,
+                "invalid_request_error",
+                Some("model_mode_mismatch"),
+            ),
             ApiError::Provider(error) => match error {
-                ProviderError::Invalid(_) => (StatusCode::BAD_REQUEST, "invalid_request_error", None),
-                ProviderError::Rejected { .. } => (StatusCode::BAD_REQUEST, "invalid_request_error", Some("upstream_rejected")),
-                ProviderError::Auth { .. } => (StatusCode::BAD_GATEWAY, "upstream_error", Some("upstream_auth_error")),
-                ProviderError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limit_error", Some("rate_limited")),
-                ProviderError::Upstream { .. } => (StatusCode::BAD_GATEWAY, "upstream_error", Some("upstream_error")),
-                ProviderError::Timeout { .. } => (StatusCode::GATEWAY_TIMEOUT, "upstream_error", Some("upstream_timeout")),
+                ProviderError::Invalid(_) => {
+                    (StatusCode::BAD_REQUEST, "invalid_request_error", None)
+                }
+                ProviderError::Rejected { .. } => (
+                    StatusCode::BAD_REQUEST,
+                    "invalid_request_error",
+                    Some("upstream_rejected"),
+                ),
+                ProviderError::Auth { .. } => (
+                    StatusCode::BAD_GATEWAY,
+                    "upstream_error",
+                    Some("upstream_auth_error"),
+                ),
+                ProviderError::RateLimited { .. } => (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "rate_limit_error",
+                    Some("rate_limited"),
+                ),
+                ProviderError::Upstream { .. } => (
+                    StatusCode::BAD_GATEWAY,
+                    "upstream_error",
+                    Some("upstream_error"),
+                ),
+                ProviderError::Timeout { .. } => (
+                    StatusCode::GATEWAY_TIMEOUT,
+                    "upstream_error",
+                    Some("upstream_timeout"),
+                ),
             },
         }
     }
@@ -86,7 +122,10 @@ impl IntoResponse for ApiError {
             tracing::warn!(error = %self, "request failed upstream");
         }
         let mut response = (status, Json(self.body())).into_response();
-        if let ApiError::Provider(ProviderError::RateLimited { retry_after: Some(seconds), .. }) = &self
+        if let ApiError::Provider(ProviderError::RateLimited {
+            retry_after: Some(seconds),
+            ..
+        }) = &self
             && let Ok(value) = HeaderValue::from_str(&seconds.to_string())
         {
             response.headers_mut().insert("retry-after", value);

@@ -54,7 +54,11 @@ pub async fn request_id(mut request: Request, next: Next) -> Response {
 }
 
 /// Requires `Authorization: Bearer <token>` when a token is configured.
-pub async fn bearer(State(token): State<Option<SecretString>>, request: Request, next: Next) -> Response {
+pub async fn bearer(
+    State(token): State<Option<SecretString>>,
+    request: Request,
+    next: Next,
+) -> Response {
     if let Some(token) = &token {
         let given = request
             .headers()

@@ -83,8 +83,17 @@ pub fn canonical(request: &CompletionRequest) -> Result<ChatRequest, ApiError> {
         model,
         messages,
         tools,
-        tool_choice: request.tool_choice.as_ref().map(tool_choice_of).transpose()?,
-        structured_output: request.response_format.as_ref().map(structured_output_of).transpose()?.flatten(),
+        tool_choice: request
+            .tool_choice
+            .as_ref()
+            .map(tool_choice_of)
+            .transpose()?,
+        structured_output: request
+            .response_format
+            .as_ref()
+            .map(structured_output_of)
+            .transpose()?
+            .flatten(),
         stream: request.stream,
         temperature: request.temperature,
         max_tokens: request.max_completion_tokens.or(request.max_tokens),
@@ -96,26 +105,42 @@ pub fn canonical(request: &CompletionRequest) -> Result<ChatRequest, ApiError> {
 fn message_of(index: usize, message: &WireMessage) -> Result<Message, ApiError> {
     let at = |field: &str| format!("messages[{index}].{field}");
     let text = text_of(&at("content"), message.content.as_ref())?;
-    let texts = || text.clone().into_iter().map(|text| Block::Text { text }).collect::<Vec<_>>();
+    let texts = || {
+        text.clone()
+            .into_iter()
+            .map(|text| Block::Text { text })
+            .collect::<Vec<_>>()
+    };
     match message.role.as_str() {
         "system" | "developer" => Ok(Message::System { content: texts() }),
         "user" => Ok(Message::User { content: texts() }),
         "tool" => {
-            let tool_call_id = message
-                .tool_call_id
-                .clone()
-                .ok_or_else(|| ApiError::bad(at("tool_call_id"), "is required for tool messages"))?;
+            let tool_call_id = message.tool_call_id.clone().ok_or_else(|| {
+                ApiError::bad(at("tool_call_id"), "is required for tool messages")
+            })?;
             let content = Value::String(text.unwrap_or_default());
-            Ok(Message::User { content: vec![Block::ToolResult { tool_call_id, content, is_error: false }] })
+            Ok(Message::User {
+                content: vec![Block::ToolResult {
+                    tool_call_id,
+                    content,
+                    is_error: false,
+                }],
+            })
         }
         "assistant" => {
             let mut content = texts();
             for (call_index, call) in message.tool_calls.iter().enumerate() {
-                content.push(tool_call_of(&at(&format!("tool_calls[{call_index}]")), call)?);
+                content.push(tool_call_of(
+                    &at(&format!("tool_calls[{call_index}]")),
+                    call,
+                )?);
             }
             Ok(Message::Assistant { content })
         }
-        other => Err(ApiError::bad(at("role"), format!("unknown role `{other}` (system, developer, user, assistant, tool)"))),
+        other => Err(ApiError::bad(
+            at("role"),
+            format!("unknown role `{other}` (system, developer, user, assistant, tool)"),
+        )),
     }
 }
 
@@ -127,24 +152,35 @@ fn text_of(at: &str, content: Option<&Value>) -> Result<Option<String>, ApiError
         Some(Value::Array(parts)) => {
             let mut texts = Vec::new();
             for (part_index, part) in parts.iter().enumerate() {
-                match (part.get("type").and_then(Value::as_str), part.get("text").and_then(Value::as_str)) {
+                match (
+                    part.get("type").and_then(Value::as_str),
+                    part.get("text").and_then(Value::as_str),
+                ) {
                     (Some("text"), Some(text)) => texts.push(text),
                     (kind, _) => {
                         return Err(ApiError::bad(
                             format!("{at}[{part_index}]"),
-                            format!("content part type {} is not supported; only text parts are", kind.unwrap_or("(none)")),
+                            format!(
+                                "content part type {} is not supported; only text parts are",
+                                kind.unwrap_or("(none)")
+                            ),
                         ));
                     }
                 }
             }
             Ok(Some(texts.join("")).filter(|text| !text.is_empty()))
         }
-        Some(_) => Err(ApiError::bad(at, "must be a string or an array of content parts")),
+        Some(_) => Err(ApiError::bad(
+            at,
+            "must be a string or an array of content parts",
+        )),
     }
 }
 
 fn tool_call_of(at: &str, call: &Value) -> Result<Block, ApiError> {
-    let function = call.get("function").ok_or_else(|| ApiError::bad(format!("{at}.function"), "is required"))?;
+    let function = call
+        .get("function")
+        .ok_or_else(|| ApiError::bad(format!("{at}.function"), "is required"))?;
     let name = function
         .get("name")
         .and_then(Value::as_str)
@@ -159,19 +195,38 @@ fn tool_call_of(at: &str, call: &Value) -> Result<Block, ApiError> {
         Some(Value::String(raw)) => serde_json::from_str::<Value>(raw)
             .ok()
             .filter(Value::is_object)
-            .ok_or_else(|| ApiError::bad(format!("{at}.function.arguments"), "must be a JSON object encoded as a string"))?,
+            .ok_or_else(|| {
+                ApiError::bad(
+                    format!("{at}.function.arguments"),
+                    "must be a JSON object encoded as a string",
+                )
+            })?,
         Some(Value::Object(object)) => Value::Object(object.clone()),
-        Some(_) => return Err(ApiError::bad(format!("{at}.function.arguments"), "must be a JSON object encoded as a string")),
+        Some(_) => {
+            return Err(ApiError::bad(
+                format!("{at}.function.arguments"),
+                "must be a JSON object encoded as a string",
+            ));
+        }
     };
-    Ok(Block::ToolCall { id: id.to_owned(), name: name.to_owned(), arguments })
+    Ok(Block::ToolCall {
+        id: id.to_owned(),
+        name: name.to_owned(),
+        arguments,
+    })
 }
 
 fn tool_of(index: usize, tool: &Value) -> Result<Tool, ApiError> {
     let at = format!("tools[{index}]");
     if tool.get("type").and_then(Value::as_str) != Some("function") {
-        return Err(ApiError::bad(format!("{at}.type"), "only function tools are supported"));
+        return Err(ApiError::bad(
+            format!("{at}.type"),
+            "only function tools are supported",
+        ));
     }
-    let function = tool.get("function").ok_or_else(|| ApiError::bad(format!("{at}.function"), "is required"))?;
+    let function = tool
+        .get("function")
+        .ok_or_else(|| ApiError::bad(format!("{at}.function"), "is required"))?;
     let name = function
         .get("name")
         .and_then(Value::as_str)
@@ -180,12 +235,20 @@ fn tool_of(index: usize, tool: &Value) -> Result<Tool, ApiError> {
     let parameters = match function.get("parameters") {
         None | Some(Value::Null) => json!({ "type": "object", "properties": {} }),
         Some(Value::Object(object)) => Value::Object(object.clone()),
-        Some(_) => return Err(ApiError::bad(format!("{at}.function.parameters"), "must be a JSON schema object")),
+        Some(_) => {
+            return Err(ApiError::bad(
+                format!("{at}.function.parameters"),
+                "must be a JSON schema object",
+            ));
+        }
     };
     Ok(Tool {
         kind: "function".into(),
         name: name.to_owned(),
-        description: function.get("description").and_then(Value::as_str).map(str::to_owned),
+        description: function
+            .get("description")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
         parameters,
     })
 }
@@ -196,14 +259,22 @@ fn tool_choice_of(choice: &Value) -> Result<ToolChoice, ApiError> {
             "auto" => Ok(ToolChoice::Auto),
             "none" => Ok(ToolChoice::None),
             "required" => Ok(ToolChoice::Required),
-            other => Err(ApiError::bad("tool_choice", format!("`{other}` is not auto, none or required"))),
+            other => Err(ApiError::bad(
+                "tool_choice",
+                format!("`{other}` is not auto, none or required"),
+            )),
         },
         Value::Object(_) => choice
             .pointer("/function/name")
             .and_then(Value::as_str)
-            .map(|name| ToolChoice::Tool { name: name.to_owned() })
+            .map(|name| ToolChoice::Tool {
+                name: name.to_owned(),
+            })
             .ok_or_else(|| ApiError::bad("tool_choice.function.name", "is required")),
-        _ => Err(ApiError::bad("tool_choice", "must be a string or {\"type\":\"function\",\"function\":{\"name\":…}}")),
+        _ => Err(ApiError::bad(
+            "tool_choice",
+            "must be a string or {\"type\":\"function\",\"function\":{\"name\":…}}",
+        )),
     }
 }
 
@@ -224,14 +295,22 @@ fn structured_output_of(format: &Value) -> Result<Option<StructuredOutput>, ApiE
             let schema = spec
                 .get("schema")
                 .filter(|schema| schema.is_object())
-                .ok_or_else(|| ApiError::bad("response_format.json_schema.schema", "must be a JSON schema object"))?;
+                .ok_or_else(|| {
+                    ApiError::bad(
+                        "response_format.json_schema.schema",
+                        "must be a JSON schema object",
+                    )
+                })?;
             Ok(Some(StructuredOutput {
                 name: spec.get("name").and_then(Value::as_str).map(str::to_owned),
                 schema: schema.clone(),
                 strict: spec.get("strict").and_then(Value::as_bool).unwrap_or(false),
             }))
         }
-        _ => Err(ApiError::bad("response_format.type", "must be text, json_object or json_schema")),
+        _ => Err(ApiError::bad(
+            "response_format.type",
+            "must be text, json_object or json_schema",
+        )),
     }
 }
 
@@ -241,8 +320,15 @@ fn stop_of(stop: Option<&Value>) -> Result<Vec<String>, ApiError> {
         Some(Value::String(one)) => Ok(vec![one.clone()]),
         Some(Value::Array(many)) => many
             .iter()
-            .map(|item| item.as_str().map(str::to_owned).ok_or_else(|| ApiError::bad("stop", "must hold strings")))
+            .map(|item| {
+                item.as_str()
+                    .map(str::to_owned)
+                    .ok_or_else(|| ApiError::bad("stop", "must hold strings"))
+            })
             .collect(),
-        Some(_) => Err(ApiError::bad("stop", "must be a string or an array of strings")),
+        Some(_) => Err(ApiError::bad(
+            "stop",
+            "must be a string or an array of strings",
+        )),
     }
 }

@@ -109,7 +109,8 @@ impl Chunker {
 
     fn choice(&self, delta: Value, finish: Option<FinishReason>) -> Value {
         let mut chunk = self.base();
-        chunk["choices"] = json!([{ "index": 0, "delta": delta, "finish_reason": finish, "logprobs": null }]);
+        chunk["choices"] =
+            json!([{ "index": 0, "delta": delta, "finish_reason": finish, "logprobs": null }]);
         chunk
     }
 }

@@ -13,12 +13,17 @@ use super::error::ApiError;
 pub fn respond(frames: impl Stream<Item = Value> + Send + 'static) -> Response {
     let events = frames
         .map(|frame| Event::default().data(frame.to_string()))
-        .chain(futures::stream::once(async { Event::default().data("[DONE]") }))
+        .chain(futures::stream::once(async {
+            Event::default().data("[DONE]")
+        }))
         .map(Ok::<_, std::convert::Infallible>);
-    let mut response = Sse::new(events).keep_alive(KeepAlive::default()).into_response();
-    response
-        .headers_mut()
-        .insert("cache-control", axum::http::HeaderValue::from_static("no-cache"));
+    let mut response = Sse::new(events)
+        .keep_alive(KeepAlive::default())
+        .into_response();
+    response.headers_mut().insert(
+        "cache-control",
+        axum::http::HeaderValue::from_static("no-cache"),
+    );
     response
 }
 

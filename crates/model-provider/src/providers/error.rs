@@ -57,7 +57,9 @@ impl ProviderError {
     pub fn retryable(&self) -> bool {
         matches!(
             self,
-            ProviderError::RateLimited { .. } | ProviderError::Upstream { .. } | ProviderError::Timeout { .. }
+            ProviderError::RateLimited { .. }
+                | ProviderError::Upstream { .. }
+                | ProviderError::Timeout { .. }
         )
     }
 }

@@ -56,7 +56,9 @@ impl Upstream {
             name,
             client,
             permits: Arc::new(Semaphore::new(limits.concurrency.max(1))),
-            rate: limits.per_second.map(|rate| Arc::new(RateLimiter::direct(Quota::per_second(rate)))),
+            rate: limits
+                .per_second
+                .map(|rate| Arc::new(RateLimiter::direct(Quota::per_second(rate)))),
             limits,
         }
     }
@@ -68,14 +70,19 @@ impl Upstream {
         F: Fn(&reqwest::Client) -> reqwest::RequestBuilder,
     {
         let attempt = || async {
-            let permit = self.permits.clone().acquire_owned().await.map_err(|_| ProviderError::Upstream {
-                provider: self.name,
-                message: "the gateway is shutting down".into(),
+            let permit = self.permits.clone().acquire_owned().await.map_err(|_| {
+                ProviderError::Upstream {
+                    provider: self.name,
+                    message: "the gateway is shutting down".into(),
+                }
             })?;
             if let Some(rate) = &self.rate {
                 rate.until_ready().await;
             }
-            let response = build(&self.client).send().await.map_err(|error| self.transport(&error))?;
+            let response = build(&self.client)
+                .send()
+                .await
+                .map_err(|error| self.transport(&error))?;
             if response.status().is_success() {
                 return Ok(Admitted { response, permit });
             }
@@ -89,9 +96,10 @@ impl Upstream {
         let retried = attempt
             .retry(retries)
             .when(ProviderError::retryable)
-            .adjust(|error, delay| match error {
-                ProviderError::RateLimited { retry_after: Some(seconds), .. } => {
-                    Some(Duration::from_secs(*seconds).max(delay.unwrap_or_default()))
+            // `None` means the retries are spent; Retry-After only lengthens a planned wait.
+            .adjust(|error, delay| match (error, delay) {
+                (ProviderError::RateLimited { retry_after: Some(seconds), .. }, Some(delay)) => {
+                    Some(Duration::from_secs(*seconds).max(delay))
                 }
                 _ => delay,
             })
@@ -132,13 +140,23 @@ impl Upstream {
         let body = response.text().await.unwrap_or_default();
         let message = upstream_message(&body);
         match status {
-            401 | 403 => ProviderError::Auth { provider: self.name, status },
-            429 => ProviderError::RateLimited { provider: self.name, retry_after },
+            401 | 403 => ProviderError::Auth {
+                provider: self.name,
+                status,
+            },
+            429 => ProviderError::RateLimited {
+                provider: self.name,
+                retry_after,
+            },
             408 | 409 | 500..=599 => ProviderError::Upstream {
                 provider: self.name,
                 message: format!("status {status}: {message}"),
             },
-            _ => ProviderError::Rejected { provider: self.name, status, message },
+            _ => ProviderError::Rejected {
+                provider: self.name,
+                status,
+                message,
+            },
         }
     }
 }
@@ -148,7 +166,12 @@ impl Upstream {
 pub fn upstream_message(body: &str) -> String {
     serde_json::from_str::<serde_json::Value>(body)
         .ok()
-        .and_then(|value| value.pointer("/error/message").and_then(|m| m.as_str()).map(str::to_owned))
+        .and_then(|value| {
+            value
+                .pointer("/error/message")
+                .and_then(|m| m.as_str())
+                .map(str::to_owned)
+        })
         .unwrap_or_else(|| excerpt(body, 300))
 }
 

@@ -63,7 +63,11 @@ pub enum Backend {
 
 impl Backend {
     /// A complete reply.
-    pub async fn chat(&self, call: &Call<'_>, request: &ChatRequest) -> Result<ChatResponse, ProviderError> {
+    pub async fn chat(
+        &self,
+        call: &Call<'_>,
+        request: &ChatRequest,
+    ) -> Result<ChatResponse, ProviderError> {
         match self {
             Backend::LocalChat => local::chat::chat(call.alias, request),
             Backend::OpenAi(client) => client.chat(call, request).await,
@@ -72,7 +76,11 @@ impl Backend {
     }
 
     /// A streamed reply.
-    pub async fn stream(&self, call: &Call<'_>, request: &ChatRequest) -> Result<EventStream, ProviderError> {
+    pub async fn stream(
+        &self,
+        call: &Call<'_>,
+        request: &ChatRequest,
+    ) -> Result<EventStream, ProviderError> {
         match self {
             Backend::LocalChat => local::chat::stream(call.alias, request),
             Backend::OpenAi(client) => client.stream(call, request).await,
@@ -89,7 +97,9 @@ impl Backend {
         dimensions: Option<u32>,
     ) -> Result<Embedded, ProviderError> {
         match self {
-            Backend::LocalEmbeddings(embedder) => local::embed_texts(embedder.clone(), texts, dimensions).await,
+            Backend::LocalEmbeddings(embedder) => {
+                local::embed_texts(embedder.clone(), texts, dimensions).await
+            }
             Backend::OpenAi(client) => {
                 let (vectors, tokens) = client.embed(call, model, &texts, dimensions).await?;
                 Ok(Embedded { vectors, tokens })

@@ -9,7 +9,10 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::instance::instance;
-use crate::chat::{Block, ChatRequest, ChatResponse, FinishReason, Message, ReplyMessage, StreamEvent, ToolChoice, Usage};
+use crate::chat::{
+    Block, ChatRequest, ChatResponse, FinishReason, Message, ReplyMessage, StreamEvent, ToolChoice,
+    Usage,
+};
 use crate::providers::EventStream;
 use crate::providers::error::ProviderError;
 
@@ -25,7 +28,11 @@ pub fn chat(alias: &str, request: &ChatRequest) -> Result<ChatResponse, Provider
         finish = limit_text(text, request.max_tokens, &request.stop).unwrap_or(finish);
     }
     let output_tokens = content.iter().map(block_tokens).sum();
-    let input_tokens = request.messages.iter().map(|m| m.content().iter().map(block_tokens).sum::<u64>()).sum();
+    let input_tokens = request
+        .messages
+        .iter()
+        .map(|m| m.content().iter().map(block_tokens).sum::<u64>())
+        .sum();
     Ok(ChatResponse {
         id: format!("local-{}", &digest[..24]),
         model: alias.to_owned(),
@@ -46,15 +53,29 @@ pub fn stream(alias: &str, request: &ChatRequest) -> Result<EventStream, Provide
     for block in &reply.message.content {
         match block {
             Block::Text { text } => events.extend(word_chunks(text).map(StreamEvent::Text)),
-            Block::ToolCall { id, name, arguments } => {
+            Block::ToolCall {
+                id,
+                name,
+                arguments,
+            } => {
                 let index = calls;
                 calls += 1;
-                events.push(StreamEvent::ToolCallStart { index, id: id.clone(), name: name.clone() });
+                events.push(StreamEvent::ToolCallStart {
+                    index,
+                    id: id.clone(),
+                    name: name.clone(),
+                });
                 let json = arguments.to_string();
-                let middle = json.char_indices().nth(json.chars().count() / 2).map_or(0, |(at, _)| at);
+                let middle = json
+                    .char_indices()
+                    .nth(json.chars().count() / 2)
+                    .map_or(0, |(at, _)| at);
                 for fragment in [&json[..middle], &json[middle..]] {
                     if !fragment.is_empty() {
-                        events.push(StreamEvent::ToolCallArguments { index, fragment: fragment.to_owned() });
+                        events.push(StreamEvent::ToolCallArguments {
+                            index,
+                            fragment: fragment.to_owned(),
+                        });
                     }
                 }
             }
@@ -66,11 +87,21 @@ pub fn stream(alias: &str, request: &ChatRequest) -> Result<EventStream, Provide
     Ok(Box::pin(stream::iter(events.into_iter().map(Ok))))
 }
 
-fn reply_blocks(request: &ChatRequest, seed: &str, digest: &str) -> Result<(Vec<Block>, FinishReason), ProviderError> {
+fn reply_blocks(
+    request: &ChatRequest,
+    seed: &str,
+    digest: &str,
+) -> Result<(Vec<Block>, FinishReason), ProviderError> {
     if let Some(output) = &request.structured_output {
-        let document = instance(&output.schema, seed)
-            .map_err(|error| ProviderError::Invalid(format!("structured_output.schema: {error}")))?;
-        return Ok((vec![Block::Text { text: document.to_string() }], FinishReason::Stop));
+        let document = instance(&output.schema, seed).map_err(|error| {
+            ProviderError::Invalid(format!("structured_output.schema: {error}"))
+        })?;
+        return Ok((
+            vec![Block::Text {
+                text: document.to_string(),
+            }],
+            FinishReason::Stop,
+        ));
     }
     let forced = match &request.tool_choice {
         Some(ToolChoice::Required) => request.tools.first(),
@@ -78,8 +109,9 @@ fn reply_blocks(request: &ChatRequest, seed: &str, digest: &str) -> Result<(Vec<
         _ => None,
     };
     if let Some(tool) = forced {
-        let arguments = instance(&tool.parameters, seed)
-            .map_err(|error| ProviderError::Invalid(format!("tool {} parameters: {error}", tool.name)))?;
+        let arguments = instance(&tool.parameters, seed).map_err(|error| {
+            ProviderError::Invalid(format!("tool {} parameters: {error}", tool.name))
+        })?;
         let call = Block::ToolCall {
             id: format!("call_{}", &digest[..8]),
             name: tool.name.clone(),
@@ -88,10 +120,16 @@ fn reply_blocks(request: &ChatRequest, seed: &str, digest: &str) -> Result<(Vec<
         return Ok((vec![call], FinishReason::ToolCalls));
     }
     let text = match request.messages.last() {
-        Some(Message::User { content }) if content.iter().any(|b| matches!(b, Block::ToolResult { .. })) => {
+        Some(Message::User { content })
+            if content
+                .iter()
+                .any(|b| matches!(b, Block::ToolResult { .. })) =>
+        {
             tool_summary(content)
         }
-        _ if seed.is_empty() => "(offline local model) Hello. I am the offline model; ask me anything.".to_owned(),
+        _ if seed.is_empty() => {
+            "(offline local model) Hello. I am the offline model; ask me anything.".to_owned()
+        }
         _ => {
             let words: Vec<&str> = seed.split_whitespace().take(ECHO_WORDS).collect();
             format!("(offline local model) You wrote: {}", words.join(" "))
@@ -103,7 +141,12 @@ fn reply_blocks(request: &ChatRequest, seed: &str, digest: &str) -> Result<(Vec<
 fn tool_summary(content: &[Block]) -> String {
     let mut lines = vec!["(offline local model) The tools returned:".to_owned()];
     for block in content {
-        if let Block::ToolResult { tool_call_id, content, is_error } = block {
+        if let Block::ToolResult {
+            tool_call_id,
+            content,
+            is_error,
+        } = block
+        {
             let text = match content {
                 Value::String(text) => text.clone(),
                 other => other.to_string(),
@@ -119,7 +162,12 @@ fn tool_summary(content: &[Block]) -> String {
 /// Cuts `text` at the first stop sequence and at `max_tokens` words; the finish reason when
 /// it was cut short by the limit.
 fn limit_text(text: &mut String, max_tokens: Option<u32>, stop: &[String]) -> Option<FinishReason> {
-    if let Some(at) = stop.iter().filter(|s| !s.is_empty()).filter_map(|s| text.find(s.as_str())).min() {
+    if let Some(at) = stop
+        .iter()
+        .filter(|s| !s.is_empty())
+        .filter_map(|s| text.find(s.as_str()))
+        .min()
+    {
         text.truncate(at);
     }
     let limit = max_tokens? as usize;
@@ -144,7 +192,10 @@ fn last_user_text(messages: &[Message]) -> String {
 
 fn hex_digest(request: &ChatRequest) -> String {
     let canonical = serde_json::to_string(request).unwrap_or_default();
-    Sha256::digest(canonical.as_bytes()).iter().map(|byte| format!("{byte:02x}")).collect()
+    Sha256::digest(canonical.as_bytes())
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
 }
 
 fn block_tokens(block: &Block) -> u64 {
@@ -164,7 +215,9 @@ fn word_chunks(text: &str) -> impl Iterator<Item = String> + '_ {
             return None;
         }
         let start = rest.len() - rest.trim_start().len();
-        let end = rest[start..].find(char::is_whitespace).map_or(rest.len(), |at| start + at);
+        let end = rest[start..]
+            .find(char::is_whitespace)
+            .map_or(rest.len(), |at| start + at);
         let (piece, tail) = rest.split_at(end);
         rest = tail;
         Some(piece.to_owned())
@@ -185,7 +238,10 @@ mod tests {
     #[test]
     fn the_limit_and_stop_sequences_cut_the_text() {
         let mut text = "one two three four".to_owned();
-        assert_eq!(limit_text(&mut text, Some(2), &[]), Some(FinishReason::Length));
+        assert_eq!(
+            limit_text(&mut text, Some(2), &[]),
+            Some(FinishReason::Length)
+        );
         assert_eq!(text, "one two");
         let mut text = "hello END world".to_owned();
         assert_eq!(limit_text(&mut text, None, &["END".into()]), None);

@@ -28,7 +28,10 @@ pub async fn embed_texts(
             embedder.dimensions()
         )));
     }
-    let tokens = texts.iter().map(|text| text.split_whitespace().count() as u64).sum();
+    let tokens = texts
+        .iter()
+        .map(|text| text.split_whitespace().count() as u64)
+        .sum();
     let vectors = tokio::task::spawn_blocking(move || embedder.embed(&texts))
         .await
         .map_err(|error| ProviderError::Upstream {

@@ -31,7 +31,12 @@ pub struct OpenAi {
 
 impl OpenAi {
     /// A client of `base_url` (ending in `/v1` or the server's equivalent).
-    pub fn new(upstream: Upstream, base_url: String, api_key: Option<SecretString>, limit_field: TokenLimitField) -> Self {
+    pub fn new(
+        upstream: Upstream,
+        base_url: String,
+        api_key: Option<SecretString>,
+        limit_field: TokenLimitField,
+    ) -> Self {
         Self {
             upstream,
             base_url,
@@ -41,24 +46,44 @@ impl OpenAi {
     }
 
     /// A complete reply to `request` (whose model is the upstream name).
-    pub async fn chat(&self, call: &Call<'_>, request: &ChatRequest) -> Result<ChatResponse, ProviderError> {
+    pub async fn chat(
+        &self,
+        call: &Call<'_>,
+        request: &ChatRequest,
+    ) -> Result<ChatResponse, ProviderError> {
         let body = request::body(request, self.limit_field);
-        let admitted = self.upstream.send(|client| self.post(client, call, "/chat/completions", &body)).await?;
-        let text = admitted.response.text().await.map_err(|error| self.failed(error))?;
+        let admitted = self
+            .upstream
+            .send(|client| self.post(client, call, "/chat/completions", &body))
+            .await?;
+        let text = admitted
+            .response
+            .text()
+            .await
+            .map_err(|error| self.failed(error))?;
         reply::completion(self.upstream.name, call.alias, &text)
     }
 
     /// The reply to `request` as a stream of events.
-    pub async fn stream(&self, call: &Call<'_>, request: &ChatRequest) -> Result<EventStream, ProviderError> {
+    pub async fn stream(
+        &self,
+        call: &Call<'_>,
+        request: &ChatRequest,
+    ) -> Result<EventStream, ProviderError> {
         let body = request::body(request, self.limit_field);
-        let admitted = self.upstream.send(|client| self.post(client, call, "/chat/completions", &body)).await?;
+        let admitted = self
+            .upstream
+            .send(|client| self.post(client, call, "/chat/completions", &body))
+            .await?;
         let provider = self.upstream.name;
         let permit = admitted.permit;
         let events = admitted
             .response
             .bytes_stream()
             .eventsource()
-            .take_while(|event| futures::future::ready(!matches!(event, Ok(event) if event.data.trim() == "[DONE]")))
+            .take_while(|event| {
+                futures::future::ready(!matches!(event, Ok(event) if event.data.trim() == "[DONE]"))
+            })
             .map(move |event| {
                 let _held = &permit;
                 match event {
@@ -89,8 +114,15 @@ impl OpenAi {
             if let Some(dimensions) = dimensions {
                 body["dimensions"] = json!(dimensions);
             }
-            let admitted = self.upstream.send(|client| self.post(client, call, "/embeddings", &body)).await?;
-            let text = admitted.response.text().await.map_err(|error| self.failed(error))?;
+            let admitted = self
+                .upstream
+                .send(|client| self.post(client, call, "/embeddings", &body))
+                .await?;
+            let text = admitted
+                .response
+                .text()
+                .await
+                .map_err(|error| self.failed(error))?;
             self.embeddings(&text, batch.len())
         });
         let mut vectors = Vec::with_capacity(texts.len());
@@ -102,7 +134,11 @@ impl OpenAi {
         Ok((vectors, tokens))
     }
 
-    fn embeddings(&self, body: &str, expected: usize) -> Result<(Vec<Vec<f32>>, u64), ProviderError> {
+    fn embeddings(
+        &self,
+        body: &str,
+        expected: usize,
+    ) -> Result<(Vec<Vec<f32>>, u64), ProviderError> {
         #[derive(Deserialize)]
         struct Reply {
             data: Vec<Item>,
@@ -119,10 +155,11 @@ impl OpenAi {
             #[serde(default)]
             prompt_tokens: u64,
         }
-        let mut reply: Reply = serde_json::from_str(body).map_err(|error| ProviderError::Upstream {
-            provider: self.upstream.name,
-            message: format!("unreadable embeddings reply: {error}"),
-        })?;
+        let mut reply: Reply =
+            serde_json::from_str(body).map_err(|error| ProviderError::Upstream {
+                provider: self.upstream.name,
+                message: format!("unreadable embeddings reply: {error}"),
+            })?;
         reply.data.sort_by_key(|item| item.index);
         if reply.data.len() != expected {
             return Err(ProviderError::Upstream {
@@ -131,11 +168,23 @@ impl OpenAi {
             });
         }
         let tokens = reply.usage.map_or(0, |usage| usage.prompt_tokens);
-        Ok((reply.data.into_iter().map(|item| item.embedding).collect(), tokens))
+        Ok((
+            reply.data.into_iter().map(|item| item.embedding).collect(),
+            tokens,
+        ))
     }
 
-    fn post(&self, client: &reqwest::Client, call: &Call<'_>, path: &str, body: &serde_json::Value) -> reqwest::RequestBuilder {
-        let mut builder = client.post(format!("{}{path}", self.base_url)).headers(call.forwarded_headers()).json(body);
+    fn post(
+        &self,
+        client: &reqwest::Client,
+        call: &Call<'_>,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> reqwest::RequestBuilder {
+        let mut builder = client
+            .post(format!("{}{path}", self.base_url))
+            .headers(call.forwarded_headers())
+            .json(body);
         if let Some(key) = &self.api_key {
             builder = builder.bearer_auth(key.expose_secret());
         }

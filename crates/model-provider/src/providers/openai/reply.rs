@@ -53,12 +53,17 @@ struct WireUsage {
 }
 
 /// A chat completion body as the canonical reply for `alias`.
-pub fn completion(provider: &'static str, alias: &str, body: &str) -> Result<ChatResponse, ProviderError> {
+pub fn completion(
+    provider: &'static str,
+    alias: &str,
+    body: &str,
+) -> Result<ChatResponse, ProviderError> {
     let unreadable = |what: String| ProviderError::Upstream {
         provider,
         message: format!("unreadable reply: {what}"),
     };
-    let completion: Completion = serde_json::from_str(body).map_err(|error| unreadable(error.to_string()))?;
+    let completion: Completion =
+        serde_json::from_str(body).map_err(|error| unreadable(error.to_string()))?;
     let choice = completion
         .choices
         .into_iter()
@@ -75,7 +80,9 @@ pub fn completion(provider: &'static str, alias: &str, body: &str) -> Result<Cha
             arguments: arguments(&call.function.arguments),
         });
     }
-    let usage = completion.usage.map_or_else(Usage::default, |u| Usage::new(u.prompt_tokens, u.completion_tokens));
+    let usage = completion.usage.map_or_else(Usage::default, |u| {
+        Usage::new(u.prompt_tokens, u.completion_tokens)
+    });
     Ok(ChatResponse {
         id: completion.id,
         model: alias.to_owned(),
@@ -165,12 +172,22 @@ pub fn chunk_events(provider: &'static str, data: &str) -> Result<Vec<StreamEven
             events.push(StreamEvent::Text(text));
         }
         for call in choice.delta.tool_calls {
-            let function = call.function.unwrap_or(FunctionDelta { name: None, arguments: None });
+            let function = call.function.unwrap_or(FunctionDelta {
+                name: None,
+                arguments: None,
+            });
             if let (Some(id), Some(name)) = (call.id, function.name) {
-                events.push(StreamEvent::ToolCallStart { index: call.index, id, name });
+                events.push(StreamEvent::ToolCallStart {
+                    index: call.index,
+                    id,
+                    name,
+                });
             }
             if let Some(fragment) = function.arguments.filter(|fragment| !fragment.is_empty()) {
-                events.push(StreamEvent::ToolCallArguments { index: call.index, fragment });
+                events.push(StreamEvent::ToolCallArguments {
+                    index: call.index,
+                    fragment,
+                });
             }
         }
         if let Some(reason) = choice.finish_reason {
@@ -178,7 +195,10 @@ pub fn chunk_events(provider: &'static str, data: &str) -> Result<Vec<StreamEven
         }
     }
     if let Some(usage) = chunk.usage {
-        events.push(StreamEvent::Usage(Usage::new(usage.prompt_tokens, usage.completion_tokens)));
+        events.push(StreamEvent::Usage(Usage::new(
+            usage.prompt_tokens,
+            usage.completion_tokens,
+        )));
     }
     Ok(events)
 }

@@ -39,7 +39,9 @@ pub fn body(request: &ChatRequest, limit_field: TokenLimitField) -> Value {
             ToolChoice::Auto => json!("auto"),
             ToolChoice::None => json!("none"),
             ToolChoice::Required => json!("required"),
-            ToolChoice::Tool { name } => json!({ "type": "function", "function": { "name": name } }),
+            ToolChoice::Tool { name } => {
+                json!({ "type": "function", "function": { "name": name } })
+            }
         };
         body.insert("tool_choice".into(), choice);
     }
@@ -51,7 +53,10 @@ pub fn body(request: &ChatRequest, limit_field: TokenLimitField) -> Value {
         if output.strict {
             schema["strict"] = json!(true);
         }
-        body.insert("response_format".into(), json!({ "type": "json_schema", "json_schema": schema }));
+        body.insert(
+            "response_format".into(),
+            json!({ "type": "json_schema", "json_schema": schema }),
+        );
     }
     if let Some(temperature) = request.temperature {
         body.insert("temperature".into(), json!(temperature));
@@ -96,7 +101,11 @@ fn messages(messages: &[Message]) -> Vec<Value> {
                 let calls: Vec<Value> = content
                     .iter()
                     .filter_map(|block| match block {
-                        Block::ToolCall { id, name, arguments } => Some(json!({
+                        Block::ToolCall {
+                            id,
+                            name,
+                            arguments,
+                        } => Some(json!({
                             "id": id, "type": "function",
                             "function": { "name": name, "arguments": arguments.to_string() },
                         })),
