@@ -3,6 +3,7 @@
 //! translate the canonical request to their wire format and back. [`Backend`] is the one
 //! dispatch point the routes use.
 
+pub mod anthropic;
 pub mod error;
 pub mod http;
 pub mod local;
