@@ -1,1 +1,0 @@
-//! Schema instances (being built).
