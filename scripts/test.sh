@@ -15,6 +15,7 @@ step() { printf '\n==> %s\n' "$*"; }
 
 step "native infrastructure"
 "$ROOT/scripts/agent/native-infra-up.sh"
+"$ROOT/scripts/agent/fetch-embedding-model.sh"
 
 step "shell scripts"
 mapfile -t scripts < <(git ls-files '*.sh' .ci/run)

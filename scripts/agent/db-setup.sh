@@ -57,6 +57,8 @@ for bin in "${migrating[@]}"; do
   "$BIN_DIR/$bin" migrate || die "'$bin migrate' failed (database from $var=${!var})"
 done
 
+"$ROOT/scripts/agent/fetch-embedding-model.sh"
+
 if [[ "${EXOBRAIN_SKIP_BUILD:-0}" == 1 ]] && ((${#missing[@]})); then
   info "database setup finished; migrations NOT applied for: ${missing[*]} (binaries missing)"
 else
