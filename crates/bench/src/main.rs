@@ -3,18 +3,22 @@
 //! subjects, databases), so they can run beside a running backend suite.
 //!
 //! Suites: `jetstream` (the raw floor: JetStream publish, then pull-consume + ack), `jobs`
-//! (the job orchestrator end to end; see [`jobs`]).
+//! (the job orchestrator end to end; see [`jobs`]), `gateway` (model-provider's added latency,
+//! memory and local embedding throughput; see [`gateway`]).
 //!
-//! `exobrain-bench __service <api|worker> serve` runs a service in this process; the `jobs`
-//! suite starts its services that way, as child processes of its own.
+//! `exobrain-bench __service <api|worker|model-provider> serve` runs a service in this process;
+//! the suites start their services that way, as child processes of their own.
 
+mod gateway;
 mod jetstream;
 mod jobs;
+mod process;
 
 use std::process::ExitCode;
 
 const USAGE: &str = "usage: exobrain-bench <suite> [--messages N] [--concurrency C]\n\
-suites: jetstream, jobs (--messages: messages or jobs per phase; --concurrency: worker slots)";
+suites: jetstream, jobs, gateway (--messages: messages or jobs per phase, or seconds per phase for\n\
+gateway; --concurrency: worker slots)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -28,7 +32,7 @@ fn main() -> ExitCode {
                 job_orchestrator_worker::JobOrchestratorWorker,
             >(rest),
             _ => {
-                eprintln!("__service takes api or worker");
+                eprintln!("__service takes api, worker or model-provider");
                 ExitCode::from(2)
             }
         };
@@ -52,6 +56,14 @@ fn main() -> ExitCode {
     };
     let outcome = match suite.as_str() {
         "jetstream" => runtime.block_on(jetstream::run(messages)),
+        "gateway" => {
+            let seconds = if args.iter().any(|arg| arg == "--messages") {
+                messages as f64
+            } else {
+                5.0
+            };
+            runtime.block_on(gateway::run(seconds))
+        }
         "jobs" => {
             let jobs = if args.iter().any(|arg| arg == "--messages") {
                 messages

@@ -11,6 +11,7 @@ use crate::catalog::routes::{Route, Routed};
 use crate::catalog::{Mode, Param, ProviderKind};
 use crate::chat::ChatRequest;
 use crate::providers::Backend;
+use crate::providers::anthropic::Anthropic;
 use crate::providers::http::{Limits, Upstream};
 use crate::providers::local::embed::Embedder;
 use crate::providers::openai::{OpenAi, TokenLimitField};
@@ -115,20 +116,28 @@ impl Gateway {
                             .unwrap_or(DEFAULT_LIMITS);
                         let upstream =
                             shared_upstream(&mut upstreams, *kind, base_url, &client, limits);
-                        let field = match kind {
-                            ProviderKind::Openai => TokenLimitField::MaxCompletionTokens,
-                            _ => TokenLimitField::MaxTokens,
+                        let backend = if *kind == ProviderKind::Anthropic {
+                            Backend::Anthropic(Anthropic::new(
+                                upstream,
+                                base_url.clone(),
+                                api_key.clone(),
+                            ))
+                        } else {
+                            let field = match kind {
+                                ProviderKind::Openai => TokenLimitField::MaxCompletionTokens,
+                                _ => TokenLimitField::MaxTokens,
+                            };
+                            Backend::OpenAi(OpenAi::new(
+                                upstream,
+                                base_url.clone(),
+                                api_key.clone(),
+                                field,
+                            ))
                         };
-                        let client =
-                            OpenAi::new(upstream, base_url.clone(), api_key.clone(), field);
                         let dimensions = (mode == Mode::Embeddings)
                             .then_some(alias.dimensions.map(|d| d as usize))
                             .flatten();
-                        (
-                            Backend::OpenAi(client),
-                            alias.upstream_model.clone(),
-                            dimensions,
-                        )
+                        (backend, alias.upstream_model.clone(), dimensions)
                     }
                 };
                 let embedder_note = matches!(backend, Backend::LocalEmbeddings(_))

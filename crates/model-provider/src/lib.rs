@@ -28,13 +28,7 @@ pub async fn run(
     listener: TcpListener,
     shutdown: CancellationToken,
 ) -> Result<(), RunError> {
-    let (dir, dims) = (config.embedding_model_dir.clone(), config.hash_dimensions);
-    let embedder = tokio::task::spawn_blocking(move || providers::local::embed::load(&dir, dims))
-        .await
-        .map_err(|error| RunError::Serve {
-            what: "local embedding model",
-            cause: error.to_string(),
-        })?;
+    let embedder = local_embedder(&config).await?;
     log_routes(&config, &embedder);
     let settings = gateway::UpstreamSettings {
         limits: config.limits.clone(),
@@ -44,6 +38,36 @@ pub async fn run(
     let app: Router = api::router(gateway, config.api_token.clone(), config.max_body_bytes);
     tracing::info!(addr = ?listener.local_addr().ok(), models = %config.models_path.display(), "model-provider listening");
     admin::serve_http_service(listener, app, Readiness::new(), shutdown, DEFAULT_GRACE).await
+}
+
+/// The local embedder: all-MiniLM-L6-v2 (or its hashing fallback) when some embeddings alias
+/// is served locally; otherwise the hashing embedder, so no model weights are loaded.
+async fn local_embedder(
+    config: &Config,
+) -> Result<
+    (
+        std::sync::Arc<dyn providers::local::embed::Embedder>,
+        Option<String>,
+    ),
+    RunError,
+> {
+    let (dir, dims) = (config.embedding_model_dir.clone(), config.hash_dimensions);
+    let needed = config.routes.iter().any(|routed| {
+        routed.alias.mode == catalog::Mode::Embeddings
+            && routed.provider() == catalog::ProviderKind::Local
+    });
+    if !needed {
+        return Ok((
+            std::sync::Arc::new(providers::local::embed::HashEmbedder::new(dims)),
+            None,
+        ));
+    }
+    tokio::task::spawn_blocking(move || providers::local::embed::load(&dir, dims))
+        .await
+        .map_err(|error| RunError::Serve {
+            what: "local embedding model",
+            cause: error.to_string(),
+        })
 }
 
 /// One line per alias saying who answers it, and one if embeddings use the hashing fallback.

@@ -14,8 +14,9 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use serde_json::json;
 
+use crate::process::{ServiceProcess, free_port};
 use load::Clients;
-use services::{BenchDb, ServiceProcess, free_port};
+use services::BenchDb;
 
 /// What to run.
 #[derive(Debug, Clone, Copy)]

@@ -14,6 +14,7 @@ use std::sync::Arc;
 use futures::stream::BoxStream;
 
 use crate::chat::{ChatRequest, ChatResponse, StreamEvent};
+use anthropic::Anthropic;
 use error::ProviderError;
 use local::embed::Embedder;
 use openai::OpenAi;
@@ -60,6 +61,8 @@ pub enum Backend {
     LocalEmbeddings(Arc<dyn Embedder>),
     /// An OpenAI-style upstream.
     OpenAi(OpenAi),
+    /// The Anthropic Messages API.
+    Anthropic(Anthropic),
 }
 
 impl Backend {
@@ -72,6 +75,7 @@ impl Backend {
         match self {
             Backend::LocalChat => local::chat::chat(call.alias, request),
             Backend::OpenAi(client) => client.chat(call, request).await,
+            Backend::Anthropic(client) => client.chat(call, request).await,
             Backend::LocalEmbeddings(_) => Err(not_chat()),
         }
     }
@@ -85,6 +89,7 @@ impl Backend {
         match self {
             Backend::LocalChat => local::chat::stream(call.alias, request),
             Backend::OpenAi(client) => client.stream(call, request).await,
+            Backend::Anthropic(client) => client.stream(call, request).await,
             Backend::LocalEmbeddings(_) => Err(not_chat()),
         }
     }
@@ -105,7 +110,9 @@ impl Backend {
                 let (vectors, tokens) = client.embed(call, model, &texts, dimensions).await?;
                 Ok(Embedded { vectors, tokens })
             }
-            Backend::LocalChat => Err(ProviderError::Invalid("this alias is a chat model".into())),
+            Backend::LocalChat | Backend::Anthropic(_) => {
+                Err(ProviderError::Invalid("this alias is a chat model".into()))
+            }
         }
     }
 }
