@@ -31,6 +31,9 @@ fn main() -> ExitCode {
             Some("worker") => exobrain_common::cli::main_with_args::<
                 job_orchestrator_worker::JobOrchestratorWorker,
             >(rest),
+            Some("model-provider") => {
+                exobrain_common::cli::main_with_args::<model_provider::ModelProvider>(rest)
+            }
             _ => {
                 eprintln!("__service takes api, worker or model-provider");
                 ExitCode::from(2)
