@@ -437,3 +437,31 @@ service_grpc_name() {
     *) return 0 ;;
   esac
 }
+
+# ensure_python_venv VENV_DIR REQUIREMENT... : a venv at VENV_DIR holding exactly these pinned
+# requirements (recreated or reinstalled only when they change; needs PyPI the first time).
+ensure_python_venv() {
+  local venv="$1"
+  shift
+  local requirements="$*"
+  local stamp="$venv/.exobrain-requirements"
+  local python="${PYTHON:-python3}"
+  if [[ -x "$venv/bin/python" && "$(cat "$stamp" 2>/dev/null)" == "$requirements" ]]; then
+    return 0
+  fi
+  command -v "$python" >/dev/null 2>&1 || die "$python not found (Debian: apt-get install python3 python3-venv)"
+  if [[ ! -x "$venv/bin/python" ]]; then
+    info "creating Python venv $venv" >&2
+    mkdir -p "$(dirname "$venv")"
+    if ! "$python" -m venv "$venv" >/dev/null 2>&1; then
+      rm -rf "$venv"
+      apt_install python3-venv >&2
+      "$python" -m venv "$venv" || die "cannot create a venv with $python"
+    fi
+  fi
+  info "installing $requirements into $venv" >&2
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "$@" >&2 ||
+    die "pip install of $requirements failed"
+  printf '%s' "$requirements" >"$stamp"
+}
+

@@ -15,31 +15,8 @@ if [[ $# -ne 1 || "$1" == -h || "$1" == --help ]]; then
   exit 2
 fi
 
-PYTHON="${PYTHON:-python3}"
 OPENAI_VERSION="${OPENAI_SDK_VERSION:-3.57.0}"
 VENV_DIR="${OPENAI_SDK_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/exobrain-venvs/openai-$OPENAI_VERSION}"
-REQUIREMENTS="openai==$OPENAI_VERSION"
-STAMP="$VENV_DIR/.exobrain-requirements"
 
-ensure_venv() {
-  if [[ -x "$VENV_DIR/bin/python" && "$(cat "$STAMP" 2>/dev/null)" == "$REQUIREMENTS" ]]; then
-    return 0
-  fi
-  command -v "$PYTHON" >/dev/null 2>&1 || die "$PYTHON not found (Debian: apt-get install python3 python3-venv)"
-  if [[ ! -x "$VENV_DIR/bin/python" ]]; then
-    info "creating Python venv $VENV_DIR" >&2
-    mkdir -p "$(dirname "$VENV_DIR")"
-    if ! "$PYTHON" -m venv "$VENV_DIR" >/dev/null 2>&1; then
-      rm -rf "$VENV_DIR"
-      apt_install python3-venv >&2
-      "$PYTHON" -m venv "$VENV_DIR" || die "cannot create a venv with $PYTHON"
-    fi
-  fi
-  info "installing $REQUIREMENTS into $VENV_DIR" >&2
-  "$VENV_DIR/bin/python" -m pip install --quiet --disable-pip-version-check "$REQUIREMENTS" >&2 ||
-    die "pip install of $REQUIREMENTS failed"
-  printf '%s' "$REQUIREMENTS" >"$STAMP"
-}
-
-ensure_venv
+ensure_python_venv "$VENV_DIR" "openai==$OPENAI_VERSION"
 exec "$VENV_DIR/bin/python" "$ROOT/scripts/agent/openai_sdk_check.py" "$1"

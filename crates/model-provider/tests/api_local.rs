@@ -314,3 +314,20 @@ async fn local_embeddings_are_real_ordered_and_report_their_dimensions() {
         .await;
     assert_eq!(status, 400, "{reply}");
 }
+
+#[tokio::test]
+async fn a_forced_tool_whose_schema_is_not_an_object_is_refused_clearly() {
+    let gateway = spawn_gateway(&shipped_aliases(), &[]).await;
+    let request = json!({ "model": "agent", "messages": [{ "role": "user", "content": "x" }],
+        "tools": [{ "type": "function", "function": { "name": "count", "parameters": { "type": "integer" } } }],
+        "tool_choice": "required" });
+    let (status, reply) = gateway.post("/v1/chat/completions", &request).await;
+    assert_eq!(status, 400, "{reply}");
+    assert!(
+        reply["error"]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("tool count parameters"),
+        "{reply}"
+    );
+}

@@ -11,6 +11,7 @@ use super::error::ApiError;
 use super::extract::RequestId;
 use crate::catalog::Mode;
 use crate::chat::{ChatRequest, ChatResponse, StreamEvent, Usage};
+use crate::gateway::Target;
 use crate::providers::{Call, EventStream};
 
 /// A complete reply for `request`.
@@ -19,13 +20,11 @@ pub async fn complete(
     request_id: &RequestId,
     request: ChatRequest,
 ) -> Result<ChatResponse, ApiError> {
-    let target = state.gateway.target(&request.model, Mode::Chat)?;
-    let labels = Labels::of(&request.model, target.routed.provider().as_str());
+    let (target, labels, prepared) = route(state, &request)?;
     let call = Call {
         alias: &request.model,
         request_id: &request_id.0,
     };
-    let prepared = target.prepare(request.clone());
     let began = Instant::now();
     let result = target.backend.chat(&call, &prepared).await;
     labels.finished(result.as_ref().err().map(|_| "error"), began);
@@ -42,13 +41,11 @@ pub async fn stream(
     request_id: &RequestId,
     request: ChatRequest,
 ) -> Result<EventStream, ApiError> {
-    let target = state.gateway.target(&request.model, Mode::Chat)?;
-    let labels = Labels::of(&request.model, target.routed.provider().as_str());
+    let (target, labels, prepared) = route(state, &request)?;
     let call = Call {
         alias: &request.model,
         request_id: &request_id.0,
     };
-    let prepared = target.prepare(request.clone());
     let began = Instant::now();
     let events = match target.backend.stream(&call, &prepared).await {
         Ok(events) => events,
@@ -75,6 +72,16 @@ pub async fn stream(
         event
     });
     Ok(Box::pin(measured))
+}
+
+/// The chat alias of `request`, its metric labels, and the request as its provider gets it.
+fn route<'a>(
+    state: &'a AppState,
+    request: &ChatRequest,
+) -> Result<(&'a Target, Labels, ChatRequest), ApiError> {
+    let target = state.gateway.target(&request.model, Mode::Chat)?;
+    let labels = Labels::of(&request.model, target.routed.provider().as_str());
+    Ok((target, labels, target.prepare(request.clone())))
 }
 
 #[derive(Debug, Clone)]

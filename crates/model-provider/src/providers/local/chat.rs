@@ -112,6 +112,12 @@ fn reply_blocks(
         let arguments = instance(&tool.parameters, seed).map_err(|error| {
             ProviderError::Invalid(format!("tool {} parameters: {error}", tool.name))
         })?;
+        if !arguments.is_object() {
+            return Err(ProviderError::Invalid(format!(
+                "tool {} parameters: the schema must describe a JSON object (tool arguments are objects)",
+                tool.name
+            )));
+        }
         let call = Block::ToolCall {
             id: format!("call_{}", &digest[..8]),
             name: tool.name.clone(),

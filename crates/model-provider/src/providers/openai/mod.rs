@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::error::ProviderError;
-use super::http::Upstream;
+use super::http::{Admitted, Upstream};
 use super::{Call, EventStream};
 use crate::chat::{ChatRequest, ChatResponse};
 pub use request::TokenLimitField;
@@ -51,11 +51,7 @@ impl OpenAi {
         call: &Call<'_>,
         request: &ChatRequest,
     ) -> Result<ChatResponse, ProviderError> {
-        let body = request::body(request, self.limit_field);
-        let admitted = self
-            .upstream
-            .send(|client| self.post(client, call, "/chat/completions", &body))
-            .await?;
+        let admitted = self.send_chat(call, request).await?;
         let text = admitted
             .response
             .text()
@@ -70,11 +66,7 @@ impl OpenAi {
         call: &Call<'_>,
         request: &ChatRequest,
     ) -> Result<EventStream, ProviderError> {
-        let body = request::body(request, self.limit_field);
-        let admitted = self
-            .upstream
-            .send(|client| self.post(client, call, "/chat/completions", &body))
-            .await?;
+        let admitted = self.send_chat(call, request).await?;
         let provider = self.upstream.name;
         let permit = admitted.permit;
         let events = admitted
@@ -132,6 +124,17 @@ impl OpenAi {
             tokens += batch.1;
         }
         Ok((vectors, tokens))
+    }
+
+    async fn send_chat(
+        &self,
+        call: &Call<'_>,
+        request: &ChatRequest,
+    ) -> Result<Admitted, ProviderError> {
+        let body = request::body(request, self.limit_field);
+        self.upstream
+            .send(|client| self.post(client, call, "/chat/completions", &body))
+            .await
     }
 
     fn embeddings(
