@@ -331,3 +331,33 @@ async fn a_forced_tool_whose_schema_is_not_an_object_is_refused_clearly() {
         "{reply}"
     );
 }
+
+#[tokio::test]
+async fn without_the_model_files_embeddings_fall_back_to_hashing_and_say_so() {
+    let gateway = spawn_gateway(
+        &shipped_aliases(),
+        &[("MODEL_PROVIDER_EMBEDDING_MODEL_DIR", "/nonexistent/minilm")],
+    )
+    .await;
+    let models = gateway.get("/v1/models").await;
+    let embeddings = &models["data"][6];
+    assert_eq!(embeddings["upstream_model"], "hash", "{embeddings}");
+    assert!(
+        embeddings["embedder_note"]
+            .as_str()
+            .unwrap_or("")
+            .contains("fetch-embedding-model.sh"),
+        "{embeddings}"
+    );
+    let (status, reply) = gateway
+        .post(
+            "/v1/embeddings",
+            &json!({ "model": "all-purpose", "input": ["a", "b"] }),
+        )
+        .await;
+    assert_eq!(status, 200, "{reply}");
+    assert_eq!(
+        reply["data"][1]["embedding"].as_array().map(Vec::len),
+        Some(384)
+    );
+}
