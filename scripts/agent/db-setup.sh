@@ -57,6 +57,11 @@ for bin in "${migrating[@]}"; do
   "$BIN_DIR/$bin" migrate || die "'$bin migrate' failed (database from $var=${!var})"
 done
 
+if [[ -x "$BIN_DIR/knowledge-interface" ]]; then
+  info "knowledge-interface seed (starter schema)"
+  "$BIN_DIR/knowledge-interface" seed || die "'knowledge-interface seed' failed"
+fi
+
 "$ROOT/scripts/agent/fetch-embedding-model.sh"
 
 if [[ "${EXOBRAIN_SKIP_BUILD:-0}" == 1 ]] && ((${#missing[@]})); then

@@ -1,4 +1,4 @@
-//! The command line every service binary shares: `serve` (default), `migrate`,
+//! The command line every service binary shares: `serve` (default), `migrate`, `seed`,
 //! `print-config` and `help`; [`main`] drives a [`Service`] through them and turns the outcome
 //! into one error line and an exit code, so each `main.rs` is a single call.
 
@@ -36,6 +36,12 @@ pub trait Service {
         drop(config);
         async { Ok(()) }
     }
+    /// Applies the service's idempotent starter data (only called when `COMMANDS` lists
+    /// `seed`; services without seed data keep this default).
+    fn seed(config: Self::Config) -> impl Future<Output = Result<(), RunError>> + Send {
+        drop(config);
+        async { Ok(()) }
+    }
 }
 
 /// What the binary was asked to do.
@@ -45,6 +51,8 @@ pub enum Command {
     Serve,
     /// Apply the embedded database migrations and exit.
     Migrate,
+    /// Apply the idempotent starter data and exit.
+    Seed,
     /// Print the effective configuration (secrets redacted) and exit.
     PrintConfig,
     /// Print usage and exit.
@@ -56,6 +64,7 @@ impl Command {
         match self {
             Command::Serve => "serve",
             Command::Migrate => "migrate",
+            Command::Seed => "seed",
             Command::PrintConfig => "print-config",
             Command::Help => "help",
         }
@@ -94,6 +103,7 @@ pub fn usage(binary: &str, supported: &[Command]) -> String {
         let about = match command {
             Command::Serve => "run the service (default)",
             Command::Migrate => "apply the embedded database migrations and exit",
+            Command::Seed => "apply the idempotent starter data and exit",
             Command::PrintConfig => "print the effective configuration (secrets redacted)",
             Command::Help => "print this help",
         };
@@ -147,6 +157,7 @@ pub fn main_with_args<S: Service>(args: impl Iterator<Item = String>) -> ExitCod
         crate::metrics::record_build_info(S::NAME);
         match command {
             Command::Migrate => S::migrate(config).await,
+            Command::Seed => S::seed(config).await,
             _ => {
                 let shutdown = crate::shutdown::on_signal();
                 tracing::info!(service = S::NAME, "starting");

@@ -4,6 +4,7 @@
 //! Today it serves gRPC health and reflection, plus health, readiness and metrics over HTTP.
 
 pub mod config;
+pub mod schema;
 
 use exobrain_common::cli::{Command, Service};
 use exobrain_common::config::{ConfigError, Env};
@@ -73,7 +74,12 @@ pub struct KnowledgeInterface;
 
 impl Service for KnowledgeInterface {
     const NAME: &'static str = "knowledge-interface";
-    const COMMANDS: &'static [Command] = &[Command::Serve, Command::Migrate, Command::PrintConfig];
+    const COMMANDS: &'static [Command] = &[
+        Command::Serve,
+        Command::Migrate,
+        Command::Seed,
+        Command::PrintConfig,
+    ];
     type Config = Config;
 
     fn load(env: Env) -> Result<Config, ConfigError> {
@@ -94,5 +100,24 @@ impl Service for KnowledgeInterface {
 
     async fn migrate(config: Config) -> Result<(), RunError> {
         Ok(db::migrate_command(&config.database, &MIGRATOR, config.connect).await?)
+    }
+
+    /// Migrates, then applies the starter schema.
+    async fn seed(config: Config) -> Result<(), RunError> {
+        let settings = db::PoolSettings {
+            max_connections: 1,
+            ..db::PoolSettings::default()
+        };
+        let pool = db::connect(&config.database, settings, config.connect).await?;
+        db::migrate(&pool, &MIGRATOR, &config.database).await?;
+        schema::seed::apply(&pool)
+            .await
+            .map_err(|error| RunError::Serve {
+                what: "starter schema seed",
+                cause: error.to_string(),
+            })?;
+        tracing::info!(database = %config.database.redacted(), "starter schema applied");
+        pool.close().await;
+        Ok(())
     }
 }
