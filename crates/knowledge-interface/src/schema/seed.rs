@@ -11,5 +11,8 @@ pub const STARTER_SCHEMA: &str = include_str!("../../seed/starter_schema.sql");
 /// Applies the starter schema to the registry in `pool` (migrations must have run). The
 /// statements go as one simple query, which PostgreSQL runs as a single transaction.
 pub async fn apply(pool: &PgPool) -> Result<(), sqlx::Error> {
-    sqlx::raw_sql(STARTER_SCHEMA).execute(pool).await.map(|_| ())
+    sqlx::raw_sql(STARTER_SCHEMA)
+        .execute(pool)
+        .await
+        .map(|_| ())
 }
