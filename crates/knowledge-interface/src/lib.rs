@@ -1,9 +1,11 @@
 //! The knowledge interface: the gRPC service that owns each person's knowledge graph. This
-//! module wires configuration, the schema-registry database and the servers; the
-//! `KnowledgeInterface` RPCs arrive in later work (until then tonic answers UNIMPLEMENTED).
-//! Today it serves gRPC health and reflection, plus health, readiness and metrics over HTTP.
+//! module wires configuration, the schema-registry database and the servers. The schema
+//! registry RPCs are served ([`grpc`]); the graph and vector RPCs answer UNIMPLEMENTED until
+//! their stores exist. It also serves gRPC health and reflection, plus health, readiness and
+//! metrics over HTTP.
 
 pub mod config;
+pub mod grpc;
 pub mod schema;
 
 use exobrain_common::cli::{Command, Service};
@@ -48,6 +50,7 @@ pub async fn run(
         admin = ?listeners.admin.local_addr().ok(),
         "knowledge-interface listening"
     );
+    let service = grpc::service::KnowledgeService::new(pool.clone());
     let readiness = Readiness::new().with_check("postgres", move || {
         let pool = pool.clone();
         async move { db::ping(&pool).await }
@@ -60,7 +63,11 @@ pub async fn run(
     };
     serve_with_admin(
         process,
-        tonic::service::Routes::default(),
+        tonic::service::Routes::new(
+            exobrain_proto::knowledge::knowledge_interface_server::KnowledgeInterfaceServer::new(
+                service,
+            ),
+        ),
         listeners.grpc,
         listeners.admin,
         shutdown,

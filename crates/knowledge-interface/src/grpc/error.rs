@@ -1,0 +1,40 @@
+//! Errors of the knowledge-interface API and their one mapping to gRPC statuses: what the
+//! caller can fix is INVALID_ARGUMENT, NOT_FOUND, PERMISSION_DENIED or FAILED_PRECONDITION with
+//! a message saying what; INTERNAL only for real faults, whose cause is logged, never sent.
+
+use exobrain_common::error::{ErrorKind, ServiceError};
+
+/// Why a request failed.
+#[derive(Debug, thiserror::Error)]
+pub enum KnowledgeError {
+    /// A field is wrong; the message names it.
+    #[error("{0}")]
+    Invalid(String),
+    /// What was asked for does not exist (or is not visible to the caller).
+    #[error("{0}")]
+    NotFound(String),
+    /// The request conflicts with the current state.
+    #[error("{0}")]
+    FailedPrecondition(String),
+    /// The database failed.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+impl ServiceError for KnowledgeError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            KnowledgeError::Invalid(_) => ErrorKind::InvalidArgument,
+            KnowledgeError::NotFound(_) => ErrorKind::NotFound,
+            KnowledgeError::FailedPrecondition(_) => ErrorKind::FailedPrecondition,
+            KnowledgeError::Database(sqlx::Error::PoolTimedOut) => ErrorKind::Unavailable,
+            KnowledgeError::Database(_) => ErrorKind::Internal,
+        }
+    }
+}
+
+impl From<KnowledgeError> for tonic::Status {
+    fn from(error: KnowledgeError) -> Self {
+        exobrain_common::error::to_status(&error)
+    }
+}

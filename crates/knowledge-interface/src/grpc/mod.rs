@@ -1,0 +1,6 @@
+//! The gRPC transport of the knowledge interface: the service ([`service`]), the
+//! schema-registry RPCs ([`schema`]) and the error mapping ([`error`]).
+
+pub mod error;
+pub mod schema;
+pub mod service;

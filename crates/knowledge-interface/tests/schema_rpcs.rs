@@ -1,0 +1,264 @@
+//! The schema-registry RPCs over real gRPC and PostgreSQL with the starter schema: GetSchema,
+//! GetEntityTypePropertyContext and GetEdgeExtractionSchemaContext, with their invalid inputs.
+
+use std::time::Duration;
+
+use exobrain_common::config::Env;
+use exobrain_proto::knowledge as pb;
+use exobrain_proto::knowledge::knowledge_interface_client::KnowledgeInterfaceClient;
+use exobrain_testkit::checks::base_env;
+use exobrain_testkit::{TestDb, TestServer, bind_ephemeral, wait_until_ok};
+use knowledge_interface::schema::seed;
+use knowledge_interface::{Config, Listeners, MIGRATOR};
+use tonic::Code;
+use tonic::transport::Channel;
+
+struct Service {
+    client: KnowledgeInterfaceClient<Channel>,
+    _server: TestServer<exobrain_common::startup::RunError>,
+    _db: TestDb,
+}
+
+async fn spawn_seeded() -> Service {
+    let db = TestDb::migrated(&MIGRATOR).await;
+    seed::apply(&db.pool).await.expect("seed");
+    let mut env = base_env();
+    env.insert("KNOWLEDGE_SCHEMA_DSN".into(), db.dsn.clone());
+    let config = Config::from_env(Env::from_map(env)).expect("config");
+    let listeners = Listeners {
+        grpc: bind_ephemeral().await,
+        admin: bind_ephemeral().await,
+    };
+    let grpc = format!("http://{}", listeners.grpc.local_addr().expect("addr"));
+    let admin = format!("http://{}", listeners.admin.local_addr().expect("addr"));
+    let server = TestServer::spawn(|token| knowledge_interface::run(config, listeners, token));
+    assert!(wait_until_ok(&format!("{admin}/readyz"), Duration::from_secs(10)).await);
+    let client = KnowledgeInterfaceClient::connect(grpc)
+        .await
+        .expect("connect");
+    Service {
+        client,
+        _server: server,
+        _db: db,
+    }
+}
+
+#[tokio::test]
+async fn get_schema_lists_active_types_with_their_properties_parents_and_rules() {
+    let mut service = spawn_seeded().await;
+    let schema = service
+        .client
+        .get_schema(pb::GetSchemaRequest::default())
+        .await
+        .expect("schema")
+        .into_inner();
+    assert_eq!((schema.node_types.len(), schema.edge_types.len()), (25, 30));
+    let names: Vec<&str> = schema
+        .node_types
+        .iter()
+        .filter_map(|t| t.r#type.as_ref())
+        .map(|t| t.name.as_str())
+        .collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names, sorted, "ordered by name");
+
+    let person = schema
+        .node_types
+        .iter()
+        .find(|t| t.r#type.as_ref().is_some_and(|t| t.id == "node.person"))
+        .expect("person");
+    let parents: Vec<&str> = person
+        .parents
+        .iter()
+        .map(|p| p.parent_type_id.as_str())
+        .collect();
+    assert_eq!(parents, ["node.entity"]);
+    let own: Vec<&str> = person
+        .properties
+        .iter()
+        .map(|p| p.prop_name.as_str())
+        .collect();
+    assert_eq!(
+        own,
+        ["email", "phone", "role"],
+        "its own properties, not the inherited ones"
+    );
+
+    let described_by = schema
+        .edge_types
+        .iter()
+        .find(|t| {
+            t.r#type
+                .as_ref()
+                .is_some_and(|t| t.id == "edge.described_by")
+        })
+        .expect("described_by");
+    assert_eq!(described_by.rules.len(), 2);
+    let edge_props: Vec<&str> = described_by
+        .properties
+        .iter()
+        .map(|p| p.prop_name.as_str())
+        .collect();
+    for global in [
+        "confidence",
+        "status",
+        "provenance_hint",
+        "valid_from",
+        "valid_to",
+    ] {
+        assert!(
+            edge_props.contains(&global),
+            "global edge property {global} in {edge_props:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn property_context_walks_the_chain_and_names_where_each_property_is_declared() {
+    let mut service = spawn_seeded().await;
+    let request =
+        |type_id: &str, inherited: Option<bool>| pb::GetEntityTypePropertyContextRequest {
+            type_id: type_id.into(),
+            include_inherited: inherited,
+            ..Default::default()
+        };
+    let reply = service
+        .client
+        .get_entity_type_property_context(request(" node.ai_agent ", None))
+        .await
+        .expect("context")
+        .into_inner();
+    assert_eq!(reply.type_id, "node.ai_agent");
+    assert_eq!(reply.type_name, "AI Agent");
+    assert_eq!(
+        reply.inheritance_chain,
+        ["node.entity", "node.person", "node.ai_agent"]
+    );
+    let props: Vec<(&str, &str)> = reply
+        .properties
+        .iter()
+        .map(|p| (p.prop_name.as_str(), p.declared_on_type_id.as_str()))
+        .collect();
+    assert_eq!(
+        props,
+        [
+            ("aliases", "node.entity"),
+            ("email", "node.person"),
+            ("id", "node.entity"),
+            ("name", "node.entity"),
+            ("phone", "node.person"),
+            ("role", "node.person"),
+        ]
+    );
+    let id = reply
+        .properties
+        .iter()
+        .find(|p| p.prop_name == "id")
+        .expect("id");
+    assert!(id.required && !id.writable);
+
+    let own = service
+        .client
+        .get_entity_type_property_context(request("node.ai_agent", Some(false)))
+        .await
+        .expect("own")
+        .into_inner();
+    assert!(
+        own.properties.is_empty(),
+        "AI agents declare nothing themselves"
+    );
+
+    for (type_id, fragment) in [
+        ("", "type_id: is required"),
+        ("node.unicorn", "node.unicorn"),
+        ("edge.knows", "edge.knows"),
+    ] {
+        let status = service
+            .client
+            .get_entity_type_property_context(request(type_id, None))
+            .await
+            .expect_err("invalid");
+        assert_eq!(status.code(), Code::InvalidArgument);
+        assert!(status.message().contains(fragment), "{}", status.message());
+    }
+}
+
+#[tokio::test]
+async fn edge_context_offers_the_rules_that_fit_a_pair_in_either_order() {
+    let mut service = spawn_seeded().await;
+    let ask = |first: &str, second: &str| pb::GetEdgeExtractionSchemaContextRequest {
+        first_entity_type: first.into(),
+        second_entity_type: second.into(),
+        ..Default::default()
+    };
+    let forward = service
+        .client
+        .get_edge_extraction_schema_context(ask("node.ai_agent", "node.company"))
+        .await
+        .expect("edges")
+        .into_inner();
+    let reverse = service
+        .client
+        .get_edge_extraction_schema_context(ask("node.company", "node.ai_agent"))
+        .await
+        .expect("edges")
+        .into_inner();
+    let ids = |reply: &pb::GetEdgeExtractionSchemaContextReply| -> Vec<String> {
+        reply
+            .edge_types
+            .iter()
+            .map(|e| {
+                format!(
+                    "{} {}->{}",
+                    e.edge_type_id, e.source_entity_type_id, e.target_entity_type_id
+                )
+            })
+            .collect()
+    };
+    assert_eq!(ids(&forward), ids(&reverse));
+    let affiliated = forward
+        .edge_types
+        .iter()
+        .find(|e| e.edge_type_id == "edge.affiliated_with")
+        .expect("affiliation fits");
+    assert_eq!(
+        (
+            affiliated.edge_name.as_str(),
+            affiliated.source_entity_type_id.as_str(),
+            affiliated.target_entity_type_id.as_str()
+        ),
+        ("AFFILIATED_WITH", "node.person", "node.institution")
+    );
+    assert!(
+        forward
+            .edge_types
+            .iter()
+            .any(|e| e.edge_type_id == "edge.related_to")
+    );
+    assert!(
+        !forward
+            .edge_types
+            .iter()
+            .any(|e| e.edge_type_id == "edge.knows"),
+        "a company is not a person"
+    );
+    let unknown = service
+        .client
+        .get_edge_extraction_schema_context(ask("node.x", "node.y"))
+        .await
+        .expect("empty")
+        .into_inner();
+    assert!(unknown.edge_types.is_empty());
+    let status = service
+        .client
+        .get_edge_extraction_schema_context(ask(" ", "node.person"))
+        .await
+        .expect_err("invalid");
+    assert_eq!(status.code(), Code::InvalidArgument);
+    assert!(
+        status.message().contains("first_entity_type"),
+        "{}",
+        status.message()
+    );
+}
