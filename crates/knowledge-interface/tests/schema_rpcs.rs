@@ -262,3 +262,206 @@ async fn edge_context_offers_the_rules_that_fit_a_pair_in_either_order() {
         status.message()
     );
 }
+
+fn new_type(id: &str, kind: &str, parent: Option<&str>) -> pb::UpsertSchemaTypeRequest {
+    pb::UpsertSchemaTypeRequest {
+        id: id.into(),
+        kind: kind.into(),
+        name: "Anecdote".into(),
+        description: "A short story someone tells about themselves.".into(),
+        active: true,
+        parent_type_id: parent.map(str::to_owned),
+        properties: vec![pb::UpsertSchemaTypeProperty {
+            prop_name: "speaker".into(),
+            value_type: "string".into(),
+            required: false,
+            readable: true,
+            writable: true,
+            active: true,
+            description: "Who said it.".into(),
+        }],
+    }
+}
+
+#[tokio::test]
+async fn upserting_a_type_stores_it_with_its_parent_and_properties_and_is_idempotent() {
+    let mut service = spawn_seeded().await;
+    let request = new_type("node.anecdote", "node", Some("node.block"));
+    for _ in 0..2 {
+        let stored = service
+            .client
+            .upsert_schema_type(request.clone())
+            .await
+            .expect("upsert")
+            .into_inner()
+            .schema_type
+            .expect("echo");
+        assert_eq!(
+            (stored.id.as_str(), stored.kind.as_str()),
+            ("node.anecdote", "node")
+        );
+    }
+    let context = service
+        .client
+        .get_entity_type_property_context(pb::GetEntityTypePropertyContextRequest {
+            type_id: "node.anecdote".into(),
+            include_inherited: Some(true),
+            ..Default::default()
+        })
+        .await
+        .expect("context")
+        .into_inner();
+    assert_eq!(
+        context.inheritance_chain,
+        ["node.block", "node.anecdote"],
+        "a block subtype hangs under node.block"
+    );
+    assert!(
+        context
+            .properties
+            .iter()
+            .any(|p| p.prop_name == "speaker" && p.declared_on_type_id == "node.anecdote")
+    );
+    let schema = service
+        .client
+        .get_schema(pb::GetSchemaRequest::default())
+        .await
+        .expect("schema")
+        .into_inner();
+    assert_eq!(schema.node_types.len(), 26, "added once, not twice");
+
+    let mut renamed = request.clone();
+    renamed.description = "Words worth keeping.".into();
+    renamed.properties[0].required = true;
+    let stored = service
+        .client
+        .upsert_schema_type(renamed)
+        .await
+        .expect("update")
+        .into_inner()
+        .schema_type
+        .expect("echo");
+    assert_eq!(stored.description, "Words worth keeping.");
+    let schema = service
+        .client
+        .get_schema(pb::GetSchemaRequest::default())
+        .await
+        .expect("schema")
+        .into_inner();
+    let quote = schema
+        .node_types
+        .iter()
+        .find(|t| t.r#type.as_ref().is_some_and(|t| t.id == "node.anecdote"))
+        .expect("quote");
+    assert!(
+        quote
+            .properties
+            .iter()
+            .any(|p| p.prop_name == "speaker" && p.required)
+    );
+}
+
+#[tokio::test]
+async fn upserting_a_bad_type_lists_every_problem_and_writes_nothing() {
+    let mut service = spawn_seeded().await;
+    let mut bad = new_type("node.Anecdote!", "node", Some("node.unicorn"));
+    bad.name = " ".into();
+    bad.properties[0].value_type = "text".into();
+    bad.properties.push(bad.properties[0].clone());
+    bad.properties[1].value_type = "string".into();
+    bad.properties[1].prop_name = "created_at".into();
+    let status = service
+        .client
+        .upsert_schema_type(bad)
+        .await
+        .expect_err("invalid");
+    assert_eq!(status.code(), Code::InvalidArgument);
+    for fragment in [
+        "properties[0].value_type: `text`",
+        "id: `node.Anecdote!`",
+        "name: is required",
+        "`created_at` is reserved",
+        "no active type `node.unicorn`",
+    ] {
+        assert!(
+            status.message().contains(fragment),
+            "{fragment} in {}",
+            status.message()
+        );
+    }
+
+    let cases = [
+        (
+            new_type("node.anecdote", "vertex", None),
+            Code::InvalidArgument,
+            "kind",
+        ),
+        (
+            new_type("node.anecdote", "node", None),
+            Code::InvalidArgument,
+            "parent_type_id: is required",
+        ),
+        (
+            new_type("node.anecdote", "node", Some("edge.knows")),
+            Code::InvalidArgument,
+            "edge.knows",
+        ),
+        (
+            new_type("edge.quotes", "node", Some("node.block")),
+            Code::InvalidArgument,
+            "id: `edge.quotes`",
+        ),
+        (
+            new_type("edge.quotes", "edge", Some("edge.knows")),
+            Code::FailedPrecondition,
+            "edge types have no parents",
+        ),
+        (
+            new_type("node.entity", "node", Some("node.concept")),
+            Code::FailedPrecondition,
+            "root type",
+        ),
+        (
+            new_type("node.block", "node", Some("node.entity")),
+            Code::FailedPrecondition,
+            "root type",
+        ),
+        (
+            new_type("node.person", "node", Some("node.ai_agent")),
+            Code::InvalidArgument,
+            "would be a cycle",
+        ),
+        (
+            new_type("node.person", "node", Some("node.block")),
+            Code::FailedPrecondition,
+            "already has the parent node.entity",
+        ),
+    ];
+    for (request, code, fragment) in cases {
+        let id = request.id.clone();
+        let status = service
+            .client
+            .upsert_schema_type(request)
+            .await
+            .expect_err(&id);
+        assert_eq!(status.code(), code, "{id}: {}", status.message());
+        assert!(
+            status.message().contains(fragment),
+            "{id}: {}",
+            status.message()
+        );
+    }
+    let schema = service
+        .client
+        .get_schema(pb::GetSchemaRequest::default())
+        .await
+        .expect("schema")
+        .into_inner();
+    assert_eq!(schema.node_types.len(), 25, "nothing new was written");
+    assert!(
+        !schema
+            .edge_types
+            .iter()
+            .any(|t| t.r#type.as_ref().is_some_and(|t| t.id == "edge.quotes"))
+    );
+}

@@ -1,10 +1,12 @@
-//! The schema-registry RPCs: `GetSchema`, `GetEntityTypePropertyContext` and
-//! `GetEdgeExtractionSchemaContext`, answered from the registry as it is in the database.
+//! The schema-registry RPCs: `GetSchema`, `GetEntityTypePropertyContext`,
+//! `GetEdgeExtractionSchemaContext` (answered from the registry as it is in the database) and
+//! `UpsertSchemaType`.
 
 use exobrain_proto::knowledge as pb;
 
 use super::error::KnowledgeError;
-use crate::schema::model::{EdgeRule, Inheritance, Property, Schema, SchemaType};
+use crate::schema::model::{EdgeRule, Inheritance, Property, Schema, SchemaType, ValueType};
+use crate::schema::upsert::{self, PropertyChange, Refusal, TypeChange};
 use crate::schema::{Kind, registry};
 
 /// Every active type with its own and global properties, its parent links (nodes) or rules
@@ -169,4 +171,66 @@ fn rule(rule: &EdgeRule) -> pb::EdgeEndpointRule {
         active: rule.active,
         description: rule.description.clone(),
     }
+}
+
+/// Adds or changes a schema type with its parent link and properties.
+pub async fn upsert_type(
+    pool: &sqlx::PgPool,
+    request: pb::UpsertSchemaTypeRequest,
+) -> Result<pb::UpsertSchemaTypeReply, KnowledgeError> {
+    let kind = Kind::parse(request.kind.trim()).ok_or_else(|| {
+        KnowledgeError::Invalid(format!("kind: `{}` is not node or edge", request.kind))
+    })?;
+    let mut problems = Vec::new();
+    let properties = request
+        .properties
+        .iter()
+        .enumerate()
+        .filter_map(|(index, p)| match ValueType::parse(p.value_type.trim()) {
+            Some(value_type) => Some(PropertyChange {
+                prop_name: p.prop_name.trim().to_owned(),
+                value_type,
+                required: p.required,
+                readable: p.readable,
+                writable: p.writable,
+                active: p.active,
+                description: p.description.trim().to_owned(),
+            }),
+            None => {
+                problems.push(format!(
+                    "properties[{index}].value_type: `{}` is not string, float, int, bool, datetime or json",
+                    p.value_type
+                ));
+                None
+            }
+        })
+        .collect();
+    let change = TypeChange {
+        schema_type: SchemaType {
+            id: request.id.trim().to_owned(),
+            kind,
+            name: request.name.trim().to_owned(),
+            description: request.description.trim().to_owned(),
+            active: request.active,
+        },
+        parent_type_id: request
+            .parent_type_id
+            .map(|p| p.trim().to_owned())
+            .filter(|p| !p.is_empty()),
+        properties,
+    };
+    let schema = registry::load(pool).await?;
+    match upsert::check(&schema, &change) {
+        Err(Refusal::Invalid(mut more)) => {
+            problems.append(&mut more);
+            return Err(KnowledgeError::Invalid(problems.join("; ")));
+        }
+        Err(Refusal::Conflict(message)) => return Err(KnowledgeError::FailedPrecondition(message)),
+        Ok(()) if !problems.is_empty() => return Err(KnowledgeError::Invalid(problems.join("; "))),
+        Ok(()) => {}
+    }
+    let stored = upsert::write(pool, &change).await?;
+    Ok(pb::UpsertSchemaTypeReply {
+        schema_type: Some(schema_type(&stored)),
+    })
 }

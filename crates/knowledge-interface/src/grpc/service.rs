@@ -78,9 +78,11 @@ impl KnowledgeInterface for KnowledgeService {
 
     async fn upsert_schema_type(
         &self,
-        _request: Request<pb::UpsertSchemaTypeRequest>,
+        request: Request<pb::UpsertSchemaTypeRequest>,
     ) -> Result<Response<pb::UpsertSchemaTypeReply>, Status> {
-        not_yet("UpsertSchemaType")
+        Ok(Response::new(
+            schema::upsert_type(&self.pool, request.into_inner()).await?,
+        ))
     }
 
     async fn upsert_graph_delta(

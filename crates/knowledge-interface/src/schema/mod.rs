@@ -5,5 +5,6 @@
 pub mod model;
 pub mod registry;
 pub mod seed;
+pub mod upsert;
 
 pub use model::{Kind, Schema};
