@@ -5,8 +5,10 @@
 use exobrain_proto::knowledge as pb;
 
 use super::error::KnowledgeError;
-use crate::schema::model::{EdgeRule, Inheritance, Property, Schema, SchemaType, ValueType};
-use crate::schema::upsert::{self, PropertyChange, Refusal, TypeChange};
+use crate::schema::model::{
+    Constraints, EdgeRule, Inheritance, Property, Schema, SchemaType, ValueType,
+};
+use crate::schema::upsert::{self, Refusal, TypeChange};
 use crate::schema::{Kind, registry};
 
 /// Every active type with its own and global properties, its parent links (nodes) or rules
@@ -187,7 +189,8 @@ pub async fn upsert_type(
         .iter()
         .enumerate()
         .filter_map(|(index, p)| match ValueType::parse(p.value_type.trim()) {
-            Some(value_type) => Some(PropertyChange {
+            Some(value_type) => Some(Property {
+                owner_type_id: request.id.trim().to_owned(),
                 prop_name: p.prop_name.trim().to_owned(),
                 value_type,
                 required: p.required,
@@ -195,6 +198,7 @@ pub async fn upsert_type(
                 writable: p.writable,
                 active: p.active,
                 description: p.description.trim().to_owned(),
+                constraints: Constraints::default(),
             }),
             None => {
                 problems.push(format!(

@@ -7,7 +7,7 @@
 
 use sqlx::PgPool;
 
-use super::model::{Kind, Schema, SchemaType, ValueType};
+use super::model::{Kind, Property, Schema, SchemaType};
 
 /// A validated type change.
 #[derive(Debug, Clone, PartialEq)]
@@ -16,27 +16,9 @@ pub struct TypeChange {
     pub schema_type: SchemaType,
     /// Its parent (node types other than `node.entity`).
     pub parent_type_id: Option<String>,
-    /// Properties it declares.
-    pub properties: Vec<PropertyChange>,
-}
-
-/// A declared property.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PropertyChange {
-    /// Its key.
-    pub prop_name: String,
-    /// Its value type.
-    pub value_type: ValueType,
-    /// Required on every record.
-    pub required: bool,
-    /// Returned on reads.
-    pub readable: bool,
-    /// Settable by clients.
-    pub writable: bool,
-    /// In use.
-    pub active: bool,
-    /// What it means.
-    pub description: String,
+    /// Properties it declares. The wire request carries no value constraints, so the
+    /// `constraints` of these are ignored and those already stored are kept.
+    pub properties: Vec<Property>,
 }
 
 /// Why a change is refused.
