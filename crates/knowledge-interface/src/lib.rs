@@ -4,9 +4,12 @@
 //! their stores exist. It also serves gRPC health and reflection, plus health, readiness and
 //! metrics over HTTP.
 
+pub mod access;
 pub mod config;
+pub mod embedding;
 pub mod grpc;
 pub mod schema;
+pub mod vectors;
 
 use exobrain_common::cli::{Command, Service};
 use exobrain_common::config::{ConfigError, Env};

@@ -16,6 +16,18 @@ pub enum KnowledgeError {
     /// The request conflicts with the current state.
     #[error("{0}")]
     FailedPrecondition(String),
+    /// No valid service token, or no caller identity where one is needed.
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// The caller may not do this (another user's record, a missing or wrong service token).
+    #[error("{0}")]
+    PermissionDenied(String),
+    /// A dependency (vector store, model-provider) failed or is unreachable.
+    #[error("{0}")]
+    Unavailable(String),
+    /// A fault of ours; the message is logged, never sent.
+    #[error("{0}")]
+    Internal(String),
     /// The database failed.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
@@ -27,6 +39,10 @@ impl ServiceError for KnowledgeError {
             KnowledgeError::Invalid(_) => ErrorKind::InvalidArgument,
             KnowledgeError::NotFound(_) => ErrorKind::NotFound,
             KnowledgeError::FailedPrecondition(_) => ErrorKind::FailedPrecondition,
+            KnowledgeError::Unauthenticated(_) => ErrorKind::Unauthenticated,
+            KnowledgeError::PermissionDenied(_) => ErrorKind::PermissionDenied,
+            KnowledgeError::Unavailable(_) => ErrorKind::Unavailable,
+            KnowledgeError::Internal(_) => ErrorKind::Internal,
             KnowledgeError::Database(sqlx::Error::PoolTimedOut) => ErrorKind::Unavailable,
             KnowledgeError::Database(_) => ErrorKind::Internal,
         }

@@ -2,5 +2,6 @@
 //! schema-registry RPCs ([`schema`]) and the error mapping ([`error`]).
 
 pub mod error;
+pub mod json_schema;
 pub mod schema;
 pub mod service;

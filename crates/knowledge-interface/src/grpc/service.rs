@@ -48,7 +48,7 @@ impl KnowledgeInterface for KnowledgeService {
         &self,
         _request: Request<pb::GetUpsertGraphDeltaJsonSchemaRequest>,
     ) -> Result<Response<pb::GetUpsertGraphDeltaJsonSchemaReply>, Status> {
-        not_yet("GetUpsertGraphDeltaJsonSchema")
+        Ok(Response::new(super::json_schema::reply()?))
     }
 
     async fn get_entity_extraction_schema_context(
@@ -132,5 +132,26 @@ impl KnowledgeInterface for KnowledgeService {
         _request: Request<pb::GetEntityContextRequest>,
     ) -> Result<Response<pb::GetEntityContextReply>, Status> {
         not_yet("GetEntityContext")
+    }
+
+    async fn search_blocks(
+        &self,
+        _request: Request<pb::SearchBlocksRequest>,
+    ) -> Result<Response<pb::SearchBlocksReply>, Status> {
+        not_yet("SearchBlocks")
+    }
+
+    async fn reindex_user(
+        &self,
+        _request: Request<pb::ReindexUserRequest>,
+    ) -> Result<Response<pb::ReindexReply>, Status> {
+        not_yet("ReindexUser")
+    }
+
+    async fn reindex_all(
+        &self,
+        _request: Request<pb::ReindexAllRequest>,
+    ) -> Result<Response<pb::ReindexReply>, Status> {
+        not_yet("ReindexAll")
     }
 }

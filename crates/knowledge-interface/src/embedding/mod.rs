@@ -1,0 +1,1 @@
+//! Embeddings from model-provider (being written).

@@ -1,0 +1,1 @@
+//! Embedded vector store adapter (being written).
