@@ -2,9 +2,14 @@
 
 use std::net::SocketAddr;
 
-use exobrain_common::config::{AppEnv, ConfigError, Dsn, Env};
+use std::time::Duration;
+
+use exobrain_common::config::{AppEnv, ConfigError, Dsn, Env, SecretString};
 use exobrain_common::startup::ConnectPolicy;
 use exobrain_common::telemetry::TelemetryConfig;
+
+use crate::embedding::EmbeddingSettings;
+use crate::vectors::VectorBackendSettings;
 
 /// Everything the knowledge interface needs to start.
 #[derive(Debug, Clone)]
@@ -19,12 +24,41 @@ pub struct Config {
     pub admin_bind: SocketAddr,
     /// `KNOWLEDGE_SCHEMA_DSN` (falls back to `METASTORE_DSN`).
     pub database: Dsn,
-    /// `MODEL_PROVIDER_BASE_URL`.
-    pub model_provider_base_url: String,
-    /// `MODEL_PROVIDER_EMBEDDING_ALIAS` (default `all-purpose`).
-    pub embedding_alias: String,
+    /// Embeddings through model-provider.
+    pub embedding: EmbeddingSettings,
+    /// `KNOWLEDGE_GRAPH_BACKEND`: `postgres` (default).
+    pub graph_backend: GraphBackend,
+    /// `KNOWLEDGE_VECTOR_BACKEND` and the Qdrant settings.
+    pub vectors: VectorBackendSettings,
+    /// `EXOBRAIN_INTERNAL_TOKEN`: when set, every RPC needs `authorization: Bearer <token>`.
+    pub internal_token: Option<SecretString>,
+    /// `KNOWLEDGE_RECONCILE_INTERVAL_SECONDS`: how often block vectors are compared with the
+    /// graph and repaired (default 600; 0 = only at startup).
+    pub reconcile_interval: Duration,
     /// How long to keep trying to reach PostgreSQL at startup.
     pub connect: ConnectPolicy,
+}
+
+/// Which graph store serves the graph.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GraphBackend {
+    /// Tables in the service's PostgreSQL database.
+    Postgres,
+}
+
+impl GraphBackend {
+    fn read(env: &mut Env) -> Self {
+        match env.string("KNOWLEDGE_GRAPH_BACKEND", "postgres").as_str() {
+            "postgres" => GraphBackend::Postgres,
+            other => {
+                env.problem(
+                    "KNOWLEDGE_GRAPH_BACKEND",
+                    format!("`{other}` is not a graph backend; use postgres"),
+                );
+                GraphBackend::Postgres
+            }
+        }
+    }
 }
 
 const DEFAULT_DSN: &str =
@@ -47,9 +81,17 @@ impl Config {
             bind: env.socket_addr("KNOWLEDGE_INTERFACE_BIND_ADDRESS", "0.0.0.0:50051"),
             admin_bind: env.socket_addr("KNOWLEDGE_INTERFACE_ADMIN_BIND_ADDRESS", "0.0.0.0:9051"),
             database,
-            model_provider_base_url: env
-                .string("MODEL_PROVIDER_BASE_URL", "http://127.0.0.1:8010/v1"),
-            embedding_alias: env.string("MODEL_PROVIDER_EMBEDDING_ALIAS", "all-purpose"),
+            embedding: EmbeddingSettings::read(&mut env),
+            graph_backend: GraphBackend::read(&mut env),
+            vectors: VectorBackendSettings::read(&mut env),
+            internal_token: env
+                .optional("EXOBRAIN_INTERNAL_TOKEN")
+                .filter(|token| !token.trim().is_empty())
+                .map(SecretString::from),
+            reconcile_interval: env.seconds(
+                "KNOWLEDGE_RECONCILE_INTERVAL_SECONDS",
+                Duration::from_secs(600),
+            ),
             connect: ConnectPolicy::from_env(&mut env),
         };
         env.finish()?;

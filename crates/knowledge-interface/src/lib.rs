@@ -1,12 +1,14 @@
 //! The knowledge interface: the gRPC service that owns each person's knowledge graph. This
-//! module wires configuration, the schema-registry database and the servers. The schema
-//! registry RPCs are served ([`grpc`]); the graph and vector RPCs answer UNIMPLEMENTED until
-//! their stores exist. It also serves gRPC health and reflection, plus health, readiness and
-//! metrics over HTTP.
+//! module wires configuration, the stores (graph, vectors), the embedding client, the
+//! background tasks (vector projector, maintenance) and the servers: the gRPC API
+//! ([`grpc`]) with health and reflection, plus health, readiness and metrics over HTTP.
 
 pub mod access;
+pub mod app;
 pub mod config;
+pub mod delta;
 pub mod embedding;
+pub mod graph;
 pub mod grpc;
 pub mod schema;
 pub mod vectors;
@@ -21,7 +23,17 @@ use exobrain_common::startup::{RunError, bind};
 use exobrain_common::telemetry::TelemetryConfig;
 use tokio::net::TcpListener;
 
-pub use config::Config;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use exobrain_proto::knowledge::knowledge_interface_server::KnowledgeInterfaceServer;
+
+pub use config::{Config, GraphBackend};
+use embedding::EmbeddingClient;
+use graph::any::AnyGraphStore;
+use graph::postgres::PgGraphStore;
 
 /// Migrations of `knowledge_graph_schema`, embedded in the binary.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/knowledge");
@@ -35,8 +47,16 @@ pub struct Listeners {
     pub admin: TcpListener,
 }
 
-/// Connects PostgreSQL (failing fast when unreachable) and serves until `shutdown` is
-/// cancelled.
+/// How soon failed maintenance steps are retried.
+const RETRY: Duration = Duration::from_secs(10);
+/// "Not again" for a disabled periodic step.
+const NEVER: Duration = Duration::from_secs(86_400 * 365);
+
+/// The largest request accepted (big deltas).
+const MAX_MESSAGE_BYTES: usize = 32 * 1024 * 1024;
+
+/// Connects PostgreSQL (failing fast when unreachable) and the stores, starts the vector
+/// projector and the maintenance task, and serves until `shutdown` is cancelled.
 pub async fn run(
     config: Config,
     listeners: Listeners,
@@ -48,15 +68,38 @@ pub async fn run(
         config.connect,
     )
     .await?;
+    let graph = match config.graph_backend {
+        GraphBackend::Postgres => AnyGraphStore::Postgres(PgGraphStore::new(pool.clone())),
+    };
+    let vectors = vectors::connect(&config.vectors, pool.clone())
+        .await
+        .map_err(|error| RunError::Serve {
+            what: "vector store",
+            cause: error.to_string(),
+        })?;
+    let embedder =
+        EmbeddingClient::new(config.embedding.clone()).map_err(|error| RunError::Serve {
+            what: "embedding client",
+            cause: error.to_string(),
+        })?;
+    let knowledge = Arc::new(app::Knowledge::new(pool, graph, vectors, embedder));
     tracing::info!(
         grpc = ?listeners.grpc.local_addr().ok(),
         admin = ?listeners.admin.local_addr().ok(),
         "knowledge-interface listening"
     );
-    let service = grpc::service::KnowledgeService::new(pool.clone());
-    let readiness = Readiness::new().with_check("postgres", move || {
-        let pool = pool.clone();
-        async move { db::ping(&pool).await }
+    let projector = app::spawn_projector(knowledge.clone(), shutdown.clone());
+    let maintenance = tokio::spawn(maintain(
+        knowledge.clone(),
+        config.reconcile_interval,
+        shutdown.clone(),
+    ));
+    let readiness = Readiness::new().with_check("stores", {
+        let knowledge = knowledge.clone();
+        move || {
+            let knowledge = knowledge.clone();
+            async move { knowledge.ready().await }
+        }
     });
     let process = GrpcProcess {
         services: &[exobrain_proto::KNOWLEDGE_INTERFACE_SERVICE],
@@ -64,18 +107,80 @@ pub async fn run(
         readiness,
         grace: DEFAULT_GRACE,
     };
-    serve_with_admin(
+    let server = KnowledgeInterfaceServer::new(grpc::service::KnowledgeService::new(knowledge))
+        .max_decoding_message_size(MAX_MESSAGE_BYTES);
+    let service = tonic::service::interceptor::InterceptedService::new(
+        server,
+        grpc::identity::TokenCheck::new(config.internal_token.clone()),
+    );
+    let served = serve_with_admin(
         process,
-        tonic::service::Routes::new(
-            exobrain_proto::knowledge::knowledge_interface_server::KnowledgeInterfaceServer::new(
-                service,
-            ),
-        ),
+        tonic::service::Routes::new(service),
         listeners.grpc,
         listeners.admin,
-        shutdown,
+        shutdown.clone(),
     )
-    .await
+    .await;
+    shutdown.cancel();
+    let _ = tokio::join!(projector, maintenance);
+    served
+}
+
+/// Writes the shared root graph, syncs type vectors and reconciles block vectors at startup
+/// (retrying what fails, e.g. while model-provider is still starting), then reconciles every
+/// `interval`.
+async fn maintain(knowledge: Arc<app::Knowledge>, interval: Duration, shutdown: CancellationToken) {
+    let (mut booted, mut typed) = (false, false);
+    let mut next_reconcile = Instant::now();
+    loop {
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            () = maintenance_round(&knowledge, interval, &mut booted, &mut typed, &mut next_reconcile) => {}
+        }
+        let wake = if booted && typed {
+            next_reconcile
+        } else {
+            next_reconcile.min(Instant::now() + RETRY)
+        };
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            () = tokio::time::sleep_until(wake) => {}
+        }
+    }
+}
+
+/// One pass of [`maintain`]: whatever is still due.
+async fn maintenance_round(
+    knowledge: &app::Knowledge,
+    interval: Duration,
+    booted: &mut bool,
+    typed: &mut bool,
+    next_reconcile: &mut Instant,
+) {
+    if !*booted {
+        *booted = knowledge
+            .bootstrap()
+            .await
+            .inspect_err(|e| tracing::warn!(error = %e, "shared root graph not written yet (is the schema seeded?)"))
+            .is_ok();
+    }
+    if !*typed {
+        *typed = knowledge
+            .sync_types()
+            .await
+            .inspect_err(|e| tracing::warn!(error = %e, "type vectors not synced yet"))
+            .is_ok();
+    }
+    if Instant::now() >= *next_reconcile {
+        *next_reconcile = match knowledge.reconcile().await {
+            Ok(_) if interval.is_zero() => Instant::now() + NEVER,
+            Ok(_) => Instant::now() + interval,
+            Err(error) => {
+                tracing::warn!(%error, "block vectors not reconciled yet");
+                Instant::now() + RETRY
+            }
+        };
+    }
 }
 
 /// The `knowledge-interface` binary.

@@ -54,3 +54,44 @@ impl From<KnowledgeError> for tonic::Status {
         exobrain_common::error::to_status(&error)
     }
 }
+
+impl From<crate::delta::Refusal> for KnowledgeError {
+    fn from(refusal: crate::delta::Refusal) -> Self {
+        match &refusal {
+            crate::delta::Refusal::Invalid(_) => KnowledgeError::Invalid(refusal.message()),
+            crate::delta::Refusal::Denied(_) => KnowledgeError::PermissionDenied(refusal.message()),
+        }
+    }
+}
+
+impl From<crate::graph::StoreError> for KnowledgeError {
+    fn from(error: crate::graph::StoreError) -> Self {
+        match error {
+            crate::graph::StoreError::Conflict(cause) => KnowledgeError::Unavailable(format!(
+                "the graph was busy with a conflicting write; retry ({cause})"
+            )),
+            crate::graph::StoreError::Backend(cause) => KnowledgeError::Internal(cause),
+        }
+    }
+}
+
+impl From<crate::vectors::VectorError> for KnowledgeError {
+    fn from(error: crate::vectors::VectorError) -> Self {
+        match error {
+            crate::vectors::VectorError::Unavailable(_) => {
+                KnowledgeError::Unavailable(error.to_string())
+            }
+            other => KnowledgeError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<crate::embedding::EmbeddingError> for KnowledgeError {
+    fn from(error: crate::embedding::EmbeddingError) -> Self {
+        if error.is_retryable() {
+            KnowledgeError::Unavailable(error.to_string())
+        } else {
+            KnowledgeError::Internal(error.to_string())
+        }
+    }
+}

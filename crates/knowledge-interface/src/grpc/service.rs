@@ -1,29 +1,33 @@
-//! The `KnowledgeInterface` gRPC service. Requests are checked and answered by the modules
-//! that own each area ([`super::schema`] for the schema registry); errors go through the one
-//! mapping in [`super::error`]. RPCs whose store is not built yet answer UNIMPLEMENTED.
+//! The `KnowledgeInterface` gRPC service: each RPC hands its request to the module that owns
+//! the area ([`super::schema`], [`super::writes`], [`super::reads`], [`super::context`],
+//! [`super::json_schema`]); errors go through the one mapping in [`super::error`].
+
+use std::sync::Arc;
 
 use exobrain_proto::knowledge as pb;
 use exobrain_proto::knowledge::knowledge_interface_server::KnowledgeInterface;
-use sqlx::PgPool;
 use tonic::{Request, Response, Status};
 
-use super::schema;
+use super::error::KnowledgeError;
+use super::{context, identity, reads, schema, writes};
+use crate::app::Knowledge;
+use crate::schema::Kind;
 
 /// The service state.
 #[derive(Debug, Clone)]
 pub struct KnowledgeService {
-    pool: PgPool,
+    knowledge: Arc<Knowledge>,
 }
 
 impl KnowledgeService {
-    /// A service over the schema registry in `pool`.
-    pub fn new(pool: PgPool) -> Self {
-        Self { pool }
+    /// A service over `knowledge`.
+    pub fn new(knowledge: Arc<Knowledge>) -> Self {
+        Self { knowledge }
     }
 }
 
-fn not_yet<T>(rpc: &str) -> Result<Response<T>, Status> {
-    Err(Status::unimplemented(format!("{rpc} is not available yet")))
+fn answer<T>(result: Result<T, KnowledgeError>) -> Result<Response<T>, Status> {
+    result.map(Response::new).map_err(Status::from)
 }
 
 #[tonic::async_trait]
@@ -32,126 +36,155 @@ impl KnowledgeInterface for KnowledgeService {
         &self,
         _request: Request<pb::HealthRequest>,
     ) -> Result<Response<pb::HealthReply>, Status> {
-        Ok(Response::new(pb::HealthReply {
-            status: "ok".into(),
-        }))
+        let status = match self.knowledge.ready().await {
+            Ok(()) => "ok".to_owned(),
+            Err(problem) => format!("degraded: {problem}"),
+        };
+        Ok(Response::new(pb::HealthReply { status }))
     }
 
     async fn get_schema(
         &self,
         _request: Request<pb::GetSchemaRequest>,
     ) -> Result<Response<pb::GetSchemaReply>, Status> {
-        Ok(Response::new(schema::get_schema(&self.pool).await?))
+        answer(schema::get_schema(self.knowledge.pool()).await)
     }
 
     async fn get_upsert_graph_delta_json_schema(
         &self,
         _request: Request<pb::GetUpsertGraphDeltaJsonSchemaRequest>,
     ) -> Result<Response<pb::GetUpsertGraphDeltaJsonSchemaReply>, Status> {
-        Ok(Response::new(super::json_schema::reply()?))
+        answer(super::json_schema::reply())
     }
 
     async fn get_entity_extraction_schema_context(
         &self,
-        _request: Request<pb::GetEntityExtractionSchemaContextRequest>,
+        request: Request<pb::GetEntityExtractionSchemaContextRequest>,
     ) -> Result<Response<pb::GetEntityExtractionSchemaContextReply>, Status> {
-        not_yet("GetEntityExtractionSchemaContext")
+        answer(reads::extraction_context(&self.knowledge, request).await)
     }
 
     async fn get_edge_extraction_schema_context(
         &self,
         request: Request<pb::GetEdgeExtractionSchemaContextRequest>,
     ) -> Result<Response<pb::GetEdgeExtractionSchemaContextReply>, Status> {
-        Ok(Response::new(
-            schema::edge_context(&self.pool, request.into_inner()).await?,
-        ))
+        answer(schema::edge_context(self.knowledge.pool(), request.into_inner()).await)
     }
 
     async fn get_entity_type_property_context(
         &self,
         request: Request<pb::GetEntityTypePropertyContextRequest>,
     ) -> Result<Response<pb::GetEntityTypePropertyContextReply>, Status> {
-        Ok(Response::new(
-            schema::property_context(&self.pool, request.into_inner()).await?,
-        ))
+        answer(schema::property_context(self.knowledge.pool(), request.into_inner()).await)
     }
 
     async fn upsert_schema_type(
         &self,
         request: Request<pb::UpsertSchemaTypeRequest>,
     ) -> Result<Response<pb::UpsertSchemaTypeReply>, Status> {
-        Ok(Response::new(
-            schema::upsert_type(&self.pool, request.into_inner()).await?,
-        ))
+        let reply = schema::upsert_type(self.knowledge.pool(), request.into_inner()).await;
+        if reply.is_ok() {
+            self.knowledge.schema_changed().await;
+            let knowledge = self.knowledge.clone();
+            tokio::spawn(async move {
+                if let Err(error) = knowledge.sync_types().await {
+                    tracing::warn!(%error, "type vectors not updated; the next sync retries");
+                }
+            });
+        }
+        answer(reply)
     }
 
     async fn upsert_graph_delta(
         &self,
-        _request: Request<pb::UpsertGraphDeltaRequest>,
+        request: Request<pb::UpsertGraphDeltaRequest>,
     ) -> Result<Response<pb::UpsertGraphDeltaReply>, Status> {
-        not_yet("UpsertGraphDelta")
+        answer(writes::upsert_delta(&self.knowledge, request).await)
     }
 
     async fn get_user_init_graph(
         &self,
-        _request: Request<pb::GetUserInitGraphRequest>,
+        request: Request<pb::GetUserInitGraphRequest>,
     ) -> Result<Response<pb::GetUserInitGraphReply>, Status> {
-        not_yet("GetUserInitGraph")
+        answer(writes::user_init(&self.knowledge, request).await)
     }
 
     async fn find_entity_candidates(
         &self,
-        _request: Request<pb::FindEntityCandidatesRequest>,
+        request: Request<pb::FindEntityCandidatesRequest>,
     ) -> Result<Response<pb::FindEntityCandidatesReply>, Status> {
-        not_yet("FindEntityCandidates")
+        answer(reads::find_candidates(&self.knowledge, request).await)
     }
 
     async fn find_node_type_candidates(
         &self,
-        _request: Request<pb::FindNodeTypeCandidatesRequest>,
+        request: Request<pb::FindNodeTypeCandidatesRequest>,
     ) -> Result<Response<pb::FindNodeTypeCandidatesReply>, Status> {
-        not_yet("FindNodeTypeCandidates")
+        let body = request.into_inner();
+        let found = reads::find_types(
+            &self.knowledge,
+            Kind::Node,
+            &body.name,
+            &body.description,
+            body.limit,
+        )
+        .await;
+        answer(found.map(|candidates| pb::FindNodeTypeCandidatesReply { candidates }))
     }
 
     async fn find_edge_type_candidates(
         &self,
-        _request: Request<pb::FindEdgeTypeCandidatesRequest>,
+        request: Request<pb::FindEdgeTypeCandidatesRequest>,
     ) -> Result<Response<pb::FindEdgeTypeCandidatesReply>, Status> {
-        not_yet("FindEdgeTypeCandidates")
+        let body = request.into_inner();
+        let found = reads::find_types(
+            &self.knowledge,
+            Kind::Edge,
+            &body.name,
+            &body.description,
+            body.limit,
+        )
+        .await;
+        answer(found.map(|candidates| pb::FindEdgeTypeCandidatesReply { candidates }))
     }
 
     async fn list_entities_by_type(
         &self,
-        _request: Request<pb::ListEntitiesByTypeRequest>,
+        request: Request<pb::ListEntitiesByTypeRequest>,
     ) -> Result<Response<pb::ListEntitiesByTypeReply>, Status> {
-        not_yet("ListEntitiesByType")
+        answer(reads::list_entities(&self.knowledge, request).await)
     }
 
     async fn get_entity_context(
         &self,
-        _request: Request<pb::GetEntityContextRequest>,
+        request: Request<pb::GetEntityContextRequest>,
     ) -> Result<Response<pb::GetEntityContextReply>, Status> {
-        not_yet("GetEntityContext")
+        answer(context::entity_context(&self.knowledge, request).await)
     }
 
     async fn search_blocks(
         &self,
-        _request: Request<pb::SearchBlocksRequest>,
+        request: Request<pb::SearchBlocksRequest>,
     ) -> Result<Response<pb::SearchBlocksReply>, Status> {
-        not_yet("SearchBlocks")
+        answer(reads::search_blocks(&self.knowledge, request).await)
     }
 
     async fn reindex_user(
         &self,
-        _request: Request<pb::ReindexUserRequest>,
+        request: Request<pb::ReindexUserRequest>,
     ) -> Result<Response<pb::ReindexReply>, Status> {
-        not_yet("ReindexUser")
+        answer(writes::reindex_user(&self.knowledge, request).await)
     }
 
     async fn reindex_all(
         &self,
-        _request: Request<pb::ReindexAllRequest>,
+        request: Request<pb::ReindexAllRequest>,
     ) -> Result<Response<pb::ReindexReply>, Status> {
-        not_yet("ReindexAll")
+        if request.metadata().get(identity::USER_HEADER).is_some() {
+            return Err(Status::permission_denied(
+                "ReindexAll is an operator action; call it without x-user-id",
+            ));
+        }
+        answer(writes::reindex_all(&self.knowledge).await)
     }
 }

@@ -237,6 +237,11 @@ impl Schema {
         types
     }
 
+    /// Every type of `kind`, active or not, by id.
+    pub fn all_types(&self, kind: Kind) -> Vec<&SchemaType> {
+        self.types.values().filter(|t| t.kind == kind).collect()
+    }
+
     /// The active parent links of `id` whose parent is an active type.
     pub fn parent_links(&self, id: &str) -> impl Iterator<Item = &Inheritance> {
         self.parents
@@ -276,6 +281,24 @@ impl Schema {
             }
         }
         false
+    }
+
+    /// Whether some active rule of `edge_type_id` lets a `from` node point at a `to` node.
+    pub fn rule_allows(&self, edge_type_id: &str, from: &str, to: &str) -> bool {
+        self.active_rules().any(|rule| {
+            rule.edge_type_id == edge_type_id
+                && self.is_assignable(from, &rule.from_node_type_id)
+                && self.is_assignable(to, &rule.to_node_type_id)
+        })
+    }
+
+    /// `type_id` and every active type that descends from it, sorted.
+    pub fn descendants(&self, type_id: &str) -> Vec<String> {
+        self.types
+            .values()
+            .filter(|t| t.active && self.is_assignable(&t.id, type_id))
+            .map(|t| t.id.clone())
+            .collect()
     }
 
     /// The chain of `type_id` from its root to itself, one parent per type (the smallest

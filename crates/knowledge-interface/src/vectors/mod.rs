@@ -2,7 +2,8 @@
 //! recording the embedding model and dimension it was built for and refusing vectors of
 //! another. Searches are filtered by who may see a point (its owner, or anyone when SHARED).
 //! Adapters: [`embedded`] (the default, PostgreSQL-backed with an in-process index, no server)
-//! and [`qdrant`]; both pass the contract suite in `tests/vector_contract.rs`.
+//! and [`qdrant`]; both pass the contract suite in `tests/vector_contract.rs`. The service holds
+//! an [`AnyVectorStore`] chosen by [`VectorBackendSettings`] and opened by [`connect`].
 
 use std::future::Future;
 
@@ -12,7 +13,13 @@ use uuid::Uuid;
 use crate::access::{Viewer, Visibility};
 
 pub mod embedded;
+mod prepare;
 pub mod qdrant;
+mod settings;
+
+pub use embedded::EmbeddedStore;
+pub use qdrant::QdrantStore;
+pub use settings::{QdrantSettings, VectorBackendSettings, connect};
 
 /// Collection of block vectors (one point per block).
 pub const BLOCKS: &str = "blocks";
@@ -43,7 +50,8 @@ pub struct VectorPoint {
     pub user_id: String,
     /// Who else may find it.
     pub visibility: Visibility,
-    /// Everything else the caller wants back with a hit (flat JSON object).
+    /// Everything else the caller wants back with a hit (flat JSON object). The keys
+    /// `user_id` and `visibility` are reserved for the fields above.
     pub payload: Map<String, Value>,
 }
 
@@ -106,7 +114,8 @@ pub enum VectorError {
 /// A vector store adapter.
 pub trait VectorStore: Send + Sync {
     /// Creates the collection, or checks that an existing one was built for the same model
-    /// and dimension ([`VectorError::ModelMismatch`] otherwise).
+    /// and dimension ([`VectorError::ModelMismatch`] otherwise). Call it once per collection
+    /// at startup; the other operations do not check again.
     fn ensure_collection(
         &self,
         spec: &CollectionSpec,
@@ -125,8 +134,9 @@ pub trait VectorStore: Send + Sync {
         name: &str,
     ) -> impl Future<Output = Result<Option<CollectionSpec>, VectorError>> + Send;
 
-    /// Inserts or replaces points (last write wins per id). Refuses the whole batch when any
-    /// vector has the wrong length or is not finite.
+    /// Inserts or replaces points (last write wins per id, within a batch too). Refuses the
+    /// whole batch ([`VectorError::Invalid`] naming the point) when any vector has the wrong
+    /// length, is empty, all zeros or not finite, or a payload uses a reserved key.
     fn upsert(
         &self,
         collection: &str,
@@ -141,7 +151,7 @@ pub trait VectorStore: Send + Sync {
     ) -> impl Future<Output = Result<(), VectorError>> + Send;
 
     /// The `limit` points most similar to `vector` that `access` may see, best first (ties
-    /// by id).
+    /// by id). The query vector must have the collection's length ([`VectorError::Invalid`]).
     fn search(
         &self,
         collection: &str,
@@ -150,7 +160,7 @@ pub trait VectorStore: Send + Sync {
         limit: usize,
     ) -> impl Future<Output = Result<Vec<VectorHit>, VectorError>> + Send;
 
-    /// Stored points by id (missing ids are left out), without vectors.
+    /// Stored points by id in the order asked for (missing ids are left out), without vectors.
     fn get(
         &self,
         collection: &str,
@@ -167,4 +177,72 @@ pub trait VectorStore: Send + Sync {
 
     /// Whether the store answers.
     fn ping(&self) -> impl Future<Output = Result<(), VectorError>> + Send;
+}
+
+/// The store the service holds: one of the adapters, chosen by configuration.
+#[derive(Debug, Clone)]
+pub enum AnyVectorStore {
+    /// PostgreSQL plus an in-process index.
+    Embedded(EmbeddedStore),
+    /// A Qdrant server.
+    Qdrant(QdrantStore),
+}
+
+/// Calls the same method on whichever adapter `$store` holds.
+macro_rules! delegate {
+    ($store:expr, $adapter:ident => $call:expr) => {
+        match $store {
+            AnyVectorStore::Embedded($adapter) => $call,
+            AnyVectorStore::Qdrant($adapter) => $call,
+        }
+    };
+}
+
+impl VectorStore for AnyVectorStore {
+    async fn ensure_collection(&self, spec: &CollectionSpec) -> Result<(), VectorError> {
+        delegate!(self, store => store.ensure_collection(spec).await)
+    }
+
+    async fn recreate_collection(&self, spec: &CollectionSpec) -> Result<(), VectorError> {
+        delegate!(self, store => store.recreate_collection(spec).await)
+    }
+
+    async fn collection(&self, name: &str) -> Result<Option<CollectionSpec>, VectorError> {
+        delegate!(self, store => store.collection(name).await)
+    }
+
+    async fn upsert(&self, collection: &str, points: Vec<VectorPoint>) -> Result<(), VectorError> {
+        delegate!(self, store => store.upsert(collection, points).await)
+    }
+
+    async fn delete(&self, collection: &str, ids: &[Uuid]) -> Result<(), VectorError> {
+        delegate!(self, store => store.delete(collection, ids).await)
+    }
+
+    async fn search(
+        &self,
+        collection: &str,
+        vector: &[f32],
+        access: Access<'_>,
+        limit: usize,
+    ) -> Result<Vec<VectorHit>, VectorError> {
+        delegate!(self, store => store.search(collection, vector, access, limit).await)
+    }
+
+    async fn get(&self, collection: &str, ids: &[Uuid]) -> Result<Vec<StoredPoint>, VectorError> {
+        delegate!(self, store => store.get(collection, ids).await)
+    }
+
+    async fn scroll(
+        &self,
+        collection: &str,
+        after: Option<Uuid>,
+        limit: usize,
+    ) -> Result<Vec<StoredPoint>, VectorError> {
+        delegate!(self, store => store.scroll(collection, after, limit).await)
+    }
+
+    async fn ping(&self) -> Result<(), VectorError> {
+        delegate!(self, store => store.ping().await)
+    }
 }

@@ -1,45 +1,24 @@
 //! The schema-registry RPCs over real gRPC and PostgreSQL with the starter schema: GetSchema,
 //! GetEntityTypePropertyContext and GetEdgeExtractionSchemaContext, with their invalid inputs.
 
-use std::time::Duration;
-
-use exobrain_common::config::Env;
 use exobrain_proto::knowledge as pb;
 use exobrain_proto::knowledge::knowledge_interface_client::KnowledgeInterfaceClient;
-use exobrain_testkit::checks::base_env;
-use exobrain_testkit::{TestDb, TestServer, bind_ephemeral, wait_until_ok};
-use knowledge_interface::schema::seed;
-use knowledge_interface::{Config, Listeners, MIGRATOR};
 use tonic::Code;
 use tonic::transport::Channel;
 
 struct Service {
     client: KnowledgeInterfaceClient<Channel>,
-    _server: TestServer<exobrain_common::startup::RunError>,
-    _db: TestDb,
+    _service: crate::support::knowledge::Knowledge,
 }
 
 async fn spawn_seeded() -> Service {
-    let db = TestDb::migrated(&MIGRATOR).await;
-    seed::apply(&db.pool).await.expect("seed");
-    let mut env = base_env();
-    env.insert("KNOWLEDGE_SCHEMA_DSN".into(), db.dsn.clone());
-    let config = Config::from_env(Env::from_map(env)).expect("config");
-    let listeners = Listeners {
-        grpc: bind_ephemeral().await,
-        admin: bind_ephemeral().await,
-    };
-    let grpc = format!("http://{}", listeners.grpc.local_addr().expect("addr"));
-    let admin = format!("http://{}", listeners.admin.local_addr().expect("addr"));
-    let server = TestServer::spawn(|token| knowledge_interface::run(config, listeners, token));
-    assert!(wait_until_ok(&format!("{admin}/readyz"), Duration::from_secs(10)).await);
-    let client = KnowledgeInterfaceClient::connect(grpc)
+    let service = crate::support::knowledge::spawn().await;
+    let client = KnowledgeInterfaceClient::connect(service.grpc.clone())
         .await
         .expect("connect");
     Service {
         client,
-        _server: server,
-        _db: db,
+        _service: service,
     }
 }
 

@@ -1,0 +1,248 @@
+//! `FindEntityCandidates`: which stored entities a mention may refer to. Lexical evidence
+//! (each name against entity names and aliases: exact 1.0 / 0.95 for an alias, whole words
+//! either way 0.85 / 0.75, otherwise trigram similarity × 0.7 / 0.65; averaged over the
+//! names) and semantic evidence (the description against block vectors, cosine ×
+//! 1/(1+block level), best block per entity) are combined as 0.55 × lexical + 0.45 ×
+//! semantic. Type filters include subtypes and apply to both kinds of evidence.
+
+use std::collections::HashMap;
+
+use uuid::Uuid;
+
+use super::Knowledge;
+use crate::access::Viewer;
+use crate::graph::GraphStore;
+use crate::graph::model::NodeKind;
+use crate::graph::reads::{NameMatch, NameQuery};
+use crate::grpc::error::KnowledgeError;
+use crate::vectors::{BLOCKS, VectorStore};
+
+/// Weight of name evidence.
+const NAME_WEIGHT: f64 = 0.55;
+/// Weight of description evidence.
+const SEMANTIC_WEIGHT: f64 = 0.45;
+/// How many more hits than asked for each source fetches before combining.
+const OVERFETCH: usize = 8;
+
+/// What the caller asks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CandidateQuery {
+    /// Names (trimmed, non-blank).
+    pub names: Vec<String>,
+    /// Type ids to keep (subtypes included); empty = any.
+    pub type_ids: Vec<String>,
+    /// A short description, if any.
+    pub description: Option<String>,
+    /// How many candidates.
+    pub limit: usize,
+}
+
+/// One candidate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidate {
+    /// The entity.
+    pub entity_id: Uuid,
+    /// Its name.
+    pub name: String,
+    /// Its type.
+    pub type_id: String,
+    /// The best matching block's text, or its root block's text.
+    pub described_by_text: String,
+    /// Combined score.
+    pub score: f64,
+    /// The entity name that matched a queried name, if one did.
+    pub matched_name: String,
+    /// The alias that matched a queried name, if one did.
+    pub matched_alias: String,
+}
+
+#[derive(Default)]
+struct Evidence {
+    per_name: Vec<f64>,
+    matched_name: Option<(f64, String)>,
+    matched_alias: Option<(f64, String)>,
+    semantic: f64,
+    block_text: Option<(u32, String)>,
+}
+
+fn name_score(found: &NameMatch) -> f64 {
+    match (found.exact, found.whole_words, found.is_alias) {
+        (true, _, false) => 1.0,
+        (true, _, true) => 0.95,
+        (false, true, false) => 0.85,
+        (false, true, true) => 0.75,
+        (false, false, false) => 0.7 * found.similarity,
+        (false, false, true) => 0.65 * found.similarity,
+    }
+}
+
+impl<G: GraphStore, V: VectorStore> Knowledge<G, V> {
+    /// Ranks the entities `viewer` may see against `query`.
+    pub async fn find_candidates(
+        &self,
+        viewer: &Viewer,
+        query: CandidateQuery,
+    ) -> Result<Vec<Candidate>, KnowledgeError> {
+        if query.limit == 0 {
+            return Ok(Vec::new());
+        }
+        let schema = self.schema().await?;
+        let mut type_ids: Vec<String> = query
+            .type_ids
+            .iter()
+            .flat_map(|t| schema.descendants(t))
+            .collect();
+        type_ids.sort_unstable();
+        type_ids.dedup();
+        if !query.type_ids.is_empty() && type_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let fetch = query.limit * OVERFETCH;
+        let mut evidence: HashMap<Uuid, Evidence> = HashMap::new();
+        for (index, name) in query.names.iter().enumerate() {
+            let matches = self
+                .graph
+                .match_names(
+                    viewer,
+                    &NameQuery {
+                        text: name.clone(),
+                        type_ids: type_ids.clone(),
+                        limit: fetch,
+                    },
+                )
+                .await?;
+            for found in matches {
+                let score = name_score(&found);
+                let entry = evidence.entry(found.entity_id).or_default();
+                entry.per_name.resize(query.names.len(), 0.0);
+                if score > entry.per_name[index] {
+                    entry.per_name[index] = score;
+                }
+                let slot = if found.is_alias {
+                    &mut entry.matched_alias
+                } else {
+                    &mut entry.matched_name
+                };
+                if slot.as_ref().is_none_or(|(best, _)| score > *best) {
+                    *slot = Some((score, found.matched.clone()));
+                }
+            }
+        }
+        if let Some(description) = &query.description {
+            self.add_semantic(viewer, description, fetch, &mut evidence)
+                .await;
+        }
+        self.compose(viewer, &query, &type_ids, evidence).await
+    }
+
+    /// Block-vector evidence; a failing embedder degrades the search to names only.
+    async fn add_semantic(
+        &self,
+        viewer: &Viewer,
+        description: &str,
+        fetch: usize,
+        evidence: &mut HashMap<Uuid, Evidence>,
+    ) {
+        let hits = match self.embed_one(description).await {
+            Ok(vector) => {
+                self.vectors
+                    .search(BLOCKS, &vector, Some(viewer), fetch)
+                    .await
+            }
+            Err(error) => {
+                tracing::warn!(%error, "description not embedded; ranking by names only");
+                return;
+            }
+        };
+        let hits = match hits {
+            Ok(hits) => hits,
+            Err(error) => {
+                tracing::warn!(%error, "vector search failed; ranking by names only");
+                return;
+            }
+        };
+        let ids: Vec<Uuid> = hits.iter().map(|h| h.point.id).collect();
+        let (roots, blocks) = match (
+            self.graph.block_roots(&ids).await,
+            self.graph.nodes(viewer, &ids).await,
+        ) {
+            (Ok(roots), Ok(blocks)) => (roots, blocks),
+            (Err(error), _) | (_, Err(error)) => {
+                tracing::warn!(%error, "block lookup failed; ranking by names only");
+                return;
+            }
+        };
+        let texts: HashMap<Uuid, String> = blocks
+            .into_iter()
+            .filter_map(|b| Some((b.id, b.text?)))
+            .collect();
+        for hit in hits {
+            let Some(root) = roots.iter().find(|r| r.block_id == hit.point.id) else {
+                continue;
+            };
+            let Some(text) = texts.get(&hit.point.id) else {
+                continue;
+            };
+            let weighted = f64::from(hit.score).max(0.0) / f64::from(1 + root.level);
+            let entry = evidence.entry(root.root_id).or_default();
+            entry.semantic = entry.semantic.max(weighted);
+            if entry
+                .block_text
+                .as_ref()
+                .is_none_or(|(level, _)| root.level < *level)
+            {
+                entry.block_text = Some((root.level, text.clone()));
+            }
+        }
+    }
+
+    async fn compose(
+        &self,
+        viewer: &Viewer,
+        query: &CandidateQuery,
+        type_ids: &[String],
+        evidence: HashMap<Uuid, Evidence>,
+    ) -> Result<Vec<Candidate>, KnowledgeError> {
+        let ids: Vec<Uuid> = evidence.keys().copied().collect();
+        let entities = self.graph.nodes(viewer, &ids).await?;
+        let roots: HashMap<Uuid, String> = self
+            .graph
+            .root_texts(viewer, &ids)
+            .await?
+            .into_iter()
+            .collect();
+        let names = query.names.len().max(1) as f64;
+        let mut candidates: Vec<Candidate> = entities
+            .into_iter()
+            .filter(|e| e.kind == NodeKind::Entity)
+            .filter(|e| type_ids.is_empty() || type_ids.contains(&e.type_id))
+            .filter_map(|entity| {
+                let found = evidence.get(&entity.id)?;
+                let lexical = found.per_name.iter().sum::<f64>() / names;
+                let score = NAME_WEIGHT * lexical + SEMANTIC_WEIGHT * found.semantic;
+                let described_by_text = found
+                    .block_text
+                    .as_ref()
+                    .map(|(_, text)| text.clone())
+                    .or_else(|| roots.get(&entity.id).cloned())
+                    .unwrap_or_default();
+                Some(Candidate {
+                    entity_id: entity.id,
+                    name: entity.name.clone().unwrap_or_default(),
+                    type_id: entity.type_id.clone(),
+                    described_by_text,
+                    score,
+                    matched_name: found.matched_name.clone().map(|m| m.1).unwrap_or_default(),
+                    matched_alias: found.matched_alias.clone().map(|m| m.1).unwrap_or_default(),
+                })
+            })
+            .collect();
+        candidates.sort_by(|a, b| {
+            b.score
+                .total_cmp(&a.score)
+                .then_with(|| a.entity_id.cmp(&b.entity_id))
+        });
+        candidates.truncate(query.limit);
+        Ok(candidates)
+    }
+}

@@ -1,0 +1,172 @@
+//! The graphs the service writes itself, as ordinary deltas through the same checks: the
+//! shared root graph (the Real World universe and the Exobrain concept with its root block,
+//! owned by the system user and SHARED) and each user's starter graph (their person, their
+//! assistant, its description block and the edges between them). Ids are fixed (root) or
+//! UUIDv5 of the user id, so callers can rely on them and retries write nothing new.
+
+use exobrain_proto::knowledge as pb;
+use uuid::{Uuid, uuid};
+
+use crate::access::Viewer;
+use crate::delta::check::REAL_WORLD;
+use crate::delta::{Delta, parse};
+use crate::graph::plan::InitMarker;
+
+/// The Exobrain concept entity of the shared root graph.
+pub const EXOBRAIN_ENTITY: Uuid = uuid!("8c75cc89-6204-4fed-aec1-34d032ff95ee");
+/// Its root block.
+pub const EXOBRAIN_BLOCK: Uuid = uuid!("ea5ca80f-346b-4f66-bff2-d307ce5d7da9");
+
+/// The ids of a user's starter graph: (person, assistant, assistant's block).
+pub fn starter_ids(user_id: &str) -> (Uuid, Uuid, Uuid) {
+    let id =
+        |what: &str| Uuid::new_v5(&Uuid::NAMESPACE_OID, format!("{what}:{user_id}").as_bytes());
+    (id("person"), id("assistant"), id("assistant-block"))
+}
+
+fn text(key: &str, value: &str) -> pb::PropertyValue {
+    pb::PropertyValue {
+        key: key.into(),
+        value: Some(pb::property_value::Value::StringValue(value.into())),
+    }
+}
+
+fn json(key: &str, value: &str) -> pb::PropertyValue {
+    pb::PropertyValue {
+        key: key.into(),
+        value: Some(pb::property_value::Value::JsonValue(value.into())),
+    }
+}
+
+fn edge(
+    from: Uuid,
+    label: &str,
+    to: Uuid,
+    hint: &str,
+    visibility: pb::Visibility,
+) -> pb::GraphEdge {
+    pb::GraphEdge {
+        from_id: from.to_string(),
+        to_id: to.to_string(),
+        edge_type: label.into(),
+        properties: vec![
+            pb::PropertyValue {
+                key: "confidence".into(),
+                value: Some(pb::property_value::Value::FloatValue(1.0)),
+            },
+            text("status", "asserted"),
+            text("provenance_hint", hint),
+        ],
+        user_id: String::new(),
+        visibility: visibility as i32,
+    }
+}
+
+fn parsed(caller: &Viewer, request: pb::UpsertGraphDeltaRequest) -> Delta {
+    parse::delta(caller, request).expect("built-in deltas are well formed")
+}
+
+/// The starter graph of `caller`, named `user_name`, with the marker to record with it.
+pub fn user_delta(caller: &Viewer, user_name: &str) -> (Delta, InitMarker) {
+    let (person, assistant, block) = starter_ids(caller.user_id());
+    let private = pb::Visibility::Private;
+    let entity = |id: Uuid, type_id: &str, properties| pb::EntityNode {
+        id: id.to_string(),
+        type_id: type_id.into(),
+        universe_id: Some(REAL_WORLD.to_string()),
+        properties,
+        user_id: String::new(),
+        visibility: private as i32,
+    };
+    let request = pb::UpsertGraphDeltaRequest {
+        entities: vec![
+            entity(
+                person,
+                "node.person",
+                vec![
+                    text("name", user_name),
+                    json("aliases", r#"["me","I","myself"]"#),
+                ],
+            ),
+            entity(
+                assistant,
+                "node.ai_agent",
+                vec![text("name", "Exobrain Assistant")],
+            ),
+        ],
+        blocks: vec![pb::BlockNode {
+            id: block.to_string(),
+            type_id: "node.block".into(),
+            properties: vec![text(
+                "text",
+                "Exobrain Assistant is the user's personal AI assistant: it talks with them every day and keeps their knowledge graph.",
+            )],
+            user_id: String::new(),
+            visibility: private as i32,
+        }],
+        edges: vec![
+            edge(
+                assistant,
+                "RELATED_TO",
+                person,
+                "starter graph: the assistant works for its user",
+                private,
+            ),
+            edge(assistant, "DESCRIBED_BY", block, "starter graph", private),
+        ],
+        source: Some(pb::Provenance {
+            extractor: "knowledge-interface starter graph".into(),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let marker = InitMarker {
+        user_id: caller.user_id().to_owned(),
+        person_entity_id: person,
+        assistant_entity_id: assistant,
+    };
+    (parsed(caller, request), marker)
+}
+
+/// The shared root graph, written by the system user.
+pub fn root_delta(system: &Viewer) -> Delta {
+    let shared = pb::Visibility::Shared;
+    let request = pb::UpsertGraphDeltaRequest {
+        universes: vec![pb::UniverseNode {
+            id: REAL_WORLD.to_string(),
+            name: "Real World".into(),
+            user_id: String::new(),
+            visibility: shared as i32,
+        }],
+        entities: vec![pb::EntityNode {
+            id: EXOBRAIN_ENTITY.to_string(),
+            type_id: "node.concept".into(),
+            universe_id: Some(REAL_WORLD.to_string()),
+            properties: vec![text("name", "Exobrain")],
+            user_id: String::new(),
+            visibility: shared as i32,
+        }],
+        blocks: vec![pb::BlockNode {
+            id: EXOBRAIN_BLOCK.to_string(),
+            type_id: "node.block".into(),
+            properties: vec![text(
+                "text",
+                "Exobrain is a personal AI assistant platform with a living memory: daily conversations are distilled into a knowledge graph the assistant reads back.",
+            )],
+            user_id: String::new(),
+            visibility: shared as i32,
+        }],
+        edges: vec![edge(
+            EXOBRAIN_ENTITY,
+            "DESCRIBED_BY",
+            EXOBRAIN_BLOCK,
+            "bootstrap: common root graph",
+            shared,
+        )],
+        source: Some(pb::Provenance {
+            extractor: "knowledge-interface bootstrap".into(),
+            ..Default::default()
+        }),
+    };
+    parsed(system, request)
+}

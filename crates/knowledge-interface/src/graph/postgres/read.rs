@@ -1,0 +1,216 @@
+//! Reads with visibility applied: nodes by id, block trees (bounded recursive walk from the
+//! root block), neighbours with or without history, root-block texts, where blocks sit,
+//! universes and init markers. A record is visible when the viewer owns it or it is SHARED.
+
+use std::collections::HashMap;
+
+use sqlx::{PgPool, Row};
+use uuid::Uuid;
+
+use super::backend;
+use super::rows::{self, EDGE_COLUMNS, NODE_COLUMNS};
+use crate::access::Viewer;
+use crate::graph::StoreError;
+use crate::graph::model::{Node, NodeKind};
+use crate::graph::plan::InitMarker;
+use crate::graph::reads::{BlockRoot, Direction, Neighbor, TreeBlock, UniverseSummary};
+
+/// Visible nodes by id.
+pub async fn nodes(pool: &PgPool, viewer: &Viewer, ids: &[Uuid]) -> Result<Vec<Node>, StoreError> {
+    let found = sqlx::query(&format!(
+        "SELECT {NODE_COLUMNS} FROM kg_nodes n
+          WHERE n.id = ANY($1) AND (n.user_id = $2 OR n.visibility = 'SHARED')"
+    ))
+    .bind(ids)
+    .bind(viewer.user_id())
+    .fetch_all(pool)
+    .await
+    .map_err(backend)?;
+    found.iter().map(rows::node).collect()
+}
+
+/// The visible block tree under `owner_id`'s root block, to `max_level`.
+pub async fn block_tree(
+    pool: &PgPool,
+    viewer: &Viewer,
+    owner_id: Uuid,
+    max_level: u32,
+) -> Result<Vec<TreeBlock>, StoreError> {
+    let found = sqlx::query(&format!(
+        "WITH RECURSIVE tree(id, level, parent) AS (
+             SELECT e.to_id, 0, NULL::uuid FROM kg_edges e
+               JOIN kg_nodes b ON b.id = e.to_id AND (b.user_id = $2 OR b.visibility = 'SHARED')
+              WHERE e.from_id = $1 AND e.label = 'DESCRIBED_BY' AND e.superseded_at IS NULL
+             UNION ALL
+             SELECT e.to_id, t.level + 1, t.id FROM tree t
+               JOIN kg_edges e ON e.from_id = t.id AND e.label = 'SUMMARIZES'
+                              AND e.superseded_at IS NULL
+               JOIN kg_nodes b ON b.id = e.to_id AND (b.user_id = $2 OR b.visibility = 'SHARED')
+              WHERE t.level < $3)
+         SELECT {NODE_COLUMNS}, t.level, t.parent FROM tree t JOIN kg_nodes n ON n.id = t.id
+          ORDER BY t.level, n.id"
+    ))
+    .bind(owner_id)
+    .bind(viewer.user_id())
+    .bind(max_level as i32)
+    .fetch_all(pool)
+    .await
+    .map_err(backend)?;
+    found
+        .iter()
+        .map(|row| {
+            Ok(TreeBlock {
+                node: rows::node(row)?,
+                level: row.try_get::<i32, _>("level").map_err(backend)? as u32,
+                parent_block_id: row.try_get("parent").map_err(backend)?,
+            })
+        })
+        .collect()
+}
+
+/// Non-structural edges between `ids` and visible entities.
+pub async fn neighbors(
+    pool: &PgPool,
+    viewer: &Viewer,
+    ids: &[Uuid],
+    history: bool,
+) -> Result<Vec<Neighbor>, StoreError> {
+    let found = sqlx::query(&format!(
+        "SELECT {EDGE_COLUMNS} FROM kg_edges e
+          WHERE (e.from_id = ANY($1) OR e.to_id = ANY($1))
+            AND e.label NOT IN ('DESCRIBED_BY', 'SUMMARIZES', 'IS_PART_OF')
+            AND (e.user_id = $2 OR e.visibility = 'SHARED')
+            AND ($3 OR e.superseded_at IS NULL)"
+    ))
+    .bind(ids)
+    .bind(viewer.user_id())
+    .bind(history)
+    .fetch_all(pool)
+    .await
+    .map_err(backend)?;
+    let edges = found
+        .iter()
+        .map(rows::edge)
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut others: Vec<Uuid> = edges.iter().flat_map(|e| [e.from_id, e.to_id]).collect();
+    others.sort_unstable();
+    others.dedup();
+    let entities: HashMap<Uuid, Node> = nodes(pool, viewer, &others)
+        .await?
+        .into_iter()
+        .filter(|n| n.kind == NodeKind::Entity)
+        .map(|n| (n.id, n))
+        .collect();
+    let mut neighbors = Vec::new();
+    for edge in edges {
+        for (node_id, other_id, direction) in [
+            (edge.from_id, edge.to_id, Direction::Outgoing),
+            (edge.to_id, edge.from_id, Direction::Incoming),
+        ] {
+            if !ids.contains(&node_id) {
+                continue;
+            }
+            if let Some(other) = entities.get(&other_id) {
+                neighbors.push(Neighbor {
+                    node_id,
+                    direction,
+                    edge: edge.clone(),
+                    other: other.clone(),
+                });
+            }
+        }
+    }
+    Ok(neighbors)
+}
+
+/// The text of each node's visible root block.
+pub async fn root_texts(
+    pool: &PgPool,
+    viewer: &Viewer,
+    ids: &[Uuid],
+) -> Result<Vec<(Uuid, String)>, StoreError> {
+    sqlx::query_as(
+        "SELECT DISTINCT ON (e.from_id) e.from_id, b.text FROM kg_edges e
+           JOIN kg_nodes b ON b.id = e.to_id AND (b.user_id = $2 OR b.visibility = 'SHARED')
+          WHERE e.from_id = ANY($1) AND e.label = 'DESCRIBED_BY' AND e.superseded_at IS NULL
+            AND b.text IS NOT NULL
+          ORDER BY e.from_id, b.updated_at DESC",
+    )
+    .bind(ids)
+    .bind(viewer.user_id())
+    .fetch_all(pool)
+    .await
+    .map_err(backend)
+}
+
+/// Where each block sits: the node heading its tree and its depth.
+pub async fn block_roots(pool: &PgPool, blocks: &[Uuid]) -> Result<Vec<BlockRoot>, StoreError> {
+    let found: Vec<(Uuid, Uuid, i32)> = sqlx::query_as(
+        "WITH RECURSIVE up(block_id, node_id, level) AS (
+             SELECT id, id, 0 FROM unnest($1::uuid[]) id
+             UNION ALL
+             SELECT up.block_id, e.from_id, up.level + 1 FROM up
+               JOIN kg_edges e ON e.to_id = up.node_id AND e.label = 'SUMMARIZES'
+                              AND e.superseded_at IS NULL
+              WHERE up.level < 1024)
+         SELECT up.block_id, e.from_id, up.level FROM up
+           JOIN kg_edges e ON e.to_id = up.node_id AND e.label = 'DESCRIBED_BY'
+                          AND e.superseded_at IS NULL",
+    )
+    .bind(blocks)
+    .fetch_all(pool)
+    .await
+    .map_err(backend)?;
+    Ok(found
+        .into_iter()
+        .map(|(block_id, root_id, level)| BlockRoot {
+            block_id,
+            root_id,
+            level: level as u32,
+        })
+        .collect())
+}
+
+/// Visible universes with their root-block text, by id.
+pub async fn universes(pool: &PgPool, viewer: &Viewer) -> Result<Vec<UniverseSummary>, StoreError> {
+    let found: Vec<(Uuid, Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT n.id, n.name,
+                (SELECT b.text FROM kg_edges e
+                   JOIN kg_nodes b ON b.id = e.to_id AND (b.user_id = $1 OR b.visibility = 'SHARED')
+                  WHERE e.from_id = n.id AND e.label = 'DESCRIBED_BY' AND e.superseded_at IS NULL
+                  ORDER BY b.updated_at DESC LIMIT 1)
+           FROM kg_nodes n
+          WHERE n.kind = 'universe' AND (n.user_id = $1 OR n.visibility = 'SHARED')
+          ORDER BY n.id",
+    )
+    .bind(viewer.user_id())
+    .fetch_all(pool)
+    .await
+    .map_err(backend)?;
+    Ok(found
+        .into_iter()
+        .map(|(id, name, described_by_text)| UniverseSummary {
+            id,
+            name: name.unwrap_or_default(),
+            described_by_text,
+        })
+        .collect())
+}
+
+/// A user's init marker.
+pub async fn init_marker(pool: &PgPool, user_id: &str) -> Result<Option<InitMarker>, StoreError> {
+    let found: Option<(Uuid, Uuid)> = sqlx::query_as(
+        "SELECT person_entity_id, assistant_entity_id FROM kg_user_init WHERE user_id = $1",
+    )
+    .bind(user_id)
+    .fetch_optional(pool)
+    .await
+    .map_err(backend)?;
+    Ok(
+        found.map(|(person_entity_id, assistant_entity_id)| InitMarker {
+            user_id: user_id.to_owned(),
+            person_entity_id,
+            assistant_entity_id,
+        }),
+    )
+}

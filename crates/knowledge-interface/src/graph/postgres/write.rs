@@ -1,0 +1,280 @@
+//! Applies a delta in one transaction: take advisory locks on the ids it touches (sorted, so
+//! writers never deadlock), reload the state, let the check produce the plan, then write
+//! nodes, entity names, supersessions, new edges, listing counters, vector work and the init
+//! marker with a handful of set-based statements.
+
+use std::collections::BTreeSet;
+
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+
+use super::rows::{properties_json, source_json};
+use super::{backend, state};
+use crate::delta::Refusal;
+use crate::graph::model::{Node, NodeKind};
+use crate::graph::plan::{GraphState, StateQuery, WritePlan};
+use crate::graph::{Applied, StoreError, WriteOutcome};
+
+/// Runs the locked check-and-write transaction.
+pub async fn write<F>(
+    pool: &PgPool,
+    query: &StateQuery,
+    check: F,
+) -> Result<WriteOutcome, StoreError>
+where
+    F: FnOnce(&GraphState) -> Result<WritePlan, Refusal> + Send,
+{
+    let mut tx = pool.begin().await.map_err(backend)?;
+    let keys: BTreeSet<i64> = query.lock_ids.iter().map(lock_key).collect();
+    let keys: Vec<i64> = keys.into_iter().collect();
+    // A plain scan of the sorted array takes the locks in array order.
+    sqlx::query("SELECT pg_advisory_xact_lock(k) FROM unnest($1::bigint[]) AS t(k)")
+        .bind(&keys)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+    let state = state::load(&mut tx, query).await?;
+    let plan = match check(&state) {
+        Ok(plan) => plan,
+        Err(refusal) => return Ok(Err(refusal)),
+    };
+    if plan.is_empty() {
+        return Ok(Ok(Applied::default()));
+    }
+    apply(&mut tx, &plan).await?;
+    tx.commit().await.map_err(backend)?;
+    Ok(Ok(Applied {
+        counts: plan.counts,
+        vector_work: plan.vector_work,
+    }))
+}
+
+/// The advisory-lock key of a node id (its first eight bytes).
+fn lock_key(id: &Uuid) -> i64 {
+    let bytes = id.as_bytes();
+    i64::from_be_bytes(bytes[..8].try_into().unwrap_or_default())
+}
+
+async fn apply(tx: &mut PgConnection, plan: &WritePlan) -> Result<(), StoreError> {
+    upsert_nodes(tx, &plan.nodes).await?;
+    write_names(tx, &plan.nodes).await?;
+    let mut touched: Vec<Uuid> = plan.nodes.iter().map(|n| n.id).collect();
+    if !plan.superseded.is_empty() {
+        let (old, by): (Vec<Uuid>, Vec<Option<Uuid>>) = plan.superseded.iter().copied().unzip();
+        let ends: Vec<(Uuid, Uuid)> = sqlx::query_as(
+            "UPDATE kg_edges e SET superseded_at = NOW(), superseded_by = t.by
+               FROM unnest($1::uuid[], $2::uuid[]) AS t(id, by)
+              WHERE e.id = t.id AND e.superseded_at IS NULL
+             RETURNING e.from_id, e.to_id",
+        )
+        .bind(&old)
+        .bind(&by)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(backend)?;
+        touched.extend(ends.into_iter().flat_map(|(from, to)| [from, to]));
+    }
+    insert_edges(tx, plan).await?;
+    touched.extend(plan.new_edges.iter().flat_map(|e| [e.from_id, e.to_id]));
+    touched.sort_unstable();
+    touched.dedup();
+    refresh_counters(tx, &touched).await?;
+    if !plan.vector_work.is_empty() {
+        sqlx::query(
+            "INSERT INTO kg_vector_outbox (block_id) SELECT unnest($1::uuid[])
+             ON CONFLICT (block_id) DO UPDATE SET version = kg_vector_outbox.version + 1,
+                 enqueued_at = NOW(), attempts = 0, not_before = NOW(), last_error = NULL",
+        )
+        .bind(&plan.vector_work)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+    }
+    if let Some(marker) = &plan.marker {
+        sqlx::query(
+            "INSERT INTO kg_user_init (user_id, person_entity_id, assistant_entity_id)
+             VALUES ($1, $2, $3) ON CONFLICT (user_id) DO NOTHING",
+        )
+        .bind(&marker.user_id)
+        .bind(marker.person_entity_id)
+        .bind(marker.assistant_entity_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+    }
+    Ok(())
+}
+
+async fn upsert_nodes(tx: &mut PgConnection, nodes: &[Node]) -> Result<(), StoreError> {
+    if nodes.is_empty() {
+        return Ok(());
+    }
+    let column = |f: &dyn Fn(&Node) -> Option<String>| nodes.iter().map(f).collect::<Vec<_>>();
+    let ids: Vec<Uuid> = nodes.iter().map(|n| n.id).collect();
+    let aliases: Vec<serde_json::Value> = nodes.iter().map(|n| n.aliases.clone().into()).collect();
+    let universes: Vec<Option<Uuid>> = nodes.iter().map(|n| n.universe_id).collect();
+    let properties: Vec<serde_json::Value> = nodes
+        .iter()
+        .map(|n| properties_json(&n.properties))
+        .collect();
+    let sources: Vec<serde_json::Value> = nodes.iter().map(|n| source_json(&n.source)).collect();
+    sqlx::query(
+        "INSERT INTO kg_nodes (id, kind, type_id, user_id, visibility, name, aliases, text,
+                               universe_id, properties, source)
+         SELECT t.id, t.kind, t.type_id, t.user_id, t.visibility, t.name,
+                ARRAY(SELECT jsonb_array_elements_text(t.aliases)), t.text, t.universe_id,
+                t.properties, t.source
+           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+                       $7::jsonb[], $8::text[], $9::uuid[], $10::jsonb[], $11::jsonb[])
+             AS t(id, kind, type_id, user_id, visibility, name, aliases, text, universe_id,
+                  properties, source)
+         ON CONFLICT (id) DO UPDATE SET type_id = EXCLUDED.type_id,
+             visibility = EXCLUDED.visibility, name = EXCLUDED.name, aliases = EXCLUDED.aliases,
+             text = EXCLUDED.text, universe_id = EXCLUDED.universe_id,
+             properties = EXCLUDED.properties, source = EXCLUDED.source, updated_at = NOW()",
+    )
+    .bind(&ids)
+    .bind(column(&|n| Some(n.kind.as_str().to_owned())))
+    .bind(column(&|n| Some(n.type_id.clone())))
+    .bind(column(&|n| Some(n.user_id.clone())))
+    .bind(column(&|n| Some(n.visibility.as_str().to_owned())))
+    .bind(column(&|n| n.name.clone()))
+    .bind(&aliases)
+    .bind(column(&|n| n.text.clone()))
+    .bind(&universes)
+    .bind(&properties)
+    .bind(&sources)
+    .execute(&mut *tx)
+    .await
+    .map_err(backend)?;
+    Ok(())
+}
+
+/// Columns of new `kg_entity_names` rows.
+#[derive(Default)]
+struct NameRows {
+    ids: Vec<Uuid>,
+    names: Vec<String>,
+    aliases: Vec<bool>,
+    users: Vec<String>,
+    visibilities: Vec<&'static str>,
+    types: Vec<String>,
+}
+
+/// Replaces the name rows of changed entities.
+async fn write_names(tx: &mut PgConnection, nodes: &[Node]) -> Result<(), StoreError> {
+    let entities: Vec<&Node> = nodes
+        .iter()
+        .filter(|n| n.kind == NodeKind::Entity)
+        .collect();
+    if entities.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<Uuid> = entities.iter().map(|n| n.id).collect();
+    sqlx::query("DELETE FROM kg_entity_names WHERE entity_id = ANY($1)")
+        .bind(&ids)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+    let mut rows = NameRows::default();
+    for entity in entities {
+        let names = entity.name.iter().map(|n| (n, false));
+        for (name, is_alias) in names.chain(entity.aliases.iter().map(|a| (a, true))) {
+            rows.ids.push(entity.id);
+            rows.names.push(name.clone());
+            rows.aliases.push(is_alias);
+            rows.users.push(entity.user_id.clone());
+            rows.visibilities.push(entity.visibility.as_str());
+            rows.types.push(entity.type_id.clone());
+        }
+    }
+    sqlx::query(
+        "INSERT INTO kg_entity_names (entity_id, name, folded, is_alias, user_id, visibility, type_id)
+         SELECT t.id, t.name, kg_fold(t.name), t.is_alias, t.user_id, t.visibility, t.type_id
+           FROM unnest($1::uuid[], $2::text[], $3::bool[], $4::text[], $5::text[], $6::text[])
+             AS t(id, name, is_alias, user_id, visibility, type_id)
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(&rows.ids)
+    .bind(&rows.names)
+    .bind(&rows.aliases)
+    .bind(&rows.users)
+    .bind(&rows.visibilities)
+    .bind(&rows.types)
+    .execute(&mut *tx)
+    .await
+    .map_err(backend)?;
+    Ok(())
+}
+
+async fn insert_edges(tx: &mut PgConnection, plan: &WritePlan) -> Result<(), StoreError> {
+    let edges = &plan.new_edges;
+    if edges.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(
+        "INSERT INTO kg_edges (id, from_id, to_id, label, user_id, visibility, confidence, status,
+                               provenance_hint, valid_from, valid_to, properties, source)
+         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[],
+                              $6::text[], $7::float8[], $8::text[], $9::text[],
+                              $10::timestamptz[], $11::timestamptz[], $12::jsonb[], $13::jsonb[])",
+    )
+    .bind(edges.iter().map(|e| e.id).collect::<Vec<_>>())
+    .bind(edges.iter().map(|e| e.from_id).collect::<Vec<_>>())
+    .bind(edges.iter().map(|e| e.to_id).collect::<Vec<_>>())
+    .bind(edges.iter().map(|e| e.label.clone()).collect::<Vec<_>>())
+    .bind(edges.iter().map(|e| e.user_id.clone()).collect::<Vec<_>>())
+    .bind(
+        edges
+            .iter()
+            .map(|e| e.visibility.as_str())
+            .collect::<Vec<_>>(),
+    )
+    .bind(edges.iter().map(|e| e.confidence).collect::<Vec<_>>())
+    .bind(edges.iter().map(|e| e.status.as_str()).collect::<Vec<_>>())
+    .bind(
+        edges
+            .iter()
+            .map(|e| e.provenance_hint.clone())
+            .collect::<Vec<_>>(),
+    )
+    .bind(edges.iter().map(|e| e.valid_from).collect::<Vec<_>>())
+    .bind(edges.iter().map(|e| e.valid_to).collect::<Vec<_>>())
+    .bind(
+        edges
+            .iter()
+            .map(|e| properties_json(&e.properties))
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        edges
+            .iter()
+            .map(|e| source_json(&e.source))
+            .collect::<Vec<_>>(),
+    )
+    .execute(&mut *tx)
+    .await
+    .map_err(backend)?;
+    Ok(())
+}
+
+/// Recomputes block counts and degrees of the entities whose trees or edges changed: the
+/// touched nodes and the entities heading the trees they are in.
+async fn refresh_counters(tx: &mut PgConnection, touched: &[Uuid]) -> Result<(), StoreError> {
+    sqlx::query(
+        "WITH RECURSIVE up(node_id, depth) AS (
+             SELECT id, 0 FROM unnest($1::uuid[]) id
+             UNION
+             SELECT e.from_id, up.depth + 1 FROM up
+               JOIN kg_edges e ON e.to_id = up.node_id AND e.superseded_at IS NULL
+                              AND e.label IN ('SUMMARIZES', 'DESCRIBED_BY')
+              WHERE up.depth < 1024)
+         UPDATE kg_nodes n SET block_count = kg_block_count(n.id), degree = kg_degree(n.id)
+          WHERE n.kind = 'entity' AND n.id IN (SELECT node_id FROM up)",
+    )
+    .bind(touched)
+    .execute(&mut *tx)
+    .await
+    .map_err(backend)?;
+    Ok(())
+}

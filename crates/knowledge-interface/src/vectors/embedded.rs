@@ -1,1 +1,0 @@
-//! Embedded vector store adapter (being written).

@@ -1,0 +1,420 @@
+//! UpsertGraphDelta and GetUserInitGraph over real gRPC and PostgreSQL: idempotent writes
+//! with change counts, every violation reported at once with nothing written, the schema's
+//! property rules, endpoint rules for stored nodes, type changes, the block tree's shape,
+//! retry-safe user initialisation, and supersession with history.
+
+use crate::support::knowledge::{block, described, edge, entity, float, spawn, text};
+use exobrain_proto::knowledge as pb;
+use tonic::Code;
+use uuid::Uuid;
+
+fn delta() -> pb::UpsertGraphDeltaRequest {
+    pb::UpsertGraphDeltaRequest::default()
+}
+
+#[tokio::test]
+async fn a_delta_applied_twice_changes_nothing_the_second_time() {
+    let service = spawn().await;
+    let mut ada = service.client("ada").await;
+    let (bob, bob_block, bob_root) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+    let mut request = delta();
+    request.entities.push(entity(bob, "node.person", "Bob"));
+    request
+        .blocks
+        .push(block(bob_root, "Bob is Ada's colleague."));
+    request.blocks.push(block(bob_block, "He plays the cello."));
+    request.edges.push(edge(bob, "DESCRIBED_BY", bob_root));
+    request.edges.push(edge(bob_root, "SUMMARIZES", bob_block));
+    let first = ada.upsert(request.clone()).await.expect("first");
+    assert_eq!(
+        (
+            first.entities_upserted,
+            first.blocks_upserted,
+            first.edges_upserted
+        ),
+        (1, 2, 3),
+        "two explicit edges and the implicit universe membership"
+    );
+    let second = ada.upsert(request).await.expect("second");
+    assert_eq!(second, pb::UpsertGraphDeltaReply::default());
+
+    let context = ada.context(bob, 5, false).await.expect("context");
+    assert_eq!(
+        context.entity.as_ref().unwrap().name.as_deref(),
+        Some("Bob")
+    );
+    let levels: Vec<(String, u32)> = context
+        .blocks
+        .iter()
+        .map(|b| (b.text.clone().unwrap_or_default(), b.block_level))
+        .collect();
+    assert_eq!(
+        levels,
+        [
+            ("Bob is Ada's colleague.".to_owned(), 0),
+            ("He plays the cello.".to_owned(), 1)
+        ]
+    );
+    assert_eq!(
+        context.blocks[1].parent_block_id.as_deref(),
+        Some(bob_root.to_string().as_str())
+    );
+}
+
+#[tokio::test]
+async fn every_violation_is_reported_together_and_nothing_is_written() {
+    let service = spawn().await;
+    let mut ada = service.client("ada").await;
+    let (good, task, place) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+    let mut request = delta();
+    request.entities.push(entity(good, "node.person", "Good"));
+    let mut unknown = entity(Uuid::new_v4(), "node.unicorn", "Sparkle");
+    unknown.properties.push(text("horn", "one"));
+    request.entities.push(unknown);
+    let mut bad_email = entity(Uuid::new_v4(), "node.person", "Eve");
+    bad_email.properties.push(text("email", "not-an-email"));
+    bad_email.properties.push(text("id", "mine"));
+    request.entities.push(bad_email);
+    let mut far = entity(place, "node.place", "Far");
+    far.properties.push(float("lat", 123.0));
+    far.properties.push(text("lon", "east"));
+    request.entities.push(far);
+    request
+        .entities
+        .push(entity(task, "node.task", "Write report"));
+    let mut sure = edge(good, "KNOWS", good);
+    sure.properties[0] = float("confidence", 7.0);
+    sure.properties[1] = text("status", "maybe");
+    request.edges.push(sure);
+    request.edges.push(edge(task, "KNOWS", good));
+    request
+        .blocks
+        .push(block(Uuid::new_v4(), "An orphan block."));
+    let status = ada.upsert(request).await.expect_err("invalid");
+    assert_eq!(status.code(), Code::InvalidArgument, "{}", status.message());
+    let message = status.message();
+    assert!(
+        message.starts_with("graph delta validation failed:"),
+        "{message}"
+    );
+    for fragment in [
+        "`node.unicorn` is not an active entity type",
+        "`email` (`not-an-email`) does not match",
+        "property `id` is set by the service",
+        "`lat` is 123; it must be between -90 and 90",
+        "`lon` must be a float value, not string",
+        "`confidence` is 7; it must be between 0 and 1",
+        "`status` is `maybe`; allowed: asserted, disputed, falsified",
+        "KNOWS cannot go from node.task",
+        "has no parent",
+    ] {
+        assert!(
+            message.contains(fragment),
+            "missing `{fragment}` in:\n{message}"
+        );
+    }
+    let missing = ada
+        .context(good, 0, false)
+        .await
+        .expect_err("nothing written");
+    assert_eq!(missing.code(), Code::NotFound);
+}
+
+#[tokio::test]
+async fn edge_rules_hold_for_nodes_that_already_exist() {
+    let service = spawn().await;
+    let mut ada = service.client("ada").await;
+    let (person, task) = (Uuid::new_v4(), Uuid::new_v4());
+    let mut request = delta();
+    request
+        .entities
+        .push(entity(person, "node.person", "Carol"));
+    request
+        .entities
+        .push(entity(task, "node.task", "Call Carol"));
+    ada.upsert(request).await.expect("nodes");
+
+    let mut wrong = delta();
+    wrong.edges.push(edge(task, "KNOWS", person));
+    let status = ada.upsert(wrong).await.expect_err("task cannot know");
+    assert_eq!(status.code(), Code::InvalidArgument);
+    assert!(
+        status
+            .message()
+            .contains("allowed: node.person -> node.person"),
+        "{}",
+        status.message()
+    );
+
+    let mut right = delta();
+    right.edges.push(edge(task, "ASSIGNED_TO", person));
+    let reply = ada.upsert(right).await.expect("task assigned");
+    assert_eq!(reply.edges_upserted, 1);
+}
+
+#[tokio::test]
+async fn a_type_changes_only_along_the_hierarchy_and_never_duplicates_the_node() {
+    let service = spawn().await;
+    let mut ada = service.client("ada").await;
+    let id = Uuid::new_v4();
+    let mut request = delta();
+    request.entities.push(entity(id, "node.entity", "Dora"));
+    ada.upsert(request).await.expect("generic entity");
+    let mut refined = delta();
+    refined.entities.push(entity(id, "node.person", "Dora"));
+    assert_eq!(
+        ada.upsert(refined)
+            .await
+            .expect("refined")
+            .entities_upserted,
+        1
+    );
+    let context = ada.context(id, 0, false).await.expect("context");
+    assert_eq!(context.entity.unwrap().type_id, "node.person");
+
+    let mut sideways = delta();
+    sideways.entities.push(entity(id, "node.place", "Dora"));
+    let status = ada
+        .upsert(sideways)
+        .await
+        .expect_err("person is not a place");
+    assert!(
+        status
+            .message()
+            .contains("cannot change from node.person to node.place"),
+        "{}",
+        status.message()
+    );
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM kg_nodes WHERE id = $1")
+        .bind(id)
+        .fetch_one(&service.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(count, 1);
+}
+
+#[tokio::test]
+async fn the_block_tree_keeps_one_parent_one_root_and_no_cycles() {
+    let service = spawn().await;
+    let mut ada = service.client("ada").await;
+    let (person, root, child, grandchild) = (
+        Uuid::new_v4(),
+        Uuid::new_v4(),
+        Uuid::new_v4(),
+        Uuid::new_v4(),
+    );
+    let mut request = delta();
+    request.entities.push(entity(person, "node.person", "Finn"));
+    request.blocks.extend([
+        block(root, "Finn."),
+        block(child, "Child."),
+        block(grandchild, "Grandchild."),
+    ]);
+    request.edges.push(edge(person, "DESCRIBED_BY", root));
+    request.edges.push(edge(root, "SUMMARIZES", child));
+    request.edges.push(edge(child, "SUMMARIZES", grandchild));
+    ada.upsert(request).await.expect("tree");
+
+    let mut cycle = delta();
+    cycle.edges.push(edge(grandchild, "SUMMARIZES", root));
+    let status = ada.upsert(cycle).await.expect_err("cycle");
+    assert!(status.message().contains("cycle"), "{}", status.message());
+
+    let second_root = Uuid::new_v4();
+    let mut two_roots = delta();
+    two_roots.blocks.push(block(second_root, "Another root."));
+    two_roots
+        .edges
+        .push(edge(person, "DESCRIBED_BY", second_root));
+    let status = ada.upsert(two_roots).await.expect_err("two roots");
+    assert!(
+        status.message().contains("already has the root block"),
+        "{}",
+        status.message()
+    );
+
+    let mut moved = delta();
+    moved.edges.push(edge(root, "SUMMARIZES", grandchild));
+    let reply = ada.upsert(moved).await.expect("move the grandchild up");
+    assert_eq!((reply.edges_upserted, reply.edges_superseded), (1, 1));
+    let context = ada.context(person, 5, false).await.expect("context");
+    let levels: Vec<u32> = context.blocks.iter().map(|b| b.block_level).collect();
+    assert_eq!(levels, [0, 1, 1], "both children now sit under the root");
+}
+
+#[tokio::test]
+async fn a_changed_claim_supersedes_the_old_one_which_stays_as_history() {
+    let service = spawn().await;
+    let mut ada = service.client("ada").await;
+    let (gus, hal) = (Uuid::new_v4(), Uuid::new_v4());
+    let mut request = delta();
+    request.entities.push(entity(gus, "node.person", "Gus"));
+    request.entities.push(entity(hal, "node.person", "Hal"));
+    request.edges.push(edge(gus, "KNOWS", hal));
+    request.source = Some(pb::Provenance {
+        job_id: "job-1".into(),
+        ..Default::default()
+    });
+    ada.upsert(request).await.expect("knows");
+
+    let mut doubt = delta();
+    let mut disputed = edge(gus, "KNOWS", hal);
+    disputed.properties[0] = float("confidence", 0.4);
+    disputed.properties[1] = text("status", "disputed");
+    doubt.edges.push(disputed);
+    let reply = ada.upsert(doubt).await.expect("disputed");
+    assert_eq!((reply.edges_upserted, reply.edges_superseded), (1, 1));
+
+    let current = ada.context(gus, 0, false).await.expect("current");
+    assert_eq!(current.neighbors.len(), 1);
+    let fact = &current.neighbors[0];
+    assert_eq!(fact.properties["status"], "disputed");
+    assert_eq!(fact.properties["confidence"], "0.4");
+    assert!(fact.superseded_at.is_none());
+
+    let history = ada.context(gus, 0, true).await.expect("history");
+    assert_eq!(history.neighbors.len(), 2);
+    let old = history
+        .neighbors
+        .iter()
+        .find(|n| n.superseded_at.is_some())
+        .expect("old claim kept");
+    assert_eq!(old.properties["status"], "asserted");
+    assert_eq!(old.properties["source_job_id"], "job-1");
+
+    let mut falsified = delta();
+    let mut wrong = edge(gus, "KNOWS", hal);
+    wrong.properties[1] = text("status", "falsified");
+    falsified.edges.push(wrong);
+    ada.upsert(falsified).await.expect("falsified");
+    let current = ada.context(gus, 0, false).await.expect("current");
+    assert!(
+        current.neighbors.is_empty(),
+        "a falsified fact is not current"
+    );
+}
+
+#[tokio::test]
+async fn user_init_is_idempotent_retry_safe_and_keeps_the_name_current() {
+    let service = spawn().await;
+    let mut ivy = service.client("ivy").await;
+    let ask = |name: &str| pb::GetUserInitGraphRequest {
+        user_id: "ivy".into(),
+        user_name: name.into(),
+    };
+    let first = ivy
+        .inner
+        .get_user_init_graph(ivy.request(ask("Ivy")))
+        .await
+        .expect("init")
+        .into_inner();
+    let again = ivy
+        .inner
+        .get_user_init_graph(ivy.request(ask("Ivy")))
+        .await
+        .expect("again")
+        .into_inner();
+    assert_eq!(first, again);
+
+    // The original could lose its marker after writing the graph and then fail forever.
+    sqlx::query("DELETE FROM kg_user_init WHERE user_id = 'ivy'")
+        .execute(&service.db.pool)
+        .await
+        .unwrap();
+    let retried = ivy
+        .inner
+        .get_user_init_graph(ivy.request(ask("Ivy Rose")))
+        .await
+        .expect("retry after a lost marker")
+        .into_inner();
+    assert_eq!(retried, first);
+    let person: Uuid = first.person_entity_id.parse().unwrap();
+    let context = ivy.context(person, 0, false).await.expect("person");
+    assert_eq!(
+        context.entity.as_ref().unwrap().name.as_deref(),
+        Some("Ivy Rose")
+    );
+    assert_eq!(context.entity.unwrap().aliases, ["me", "I", "myself"]);
+    let assistant = context
+        .neighbors
+        .iter()
+        .find(|n| n.edge_type == "RELATED_TO")
+        .expect("assistant");
+    assert_eq!(
+        assistant.other_entity.as_ref().unwrap().name.as_deref(),
+        Some("Exobrain Assistant")
+    );
+
+    let status = ivy
+        .inner
+        .get_user_init_graph(ivy.request(pb::GetUserInitGraphRequest {
+            user_id: "ivy".into(),
+            user_name: " ".into(),
+        }))
+        .await
+        .expect_err("blank name");
+    assert_eq!(status.code(), Code::InvalidArgument);
+    assert!(status.message().contains("user_name is required"));
+}
+
+#[tokio::test]
+async fn an_entity_belongs_to_exactly_one_visible_universe() {
+    let service = spawn().await;
+    let mut ada = service.client("ada").await;
+    let (novel, hero) = (Uuid::new_v4(), Uuid::new_v4());
+    let mut request = delta();
+    request.universes.push(pb::UniverseNode {
+        id: novel.to_string(),
+        name: "The Novel".into(),
+        user_id: String::new(),
+        visibility: pb::Visibility::Private as i32,
+    });
+    ada.upsert(request).await.expect("universe");
+    let mut hero_delta = delta();
+    let mut hero_node = entity(hero, "node.person", "Hero");
+    hero_node.universe_id = Some(novel.to_string());
+    hero_delta.entities.push(hero_node);
+    ada.upsert(hero_delta)
+        .await
+        .expect("an existing universe may be referenced without re-sending it");
+
+    let mut move_back = delta();
+    move_back.edges.push(edge(
+        hero,
+        "IS_PART_OF",
+        "9d7f0fa5-78c1-4805-9efb-3f8f16090d7f".parse().unwrap(),
+    ));
+    let reply = ada
+        .upsert(move_back)
+        .await
+        .expect("moved to the real world");
+    assert_eq!((reply.edges_upserted, reply.edges_superseded), (1, 1));
+    let universe: Option<Uuid> =
+        sqlx::query_scalar("SELECT universe_id FROM kg_nodes WHERE id = $1")
+            .bind(hero)
+            .fetch_one(&service.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        universe,
+        Some("9d7f0fa5-78c1-4805-9efb-3f8f16090d7f".parse().unwrap())
+    );
+
+    let mut bob = service.client("bob").await;
+    let mut intruder = delta();
+    let mut stranger = entity(Uuid::new_v4(), "node.person", "Stranger");
+    stranger.universe_id = Some(novel.to_string());
+    intruder.entities.push(stranger);
+    let status = bob
+        .upsert(intruder)
+        .await
+        .expect_err("ada's private universe");
+    assert!(
+        status
+            .message()
+            .contains("does not exist (or is not visible to you)"),
+        "{}",
+        status.message()
+    );
+    let _ = described;
+}

@@ -1,0 +1,12 @@
+//! The knowledge interface's integration tests, in one binary (one link, shared helpers):
+//! each module covers one area against real PostgreSQL, a real in-process model-provider and
+//! the service over real gRPC.
+
+mod embedding;
+mod graph_writes;
+mod json_schema;
+mod schema_rpcs;
+mod seed;
+mod service;
+mod support;
+mod vector_contract;
