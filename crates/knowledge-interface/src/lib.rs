@@ -83,6 +83,15 @@ pub async fn run(
             cause: error.to_string(),
         })?;
     let knowledge = Arc::new(app::Knowledge::new(pool, graph, vectors, embedder));
+    // The root graph is plain database work; written before serving so the first requests
+    // find it. Without a seeded schema it fails here and the maintenance task retries.
+    let booted = match knowledge.bootstrap().await {
+        Ok(()) => true,
+        Err(error) => {
+            tracing::warn!(%error, "shared root graph not written yet (is the schema seeded?)");
+            false
+        }
+    };
     tracing::info!(
         grpc = ?listeners.grpc.local_addr().ok(),
         admin = ?listeners.admin.local_addr().ok(),
@@ -91,6 +100,7 @@ pub async fn run(
     let projector = app::spawn_projector(knowledge.clone(), shutdown.clone());
     let maintenance = tokio::spawn(maintain(
         knowledge.clone(),
+        booted,
         config.reconcile_interval,
         shutdown.clone(),
     ));
@@ -129,8 +139,13 @@ pub async fn run(
 /// Writes the shared root graph, syncs type vectors and reconciles block vectors at startup
 /// (retrying what fails, e.g. while model-provider is still starting), then reconciles every
 /// `interval`.
-async fn maintain(knowledge: Arc<app::Knowledge>, interval: Duration, shutdown: CancellationToken) {
-    let (mut booted, mut typed) = (false, false);
+async fn maintain(
+    knowledge: Arc<app::Knowledge>,
+    mut booted: bool,
+    interval: Duration,
+    shutdown: CancellationToken,
+) {
+    let mut typed = false;
     let mut next_reconcile = Instant::now();
     loop {
         tokio::select! {

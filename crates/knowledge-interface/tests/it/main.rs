@@ -2,7 +2,9 @@
 //! each module covers one area against real PostgreSQL, a real in-process model-provider and
 //! the service over real gRPC.
 
+mod consistency;
 mod embedding;
+mod graph_reads;
 mod graph_writes;
 mod json_schema;
 mod schema_rpcs;
