@@ -519,3 +519,121 @@ async fn type_candidates_rank_the_closest_active_types() {
         .expect_err("empty");
     assert_eq!(status.code(), Code::InvalidArgument);
 }
+
+#[tokio::test]
+async fn operator_and_search_rpcs_check_their_input() {
+    let service = spawn().await;
+    let mut ada = service.client("ada").await;
+    let health = ada
+        .inner
+        .health(pb::HealthRequest {})
+        .await
+        .expect("health")
+        .into_inner();
+    assert_eq!(health.status, "ok");
+    for (query, entity_id, fragment) in [
+        (" ", None, "query is required"),
+        ("cello", Some("x"), "entity_id: `x` is not a UUID"),
+    ] {
+        let status = ada
+            .inner
+            .search_blocks(ada.request(pb::SearchBlocksRequest {
+                query: query.into(),
+                entity_id: entity_id.map(str::to_owned),
+                ..Default::default()
+            }))
+            .await
+            .expect_err("invalid");
+        assert_eq!(status.code(), Code::InvalidArgument);
+        assert!(status.message().contains(fragment), "{}", status.message());
+    }
+    let anonymous = ada
+        .inner
+        .upsert_graph_delta(pb::UpsertGraphDeltaRequest {
+            entities: vec![entity(Uuid::new_v4(), "node.person", "Nobody")],
+            ..Default::default()
+        })
+        .await
+        .expect_err("no user");
+    assert!(
+        anonymous.message().contains("send x-user-id"),
+        "{}",
+        anonymous.message()
+    );
+    let system = ada
+        .inner
+        .upsert_graph_delta({
+            let mut request = tonic::Request::new(delta());
+            request
+                .metadata_mut()
+                .insert("x-user-id", "exobrain".parse().unwrap());
+            request
+        })
+        .await
+        .expect_err("reserved");
+    assert_eq!(system.code(), Code::PermissionDenied);
+
+    let (id, root) = (Uuid::new_v4(), Uuid::new_v4());
+    let mut request = delta();
+    request.entities.push(entity(id, "node.person", "Olga"));
+    request.blocks.push(crate::support::knowledge::block(
+        root,
+        "Olga sings in a choir.",
+    ));
+    request.edges.push(edge(id, "DESCRIBED_BY", root));
+    ada.upsert(request).await.expect("olga");
+    service.vectors_settled().await;
+    let fresh = ada
+        .inner
+        .reindex_user(ada.request(pb::ReindexUserRequest {
+            user_id: String::new(),
+            force: false,
+        }))
+        .await
+        .expect("reindex")
+        .into_inner();
+    assert_eq!(fresh.blocks_queued, 0, "nothing is stale");
+    let forced = ada
+        .inner
+        .reindex_user(ada.request(pb::ReindexUserRequest {
+            user_id: "ada".into(),
+            force: true,
+        }))
+        .await
+        .expect("forced")
+        .into_inner();
+    assert_eq!(
+        forced.blocks_queued, 2,
+        "olga's block and ada's assistant block"
+    );
+    let status = ada
+        .inner
+        .reindex_all(ada.request(pb::ReindexAllRequest {}))
+        .await
+        .expect_err("operator call");
+    assert_eq!(status.code(), Code::PermissionDenied);
+    let all = ada
+        .inner
+        .reindex_all(pb::ReindexAllRequest {})
+        .await
+        .expect("operator")
+        .into_inner();
+    assert_eq!(
+        all.blocks_queued, 3,
+        "olga, ada's assistant and the Exobrain root block"
+    );
+    service.vectors_settled().await;
+    let hits = ada
+        .inner
+        .search_blocks(ada.request(pb::SearchBlocksRequest {
+            query: "a singer in a choir".into(),
+            entity_id: Some(id.to_string()),
+            ..Default::default()
+        }))
+        .await
+        .expect("search")
+        .into_inner()
+        .hits;
+    assert_eq!(hits.len(), 1, "only blocks under olga");
+    assert_eq!(hits[0].text, "Olga sings in a choir.");
+}
