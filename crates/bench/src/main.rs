@@ -4,21 +4,26 @@
 //!
 //! Suites: `jetstream` (the raw floor: JetStream publish, then pull-consume + ack), `jobs`
 //! (the job orchestrator end to end; see [`jobs`]), `gateway` (model-provider's added latency,
-//! memory and local embedding throughput; see [`gateway`]).
+//! memory and local embedding throughput; see [`gateway`]), `knowledge` (the knowledge
+//! interface at 10,000 and 100,000 entities; see [`knowledge`]).
 //!
-//! `exobrain-bench __service <api|worker|model-provider> serve` runs a service in this process;
-//! the suites start their services that way, as child processes of their own.
+//! `exobrain-bench __service <api|worker|model-provider|knowledge-interface> <command>` runs a
+//! service in this process; the suites start their services that way, as child processes of
+//! their own.
 
 mod gateway;
 mod jetstream;
 mod jobs;
+mod knowledge;
 mod process;
 
 use std::process::ExitCode;
 
 const USAGE: &str = "usage: exobrain-bench <suite> [--messages N] [--concurrency C]\n\
-suites: jetstream, jobs, gateway (--messages: messages or jobs per phase, or seconds per phase for\n\
-gateway; --concurrency: worker slots)";
+       exobrain-bench knowledge [--entities N[,N...]] [--quick]\n\
+suites: jetstream, jobs, gateway, knowledge (--messages: messages or jobs per phase, or seconds per\n\
+phase for gateway; --concurrency: worker slots; --entities: graph sizes, default 10000,100000;\n\
+--quick: a smoke run at 2,000 entities)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -34,8 +39,11 @@ fn main() -> ExitCode {
             Some("model-provider") => {
                 exobrain_common::cli::main_with_args::<model_provider::ModelProvider>(rest)
             }
+            Some("knowledge-interface") => exobrain_common::cli::main_with_args::<
+                knowledge_interface::KnowledgeInterface,
+            >(rest),
             _ => {
-                eprintln!("__service takes api, worker or model-provider");
+                eprintln!("__service takes api, worker, model-provider or knowledge-interface");
                 ExitCode::from(2)
             }
         };
@@ -75,6 +83,13 @@ fn main() -> ExitCode {
             };
             runtime.block_on(jobs::run(jobs::Options { jobs, concurrency }))
         }
+        "knowledge" => match knowledge::Options::from_args(&args) {
+            Ok(options) => runtime.block_on(knowledge::run(options)),
+            Err(problem) => {
+                eprintln!("{problem}\n{USAGE}");
+                return ExitCode::from(2);
+            }
+        },
         other => {
             eprintln!("unknown suite `{other}`\n{USAGE}");
             return ExitCode::from(2);

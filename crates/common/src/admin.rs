@@ -8,6 +8,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Json};
 use axum::routing::get;
+use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
@@ -52,7 +53,7 @@ pub fn with_metrics(router: Router) -> Router {
     router.layer(axum::middleware::from_fn(crate::metrics::track_http))
 }
 
-/// Serves `router` on `listener` until `token` is cancelled, then lets open requests finish
+/// Serves `router` on `listener` (TCP_NODELAY on every connection) until `token` is cancelled, then lets open requests finish
 /// for at most `grace`.
 pub async fn serve(
     listener: TcpListener,
@@ -60,6 +61,10 @@ pub async fn serve(
     token: CancellationToken,
     grace: Duration,
 ) -> std::io::Result<()> {
+    // TCP_NODELAY: a streamed reply's small frames must not wait for delayed ACKs.
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     let server =
         axum::serve(listener, router).with_graceful_shutdown(token.clone().cancelled_owned());
     drain(server.into_future(), &token, grace)

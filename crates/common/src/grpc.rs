@@ -5,9 +5,9 @@
 use std::time::Duration;
 
 use tokio::net::TcpListener;
-use tokio_stream::wrappers::TcpListenerStream;
 use tokio_util::sync::CancellationToken;
 use tonic::service::Routes;
+use tonic::transport::server::TcpIncoming;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 use crate::metrics::GrpcMetricsLayer;
@@ -38,7 +38,7 @@ fn span_for(request: &http::Request<()>) -> tracing::Span {
     span
 }
 
-/// Serves `routes` on `listener` until `token` is cancelled; open calls (e.g. watch streams)
+/// Serves `routes` on `listener` (TCP_NODELAY on every connection) until `token` is cancelled; open calls (e.g. watch streams)
 /// get at most `grace` to finish.
 pub async fn serve(
     listener: TcpListener,
@@ -51,7 +51,9 @@ pub async fn serve(
         .layer(GrpcMetricsLayer)
         .add_routes(routes)
         .serve_with_incoming_shutdown(
-            TcpListenerStream::new(listener),
+            // Without TCP_NODELAY a reply written in pieces waits for the client's delayed
+            // ACK (about 40 ms on Linux) before its last piece leaves.
+            TcpIncoming::from(listener).with_nodelay(Some(true)),
             token.clone().cancelled_owned(),
         );
     drain(server, &token, grace).await.unwrap_or(Ok(()))

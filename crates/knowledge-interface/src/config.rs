@@ -9,6 +9,7 @@ use exobrain_common::startup::ConnectPolicy;
 use exobrain_common::telemetry::TelemetryConfig;
 
 use crate::embedding::EmbeddingSettings;
+use crate::graph::memgraph::MemgraphSettings;
 use crate::vectors::VectorBackendSettings;
 
 /// Everything the knowledge interface needs to start.
@@ -26,7 +27,7 @@ pub struct Config {
     pub database: Dsn,
     /// Embeddings through model-provider.
     pub embedding: EmbeddingSettings,
-    /// `KNOWLEDGE_GRAPH_BACKEND`: `postgres` (default).
+    /// `KNOWLEDGE_GRAPH_BACKEND`: `postgres` (default) or `memgraph`.
     pub graph_backend: GraphBackend,
     /// `KNOWLEDGE_VECTOR_BACKEND` and the Qdrant settings.
     pub vectors: VectorBackendSettings,
@@ -40,20 +41,24 @@ pub struct Config {
 }
 
 /// Which graph store serves the graph.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum GraphBackend {
     /// Tables in the service's PostgreSQL database.
     Postgres,
+    /// A Memgraph server (`MEMGRAPH_BOLT_ADDR`, `MEMGRAPH_DB`, `MEMGRAPH_USER`,
+    /// `MEMGRAPH_PASSWORD`).
+    Memgraph(MemgraphSettings),
 }
 
 impl GraphBackend {
     fn read(env: &mut Env) -> Self {
         match env.string("KNOWLEDGE_GRAPH_BACKEND", "postgres").as_str() {
             "postgres" => GraphBackend::Postgres,
+            "memgraph" => GraphBackend::Memgraph(MemgraphSettings::read(env)),
             other => {
                 env.problem(
                     "KNOWLEDGE_GRAPH_BACKEND",
-                    format!("`{other}` is not a graph backend; use postgres"),
+                    format!("`{other}` is not a graph backend; use postgres or memgraph"),
                 );
                 GraphBackend::Postgres
             }

@@ -33,6 +33,7 @@ use exobrain_proto::knowledge::knowledge_interface_server::KnowledgeInterfaceSer
 pub use config::{Config, GraphBackend};
 use embedding::EmbeddingClient;
 use graph::any::AnyGraphStore;
+use graph::memgraph::MemgraphStore;
 use graph::postgres::PgGraphStore;
 
 /// Migrations of `knowledge_graph_schema`, embedded in the binary.
@@ -68,8 +69,16 @@ pub async fn run(
         config.connect,
     )
     .await?;
-    let graph = match config.graph_backend {
+    let graph = match &config.graph_backend {
         GraphBackend::Postgres => AnyGraphStore::Postgres(PgGraphStore::new(pool.clone())),
+        GraphBackend::Memgraph(settings) => {
+            AnyGraphStore::Memgraph(MemgraphStore::connect(settings).await.map_err(|error| {
+                RunError::Serve {
+                    what: "memgraph graph store",
+                    cause: error.to_string(),
+                }
+            })?)
+        }
     };
     let vectors = vectors::connect(&config.vectors, pool.clone())
         .await

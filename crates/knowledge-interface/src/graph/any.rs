@@ -3,6 +3,7 @@
 
 use uuid::Uuid;
 
+use super::memgraph::MemgraphStore;
 use super::model::Node;
 use super::plan::{GraphState, InitMarker, StateQuery, WritePlan};
 use super::postgres::PgGraphStore;
@@ -19,6 +20,8 @@ use crate::delta::Refusal;
 pub enum AnyGraphStore {
     /// PostgreSQL tables (the default).
     Postgres(PgGraphStore),
+    /// A Memgraph server over Bolt.
+    Memgraph(MemgraphStore),
 }
 
 /// Forwards a call to whichever adapter is inside.
@@ -26,6 +29,7 @@ macro_rules! forward {
     ($self:ident, $store:ident => $call:expr) => {
         match $self {
             AnyGraphStore::Postgres($store) => $call,
+            AnyGraphStore::Memgraph($store) => $call,
         }
     };
 }

@@ -1,7 +1,7 @@
 //! The graph store port: universes, entities and blocks with typed edges, written one delta
 //! per transaction and read with visibility applied (a caller sees its own records and
 //! SHARED ones). Adapters: [`postgres`] (the default) and [`memgraph`]; both pass the
-//! contract suite in `tests/graph_contract.rs`. The rules deciding *what* to write live in
+//! contract suite in `tests/it/graph_contract/`. The rules deciding *what* to write live in
 //! [`crate::delta`]; a store only loads state, applies a checked plan atomically and answers
 //! reads.
 
@@ -11,6 +11,7 @@ pub mod reads;
 pub mod value;
 
 pub mod any;
+pub mod memgraph;
 pub mod postgres;
 
 use std::future::Future;

@@ -1,10 +1,12 @@
 //! What graph reads return: block trees, neighbours, name and text matches, entity pages,
 //! universes and pending vector work.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::model::{Edge, Node};
+use super::model::{Edge, Node, NodeKind};
 use crate::access::Visibility;
 
 /// A block in an entity's tree.
@@ -169,4 +171,42 @@ pub struct PendingVector {
     pub attempts: u32,
     /// Version of the queued work (0 when read by a scan, not from the queue).
     pub version: i64,
+}
+
+/// Every node id at either end of `edges`, sorted and without repeats.
+pub fn endpoints(edges: &[Edge]) -> Vec<Uuid> {
+    let mut ids: Vec<Uuid> = edges.iter().flat_map(|e| [e.from_id, e.to_id]).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+/// Each edge as seen from whichever of its ends is in `wanted`, kept when the other end is
+/// one of `visible` that is an entity.
+pub fn pair_neighbors(edges: Vec<Edge>, wanted: &[Uuid], visible: Vec<Node>) -> Vec<Neighbor> {
+    let entities: HashMap<Uuid, Node> = visible
+        .into_iter()
+        .filter(|n| n.kind == NodeKind::Entity)
+        .map(|n| (n.id, n))
+        .collect();
+    let mut neighbors = Vec::new();
+    for edge in edges {
+        for (node_id, other_id, direction) in [
+            (edge.from_id, edge.to_id, Direction::Outgoing),
+            (edge.to_id, edge.from_id, Direction::Incoming),
+        ] {
+            if !wanted.contains(&node_id) {
+                continue;
+            }
+            if let Some(other) = entities.get(&other_id) {
+                neighbors.push(Neighbor {
+                    node_id,
+                    direction,
+                    edge: edge.clone(),
+                    other: other.clone(),
+                });
+            }
+        }
+    }
+    neighbors
 }

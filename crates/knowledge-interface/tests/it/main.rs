@@ -4,8 +4,8 @@
 
 mod consistency;
 mod embedding;
+mod graph_contract;
 mod graph_reads;
-mod graph_writes;
 mod json_schema;
 mod schema_rpcs;
 mod seed;

@@ -2,8 +2,6 @@
 //! root block), neighbours with or without history, root-block texts, where blocks sit,
 //! universes and init markers. A record is visible when the viewer owns it or it is SHARED.
 
-use std::collections::HashMap;
-
 use sqlx::{PgPool, Row};
 use uuid::Uuid;
 
@@ -11,9 +9,11 @@ use super::backend;
 use super::rows::{self, EDGE_COLUMNS, NODE_COLUMNS};
 use crate::access::Viewer;
 use crate::graph::StoreError;
-use crate::graph::model::{Node, NodeKind};
+use crate::graph::model::Node;
 use crate::graph::plan::InitMarker;
-use crate::graph::reads::{BlockRoot, Direction, Neighbor, TreeBlock, UniverseSummary};
+use crate::graph::reads::{
+    BlockRoot, Neighbor, TreeBlock, UniverseSummary, endpoints, pair_neighbors,
+};
 
 /// Visible nodes by id.
 pub async fn nodes(pool: &PgPool, viewer: &Viewer, ids: &[Uuid]) -> Result<Vec<Node>, StoreError> {
@@ -92,35 +92,8 @@ pub async fn neighbors(
         .iter()
         .map(rows::edge)
         .collect::<Result<Vec<_>, _>>()?;
-    let mut others: Vec<Uuid> = edges.iter().flat_map(|e| [e.from_id, e.to_id]).collect();
-    others.sort_unstable();
-    others.dedup();
-    let entities: HashMap<Uuid, Node> = nodes(pool, viewer, &others)
-        .await?
-        .into_iter()
-        .filter(|n| n.kind == NodeKind::Entity)
-        .map(|n| (n.id, n))
-        .collect();
-    let mut neighbors = Vec::new();
-    for edge in edges {
-        for (node_id, other_id, direction) in [
-            (edge.from_id, edge.to_id, Direction::Outgoing),
-            (edge.to_id, edge.from_id, Direction::Incoming),
-        ] {
-            if !ids.contains(&node_id) {
-                continue;
-            }
-            if let Some(other) = entities.get(&other_id) {
-                neighbors.push(Neighbor {
-                    node_id,
-                    direction,
-                    edge: edge.clone(),
-                    other: other.clone(),
-                });
-            }
-        }
-    }
-    Ok(neighbors)
+    let visible = nodes(pool, viewer, &endpoints(&edges)).await?;
+    Ok(pair_neighbors(edges, ids, visible))
 }
 
 /// The text of each node's visible root block.

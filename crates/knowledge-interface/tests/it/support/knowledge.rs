@@ -1,7 +1,9 @@
 //! The knowledge interface under test: a seeded database of its own, one model-provider
 //! shared by every test of the binary (real MiniLM embeddings, started once on its own
-//! runtime), and a gRPC client that sends `x-user-id` for a chosen user. Plus small builders
-//! for deltas.
+//! runtime), and a gRPC client that sends `x-user-id` for a chosen user. The graph lives in
+//! PostgreSQL, or in Memgraph for the contract suite when `MEMGRAPH_BOLT_ADDR` answers (user
+//! ids then carry a per-test suffix, since every test shares that server). Plus small
+//! builders for deltas.
 
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -10,7 +12,9 @@ use exobrain_common::config::Env;
 use exobrain_proto::knowledge as pb;
 use exobrain_proto::knowledge::knowledge_interface_client::KnowledgeInterfaceClient;
 use exobrain_testkit::checks::base_env;
-use exobrain_testkit::{TestDb, TestServer, bind_ephemeral, wait_until_ok};
+use exobrain_testkit::{TestDb, TestServer, bind_ephemeral, unique_suffix, wait_until_ok};
+use knowledge_interface::graph::GraphStore;
+use knowledge_interface::graph::memgraph::{MemgraphSettings, MemgraphStore};
 use knowledge_interface::schema::seed;
 use knowledge_interface::{Config, Listeners, MIGRATOR};
 use tonic::transport::Channel;
@@ -37,18 +41,84 @@ pub fn model_provider_url() -> String {
     .clone()
 }
 
+/// Which graph store the service runs on.
+#[derive(Debug, Clone)]
+pub enum Backend {
+    /// The default: tables in the test's own database.
+    Postgres,
+    /// A Memgraph server at this Bolt address, shared by every test.
+    Memgraph(String),
+}
+
+impl Backend {
+    /// Memgraph at `MEMGRAPH_BOLT_ADDR` when that is set and accepts connections; otherwise
+    /// `None`, after a note saying the Memgraph variant is skipped.
+    pub async fn memgraph() -> Option<Backend> {
+        let Some(addr) = std::env::var("MEMGRAPH_BOLT_ADDR")
+            .ok()
+            .filter(|addr| !addr.trim().is_empty())
+        else {
+            eprintln!("MEMGRAPH_BOLT_ADDR is not set: Memgraph contract variant skipped");
+            return None;
+        };
+        let host_port = addr.rsplit("://").next().unwrap_or(&addr).to_owned();
+        let reachable = tokio::time::timeout(
+            Duration::from_secs(2),
+            tokio::net::TcpStream::connect(host_port),
+        )
+        .await;
+        if matches!(reachable, Ok(Ok(_))) {
+            Some(Backend::Memgraph(addr))
+        } else {
+            eprintln!("Memgraph at {addr} does not answer: Memgraph contract variant skipped");
+            None
+        }
+    }
+
+    fn settings(&self) -> Option<MemgraphSettings> {
+        match self {
+            Backend::Postgres => None,
+            Backend::Memgraph(addr) => Some(MemgraphSettings {
+                addr: addr.clone(),
+                db: "memgraph".into(),
+                user: None,
+                password: None,
+            }),
+        }
+    }
+}
+
 /// A running knowledge interface with its own database.
 pub struct Knowledge {
     /// gRPC address.
     pub grpc: String,
     /// The database (seeded).
     pub db: TestDb,
+    /// Where the graph lives.
+    pub backend: Backend,
+    /// Appended to user names on a shared Memgraph server.
+    users: Option<String>,
     _server: TestServer<exobrain_common::startup::RunError>,
 }
 
 /// Starts the service against a fresh seeded database and the shared model-provider.
 pub async fn spawn() -> Knowledge {
     spawn_with(&[]).await
+}
+
+/// [`spawn`] on the given graph store.
+pub async fn spawn_on(backend: &Backend) -> Knowledge {
+    let Backend::Memgraph(addr) = backend else {
+        return spawn().await;
+    };
+    let mut service = spawn_with(&[
+        ("KNOWLEDGE_GRAPH_BACKEND", "memgraph"),
+        ("MEMGRAPH_BOLT_ADDR", addr),
+    ])
+    .await;
+    service.backend = backend.clone();
+    service.users = Some(unique_suffix());
+    service
 }
 
 /// [`spawn`] with extra environment variables.
@@ -71,34 +141,97 @@ pub async fn spawn_with(vars: &[(&str, &str)]) -> Knowledge {
     Knowledge {
         grpc,
         db,
+        backend: Backend::Postgres,
+        users: None,
         _server: server,
     }
 }
 
 impl Knowledge {
-    /// A client acting for `user_id`.
-    pub async fn client(&self, user_id: &str) -> Client {
+    /// The user id this test uses for `name`.
+    pub fn user(&self, name: &str) -> String {
+        match &self.users {
+            Some(suffix) => format!("{name}-{suffix}"),
+            None => name.to_owned(),
+        }
+    }
+
+    /// A client acting for the user called `name` (see [`Knowledge::user`]).
+    pub async fn client(&self, name: &str) -> Client {
         Client {
             inner: KnowledgeInterfaceClient::connect(self.grpc.clone())
                 .await
                 .expect("connect"),
-            user_id: user_id.to_owned(),
+            user_id: self.user(name),
         }
     }
 
     /// Waits until no vector work is queued (the projector caught up).
     pub async fn vectors_settled(&self) {
+        let memgraph = match self.backend.settings() {
+            Some(settings) => Some(MemgraphStore::connect(&settings).await.expect("memgraph")),
+            None => None,
+        };
         for _ in 0..600 {
-            let queued: i64 = sqlx::query_scalar("SELECT count(*) FROM kg_vector_outbox")
-                .fetch_one(&self.db.pool)
-                .await
-                .expect("outbox count");
+            let queued = match &memgraph {
+                Some(store) => store.pending_vectors(1).await.expect("outbox").len() as i64,
+                None => sqlx::query_scalar("SELECT count(*) FROM kg_vector_outbox")
+                    .fetch_one(&self.db.pool)
+                    .await
+                    .expect("outbox count"),
+            };
             if queued == 0 {
                 return;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         panic!("vector work did not drain");
+    }
+
+    /// Deletes a user's starter-graph marker, as a crash between writing the starter graph
+    /// and recording it could leave things in a store without transactions.
+    pub async fn forget_init_marker(&self, user_id: &str) {
+        match self.backend.settings() {
+            None => {
+                sqlx::query("DELETE FROM kg_user_init WHERE user_id = $1")
+                    .bind(user_id)
+                    .execute(&self.db.pool)
+                    .await
+                    .expect("delete marker");
+            }
+            Some(settings) => {
+                let graph = neo4rs::Graph::new(settings.addr.as_str(), "", "")
+                    .await
+                    .expect("bolt");
+                graph
+                    .run(
+                        neo4rs::query("MATCH (m:GraphInitialization {user_id: $user_id}) DELETE m")
+                            .param("user_id", user_id),
+                    )
+                    .await
+                    .expect("delete marker");
+            }
+        }
+    }
+
+    /// The universe an entity belongs to, read from the graph store itself.
+    pub async fn universe_of(&self, owner: &str, entity: Uuid) -> Option<Uuid> {
+        let viewer = knowledge_interface::access::Viewer::new(owner).expect("viewer");
+        let nodes = match self.backend.settings() {
+            None => {
+                knowledge_interface::graph::postgres::PgGraphStore::new(self.db.pool.clone())
+                    .nodes(&viewer, &[entity])
+                    .await
+            }
+            Some(settings) => {
+                MemgraphStore::connect(&settings)
+                    .await
+                    .expect("memgraph")
+                    .nodes(&viewer, &[entity])
+                    .await
+            }
+        };
+        nodes.expect("nodes").first().and_then(|n| n.universe_id)
     }
 }
 

@@ -1,9 +1,10 @@
-//! UpsertGraphDelta and GetUserInitGraph over real gRPC and PostgreSQL: idempotent writes
-//! with change counts, every violation reported at once with nothing written, the schema's
-//! property rules, endpoint rules for stored nodes, type changes, the block tree's shape,
-//! retry-safe user initialisation, and supersession with history.
+//! The write half of the graph contract (UpsertGraphDelta and GetUserInitGraph over real
+//! gRPC): idempotent writes with change counts, every violation reported at once with nothing
+//! written, the schema's property rules, endpoint rules for stored nodes, type changes, the
+//! block tree's shape, retry-safe user initialisation, supersession with history, and
+//! concurrent writers on one entity.
 
-use crate::support::knowledge::{block, described, edge, entity, float, spawn, text};
+use crate::support::knowledge::{Backend, block, edge, entity, float, spawn_on, text};
 use exobrain_proto::knowledge as pb;
 use tonic::Code;
 use uuid::Uuid;
@@ -12,9 +13,8 @@ fn delta() -> pb::UpsertGraphDeltaRequest {
     pb::UpsertGraphDeltaRequest::default()
 }
 
-#[tokio::test]
-async fn a_delta_applied_twice_changes_nothing_the_second_time() {
-    let service = spawn().await;
+pub async fn a_delta_applied_twice_changes_nothing_the_second_time(backend: Backend) {
+    let service = spawn_on(&backend).await;
     let mut ada = service.client("ada").await;
     let (bob, bob_block, bob_root) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
     let mut request = delta();
@@ -61,9 +61,8 @@ async fn a_delta_applied_twice_changes_nothing_the_second_time() {
     );
 }
 
-#[tokio::test]
-async fn every_violation_is_reported_together_and_nothing_is_written() {
-    let service = spawn().await;
+pub async fn every_violation_is_reported_together_and_nothing_is_written(backend: Backend) {
+    let service = spawn_on(&backend).await;
     let mut ada = service.client("ada").await;
     let (good, task, place) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
     let mut request = delta();
@@ -120,9 +119,8 @@ async fn every_violation_is_reported_together_and_nothing_is_written() {
     assert_eq!(missing.code(), Code::NotFound);
 }
 
-#[tokio::test]
-async fn edge_rules_hold_for_nodes_that_already_exist() {
-    let service = spawn().await;
+pub async fn edge_rules_hold_for_nodes_that_already_exist(backend: Backend) {
+    let service = spawn_on(&backend).await;
     let mut ada = service.client("ada").await;
     let (person, task) = (Uuid::new_v4(), Uuid::new_v4());
     let mut request = delta();
@@ -152,9 +150,10 @@ async fn edge_rules_hold_for_nodes_that_already_exist() {
     assert_eq!(reply.edges_upserted, 1);
 }
 
-#[tokio::test]
-async fn a_type_changes_only_along_the_hierarchy_and_never_duplicates_the_node() {
-    let service = spawn().await;
+pub async fn a_type_changes_only_along_the_hierarchy_and_never_duplicates_the_node(
+    backend: Backend,
+) {
+    let service = spawn_on(&backend).await;
     let mut ada = service.client("ada").await;
     let id = Uuid::new_v4();
     let mut request = delta();
@@ -185,17 +184,24 @@ async fn a_type_changes_only_along_the_hierarchy_and_never_duplicates_the_node()
         "{}",
         status.message()
     );
-    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM kg_nodes WHERE id = $1")
-        .bind(id)
-        .fetch_one(&service.db.pool)
-        .await
-        .unwrap();
-    assert_eq!(count, 1);
+    for (type_id, expected) in [("node.person", 1), ("node.place", 0)] {
+        let listed = ada
+            .inner
+            .list_entities_by_type(ada.request(pb::ListEntitiesByTypeRequest {
+                type_id: type_id.into(),
+                ..Default::default()
+            }))
+            .await
+            .expect("listing")
+            .into_inner()
+            .entities;
+        let copies = listed.iter().filter(|e| e.id == id.to_string()).count();
+        assert_eq!(copies, expected, "{type_id}");
+    }
 }
 
-#[tokio::test]
-async fn the_block_tree_keeps_one_parent_one_root_and_no_cycles() {
-    let service = spawn().await;
+pub async fn the_block_tree_keeps_one_parent_one_root_and_no_cycles(backend: Backend) {
+    let service = spawn_on(&backend).await;
     let mut ada = service.client("ada").await;
     let (person, root, child, grandchild) = (
         Uuid::new_v4(),
@@ -242,9 +248,8 @@ async fn the_block_tree_keeps_one_parent_one_root_and_no_cycles() {
     assert_eq!(levels, [0, 1, 1], "both children now sit under the root");
 }
 
-#[tokio::test]
-async fn a_changed_claim_supersedes_the_old_one_which_stays_as_history() {
-    let service = spawn().await;
+pub async fn a_changed_claim_supersedes_the_old_one_which_stays_as_history(backend: Backend) {
+    let service = spawn_on(&backend).await;
     let mut ada = service.client("ada").await;
     let (gus, hal) = (Uuid::new_v4(), Uuid::new_v4());
     let mut request = delta();
@@ -294,12 +299,12 @@ async fn a_changed_claim_supersedes_the_old_one_which_stays_as_history() {
     );
 }
 
-#[tokio::test]
-async fn user_init_is_idempotent_retry_safe_and_keeps_the_name_current() {
-    let service = spawn().await;
+pub async fn user_init_is_idempotent_retry_safe_and_keeps_the_name_current(backend: Backend) {
+    let service = spawn_on(&backend).await;
     let mut ivy = service.client("ivy").await;
+    let ivy_id = ivy.user_id.clone();
     let ask = |name: &str| pb::GetUserInitGraphRequest {
-        user_id: "ivy".into(),
+        user_id: ivy_id.clone(),
         user_name: name.into(),
     };
     let first = ivy
@@ -317,10 +322,7 @@ async fn user_init_is_idempotent_retry_safe_and_keeps_the_name_current() {
     assert_eq!(first, again);
 
     // The original could lose its marker after writing the graph and then fail forever.
-    sqlx::query("DELETE FROM kg_user_init WHERE user_id = 'ivy'")
-        .execute(&service.db.pool)
-        .await
-        .unwrap();
+    service.forget_init_marker(&ivy.user_id).await;
     let retried = ivy
         .inner
         .get_user_init_graph(ivy.request(ask("Ivy Rose")))
@@ -348,7 +350,7 @@ async fn user_init_is_idempotent_retry_safe_and_keeps_the_name_current() {
     let status = ivy
         .inner
         .get_user_init_graph(ivy.request(pb::GetUserInitGraphRequest {
-            user_id: "ivy".into(),
+            user_id: ivy.user_id.clone(),
             user_name: " ".into(),
         }))
         .await
@@ -357,9 +359,8 @@ async fn user_init_is_idempotent_retry_safe_and_keeps_the_name_current() {
     assert!(status.message().contains("user_name is required"));
 }
 
-#[tokio::test]
-async fn an_entity_belongs_to_exactly_one_visible_universe() {
-    let service = spawn().await;
+pub async fn an_entity_belongs_to_exactly_one_visible_universe(backend: Backend) {
+    let service = spawn_on(&backend).await;
     let mut ada = service.client("ada").await;
     let (novel, hero) = (Uuid::new_v4(), Uuid::new_v4());
     let mut request = delta();
@@ -389,12 +390,7 @@ async fn an_entity_belongs_to_exactly_one_visible_universe() {
         .await
         .expect("moved to the real world");
     assert_eq!((reply.edges_upserted, reply.edges_superseded), (1, 1));
-    let universe: Option<Uuid> =
-        sqlx::query_scalar("SELECT universe_id FROM kg_nodes WHERE id = $1")
-            .bind(hero)
-            .fetch_one(&service.db.pool)
-            .await
-            .unwrap();
+    let universe = service.universe_of(&ada.user_id, hero).await;
     assert_eq!(
         universe,
         Some("9d7f0fa5-78c1-4805-9efb-3f8f16090d7f".parse().unwrap())
@@ -416,5 +412,54 @@ async fn an_entity_belongs_to_exactly_one_visible_universe() {
         "{}",
         status.message()
     );
-    let _ = described;
+}
+
+pub async fn concurrent_writers_on_one_entity_all_land(backend: Backend) {
+    let service = spawn_on(&backend).await;
+    let mut ada = service.client("ada").await;
+    let (nia, root) = (Uuid::new_v4(), Uuid::new_v4());
+    let mut request = delta();
+    request.entities.push(entity(nia, "node.person", "Nia"));
+    request.blocks.push(block(root, "Nia keeps bees."));
+    request.edges.push(edge(nia, "DESCRIBED_BY", root));
+    ada.upsert(request).await.expect("nia");
+
+    const WRITERS: usize = 8;
+    let mut writers = Vec::new();
+    for n in 0..WRITERS {
+        let mut client = service.client("ada").await;
+        let (friend, note) = (Uuid::new_v4(), Uuid::new_v4());
+        let mut request = delta();
+        request
+            .entities
+            .push(entity(friend, "node.person", &format!("Friend {n}")));
+        request
+            .blocks
+            .push(block(note, &format!("Nia sold honey to friend {n}.")));
+        request.edges.push(edge(root, "SUMMARIZES", note));
+        request.edges.push(edge(nia, "KNOWS", friend));
+        writers.push(tokio::spawn(async move {
+            let first = client.upsert(request.clone()).await;
+            let again = client.upsert(request).await;
+            (first, again)
+        }));
+    }
+    for writer in writers {
+        let (first, again) = writer.await.expect("writer");
+        let first = first.expect("every concurrent delta lands");
+        assert_eq!(
+            (first.entities_upserted, first.blocks_upserted),
+            (1, 1),
+            "{first:?}"
+        );
+        assert_eq!(again.expect("repeat"), pb::UpsertGraphDeltaReply::default());
+    }
+    let context = ada.context(nia, 1, false).await.expect("context");
+    assert_eq!(context.blocks.len(), 1 + WRITERS, "the root and every note");
+    let friends = context
+        .neighbors
+        .iter()
+        .filter(|n| n.edge_type == "KNOWS")
+        .count();
+    assert_eq!(friends, WRITERS);
 }

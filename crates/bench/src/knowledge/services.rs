@@ -1,0 +1,226 @@
+//! What the suite measures, started by itself: a database of its own (created, then migrated
+//! and seeded with the starter schema by `knowledge-interface seed`), model-provider and the
+//! knowledge interface, each a child process of this binary on ephemeral ports. The
+//! embeddings are hash vectors (the model folder pointed at a missing directory) or the real
+//! all-MiniLM-L6-v2; either way model-provider's `/v1/models` must confirm which.
+
+use std::collections::HashMap;
+use std::process::Stdio;
+
+use anyhow::{Context, bail};
+use sqlx::postgres::PgPoolOptions;
+use sqlx::{Connection, PgConnection, PgPool};
+use tokio::process::Command;
+
+use crate::process::{ServiceProcess, free_port};
+
+/// Where the repository's alias file and model folder are.
+const REPO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+/// Default admin DSN of the native profile.
+const ADMIN_DSN: &str = "postgresql://exobrain:exobrain@127.0.0.1:5432/postgres";
+/// The embeddings alias the knowledge interface asks for.
+const ALIAS: &str = "all-purpose";
+
+/// A seeded knowledge database for one run, dropped by [`KnowledgeDb::drop_now`].
+#[derive(Debug)]
+pub struct KnowledgeDb {
+    pub dsn: String,
+    pub pool: PgPool,
+    name: String,
+    admin_dsn: String,
+}
+
+impl KnowledgeDb {
+    /// Creates database `name` and seeds it with `knowledge-interface seed`.
+    pub async fn create(name: &str) -> anyhow::Result<Self> {
+        let admin_dsn =
+            std::env::var("EXOBRAIN_BENCH_POSTGRES_DSN").unwrap_or_else(|_| ADMIN_DSN.to_owned());
+        let mut admin = PgConnection::connect(&admin_dsn).await.with_context(|| {
+            format!("cannot reach PostgreSQL at {admin_dsn} (set EXOBRAIN_BENCH_POSTGRES_DSN)")
+        })?;
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .await?;
+        let _ = admin.close().await;
+        let Some((base, _)) = admin_dsn.rsplit_once('/') else {
+            bail!("admin DSN {admin_dsn} names no database");
+        };
+        let db = Self {
+            dsn: format!("{base}/{name}"),
+            pool: PgPoolOptions::new()
+                .max_connections(2)
+                .connect_lazy(&format!("{base}/{name}"))?,
+            name: name.to_owned(),
+            admin_dsn,
+        };
+        let seeded = Command::new(std::env::current_exe()?)
+            .args(["__service", "knowledge-interface", "seed"])
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .envs(knowledge_env(&db.dsn, "http://127.0.0.1:9/v1"))
+            .stdin(Stdio::null())
+            .stdout(std::io::stderr())
+            .status()
+            .await;
+        match seeded {
+            Ok(status) if status.success() => Ok(db),
+            outcome => {
+                db.drop_now().await;
+                bail!("knowledge-interface seed failed: {outcome:?}")
+            }
+        }
+    }
+
+    /// Drops the database.
+    pub async fn drop_now(self) {
+        self.pool.close().await;
+        if let Ok(mut admin) = PgConnection::connect(&self.admin_dsn).await {
+            let _ = sqlx::query(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ))
+            .execute(&mut admin)
+            .await;
+        }
+    }
+}
+
+/// Which embeddings model-provider serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Embeddings {
+    /// The deterministic hashing fallback (fast, lexical only).
+    Hash,
+    /// all-MiniLM-L6-v2 from `models/all-minilm-l6-v2`.
+    MiniLm,
+}
+
+impl Embeddings {
+    fn model_dir(self) -> String {
+        match self {
+            Embeddings::Hash => format!("{REPO}/models/absent-for-bench"),
+            Embeddings::MiniLm => format!("{REPO}/models/all-minilm-l6-v2"),
+        }
+    }
+
+    /// Whether the real model's weights are present.
+    pub fn minilm_available() -> bool {
+        std::path::Path::new(&Embeddings::MiniLm.model_dir())
+            .join("model.safetensors")
+            .exists()
+    }
+}
+
+/// model-provider and the knowledge interface, running.
+#[derive(Debug)]
+pub struct Stack {
+    model_provider: ServiceProcess,
+    knowledge: ServiceProcess,
+    /// The knowledge interface's gRPC endpoint, `http://host:port`.
+    pub grpc: String,
+    /// The embedding model behind the alias, as `/v1/models` names it.
+    pub model: String,
+}
+
+impl Stack {
+    /// Starts both services on `db`.
+    pub async fn start(db: &KnowledgeDb, embeddings: Embeddings) -> anyhow::Result<Self> {
+        let provider_env = owned([
+            ("APP_ENV", "test".to_owned()),
+            ("RUST_LOG", "warn".to_owned()),
+            (
+                "MODEL_PROVIDER_CONFIG_PATH",
+                format!("{REPO}/config/models.yaml"),
+            ),
+            ("MODEL_PROVIDER_EMBEDDING_MODEL_DIR", embeddings.model_dir()),
+        ]);
+        let model_provider = ServiceProcess::start(
+            "model-provider",
+            &provider_env,
+            "MODEL_PROVIDER_BIND_ADDRESS",
+        )
+        .await?;
+        let base_url = format!("http://{}/v1", model_provider.address());
+        let model = served_model(&base_url).await?;
+        if (model == "hash") != (embeddings == Embeddings::Hash) {
+            bail!(
+                "model-provider serves `{model}` embeddings, not the {embeddings:?} ones asked for"
+            );
+        }
+        let grpc = format!("127.0.0.1:{}", free_port()?);
+        let mut env = knowledge_env(&db.dsn, &base_url);
+        env.insert("KNOWLEDGE_INTERFACE_BIND_ADDRESS".into(), grpc.clone());
+        let knowledge = ServiceProcess::start(
+            "knowledge-interface",
+            &env,
+            "KNOWLEDGE_INTERFACE_ADMIN_BIND_ADDRESS",
+        )
+        .await?;
+        Ok(Self {
+            model_provider,
+            knowledge,
+            grpc: format!("http://{grpc}"),
+            model,
+        })
+    }
+
+    /// The knowledge interface's resident memory now and at its peak, in MiB.
+    pub fn knowledge_rss_mib(&self) -> (f64, f64) {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.knowledge.pid()))
+            .unwrap_or_default();
+        let field = |name: &str| {
+            status
+                .lines()
+                .find_map(|line| line.strip_prefix(name))
+                .and_then(|kb| kb.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+                .map_or(0.0, |kb| kb / 1024.0)
+        };
+        (field("VmRSS:"), field("VmHWM:"))
+    }
+
+    /// model-provider's peak resident memory, in MiB.
+    pub fn model_provider_peak_rss_mib(&self) -> f64 {
+        self.model_provider.peak_rss_mib()
+    }
+
+    /// Stops both services.
+    pub async fn stop(self) {
+        self.knowledge.stop().await;
+        self.model_provider.stop().await;
+    }
+}
+
+/// The knowledge interface's environment (its listeners are added by the caller). Block
+/// vectors are reconciled at startup and then daily, so no periodic pass lands inside a
+/// measurement.
+fn knowledge_env(dsn: &str, model_provider: &str) -> HashMap<String, String> {
+    owned([
+        ("APP_ENV", "test".to_owned()),
+        ("RUST_LOG", "warn".to_owned()),
+        ("KNOWLEDGE_SCHEMA_DSN", dsn.to_owned()),
+        ("MODEL_PROVIDER_BASE_URL", model_provider.to_owned()),
+        ("MODEL_PROVIDER_EMBEDDING_ALIAS", ALIAS.to_owned()),
+        ("KNOWLEDGE_RECONCILE_INTERVAL_SECONDS", "86400".to_owned()),
+    ])
+}
+
+fn owned<const N: usize>(pairs: [(&str, String); N]) -> HashMap<String, String> {
+    pairs
+        .into_iter()
+        .map(|(key, value)| (key.to_owned(), value))
+        .collect()
+}
+
+/// The upstream model behind [`ALIAS`] in model-provider's `/v1/models`.
+async fn served_model(base_url: &str) -> anyhow::Result<String> {
+    let list: serde_json::Value = reqwest::get(format!("{base_url}/models"))
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    list["data"]
+        .as_array()
+        .and_then(|aliases| aliases.iter().find(|alias| alias["id"] == ALIAS))
+        .and_then(|alias| alias["upstream_model"].as_str())
+        .map(str::to_owned)
+        .with_context(|| format!("model-provider lists no `{ALIAS}` alias"))
+}

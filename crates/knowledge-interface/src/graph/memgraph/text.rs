@@ -1,0 +1,130 @@
+//! Lexical matching done in Rust for the Memgraph store, mirroring what the PostgreSQL store
+//! does in SQL: folding (case and accents, like `kg_fold`), whole-word tests in both
+//! directions, pg_trgm-style trigram similarity, and the cheap substring probes a Cypher
+//! pre-filter uses to fetch candidates.
+
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
+
+/// Fuzzy matches need at least this trigram similarity (pg_trgm's default `%` threshold).
+pub const FUZZY_THRESHOLD: f64 = 0.3;
+
+/// Lower case without accents, whitespace collapsed ("  José  Saramago" → "jose saramago").
+pub fn fold(text: &str) -> String {
+    let stripped: String = text.nfd().filter(|c| !is_combining_mark(*c)).collect();
+    stripped
+        .to_lowercase()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The alphanumeric words of folded text.
+pub fn words(folded: &str) -> Vec<&str> {
+    folded
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
+/// Every run of up to six consecutive words of `folded` (so "ada lovelace" finds "ada").
+pub fn word_runs(folded: &str) -> Vec<String> {
+    let words: Vec<&str> = folded.split_whitespace().collect();
+    let mut runs = Vec::new();
+    for start in 0..words.len() {
+        for end in start + 1..=words.len().min(start + 6) {
+            runs.push(words[start..end].join(" "));
+        }
+    }
+    runs
+}
+
+/// Whether one folded text appears in the other as whole consecutive words.
+pub fn whole_words(name: &str, query: &str) -> bool {
+    let (name, query) = (words(name), words(query));
+    let contains = |outer: &[&str], inner: &[&str]| {
+        !inner.is_empty() && outer.windows(inner.len()).any(|window| window == inner)
+    };
+    contains(&name, &query) || contains(&query, &name)
+}
+
+/// pg_trgm similarity: each word padded ("  w "), trigram sets compared as
+/// shared / (all distinct).
+pub fn similarity(a: &str, b: &str) -> f64 {
+    let (a, b) = (trigrams(a), trigrams(b));
+    if a.is_empty() || b.is_empty() {
+        return 0.0;
+    }
+    let shared = a.iter().filter(|t| b.contains(*t)).count();
+    shared as f64 / (a.len() + b.len() - shared) as f64
+}
+
+fn trigrams(text: &str) -> Vec<String> {
+    let mut grams: Vec<String> = Vec::new();
+    for word in words(text) {
+        let padded: Vec<char> = format!("  {word} ").chars().collect();
+        for window in padded.windows(3) {
+            let gram: String = window.iter().collect();
+            if !grams.contains(&gram) {
+                grams.push(gram);
+            }
+        }
+    }
+    grams
+}
+
+/// Substrings a fuzzy candidate's folded name must contain one of: every three-letter
+/// sequence of the query's words, and each word's first two letters (so "jon" still finds
+/// "joe"). A name sharing none of them is too far off to reach the similarity threshold in
+/// practice; this is the approximation the Memgraph store's candidate pre-filter accepts.
+pub fn probes(folded: &str) -> Vec<String> {
+    let mut probes: Vec<String> = Vec::new();
+    for word in words(folded) {
+        let chars: Vec<char> = word.chars().collect();
+        let mut add = |probe: String| {
+            if !probes.contains(&probe) {
+                probes.push(probe);
+            }
+        };
+        add(chars.iter().take(2).collect());
+        for window in chars.windows(3) {
+            add(window.iter().collect());
+        }
+    }
+    probes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folding_drops_case_accents_and_extra_spaces() {
+        assert_eq!(fold("  José   SARAMAGO "), "jose saramago");
+        assert_eq!(fold("Ærø Café"), "ærø cafe");
+    }
+
+    #[test]
+    fn whole_words_hold_in_both_directions() {
+        assert!(whole_words("ada", "ada lovelace"));
+        assert!(whole_words("ada lovelace", "lovelace"));
+        assert!(!whole_words("adam", "ada"));
+        assert!(!whole_words("ada lovelace", "lovelace ada"));
+    }
+
+    #[test]
+    fn similarity_follows_pg_trgm() {
+        assert!((similarity("ada", "adam") - 0.5).abs() < 1e-9);
+        assert!((similarity("jon", "joe") - 2.0 / 6.0).abs() < 1e-9);
+        assert_eq!(similarity("ada", "ada"), 1.0);
+        assert_eq!(similarity("", "ada"), 0.0);
+        assert!(similarity("grace hopper", "grace hoper") > FUZZY_THRESHOLD);
+    }
+
+    #[test]
+    fn probes_cover_word_starts_and_trigrams() {
+        assert_eq!(probes("jon"), ["jo", "jon"]);
+        assert_eq!(probes("ab cd"), ["ab", "cd"]);
+        assert_eq!(word_runs("a b c").len(), 6);
+    }
+}
