@@ -122,6 +122,23 @@ pub async fn load(
     })
 }
 
+/// Analyses the graph tables every few seconds while a load runs, as autovacuum would on a
+/// default PostgreSQL (this machine's CI configuration turns autovacuum off, which left the
+/// planner with no statistics at all while the tables grew).
+pub fn keep_analysed(pool: PgPool) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            let analysed = sqlx::query("ANALYZE kg_nodes, kg_edges, kg_entity_names")
+                .execute(&pool)
+                .await;
+            if let Err(error) = analysed {
+                eprintln!("  warning: ANALYZE failed: {error}");
+            }
+        }
+    })
+}
+
 /// Blocks waiting for vectors.
 pub async fn outbox_len(pool: &PgPool) -> anyhow::Result<i64> {
     Ok(sqlx::query_scalar("SELECT count(*) FROM kg_vector_outbox")

@@ -126,7 +126,10 @@ async fn bulk(db: &KnowledgeDb, options: &Options) -> anyhow::Result<Map<String,
     for &size in &options.sizes {
         let at = label(size);
         eprintln!("loading entities {stored}..{size}");
-        let loaded = load::load(&clients[..LOAD_CLIENTS], data.clone(), stored..size).await?;
+        let analyser = load::keep_analysed(db.pool.clone());
+        let loaded = load::load(&clients[..LOAD_CLIENTS], data.clone(), stored..size).await;
+        analyser.abort();
+        let loaded = loaded?;
         let ended = Instant::now();
         let backlog = load::outbox_len(&db.pool).await?;
         let drained = load::wait_drained(&db.pool, DRAIN_LIMIT).await?;

@@ -71,9 +71,14 @@ impl KnowledgeDb {
         }
     }
 
-    /// Drops the database.
+    /// Drops the database (kept, for a look at its query plans, when
+    /// `EXOBRAIN_BENCH_KEEP_DB` is set).
     pub async fn drop_now(self) {
         self.pool.close().await;
+        if std::env::var_os("EXOBRAIN_BENCH_KEEP_DB").is_some() {
+            eprintln!("database {} kept", self.name);
+            return;
+        }
         if let Ok(mut admin) = PgConnection::connect(&self.admin_dsn).await {
             let _ = sqlx::query(&format!(
                 "DROP DATABASE IF EXISTS {} WITH (FORCE)",

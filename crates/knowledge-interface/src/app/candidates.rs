@@ -56,6 +56,15 @@ pub struct Candidate {
     pub matched_alias: String,
 }
 
+/// A block near the description, credited to the entity heading its tree.
+struct SemanticHit {
+    root_id: Uuid,
+    /// Cosine similarity divided by 1 + the block's level.
+    weighted: f64,
+    level: u32,
+    text: String,
+}
+
 #[derive(Default)]
 struct Evidence {
     per_name: Vec<f64>,
@@ -98,19 +107,25 @@ impl<G: GraphStore, V: VectorStore> Knowledge<G, V> {
             return Ok(Vec::new());
         }
         let fetch = query.limit * OVERFETCH;
+        // Names and meaning are looked up at the same time.
+        let names = async {
+            let mut all = Vec::with_capacity(query.names.len());
+            for name in &query.names {
+                let lookup = NameQuery {
+                    text: name.clone(),
+                    type_ids: type_ids.clone(),
+                    limit: fetch,
+                };
+                all.push(self.graph.match_names(viewer, &lookup).await?);
+            }
+            Ok::<_, KnowledgeError>(all)
+        };
+        let (named, described) = tokio::join!(
+            names,
+            self.semantic_evidence(viewer, query.description.as_deref(), fetch)
+        );
         let mut evidence: HashMap<Uuid, Evidence> = HashMap::new();
-        for (index, name) in query.names.iter().enumerate() {
-            let matches = self
-                .graph
-                .match_names(
-                    viewer,
-                    &NameQuery {
-                        text: name.clone(),
-                        type_ids: type_ids.clone(),
-                        limit: fetch,
-                    },
-                )
-                .await?;
+        for (index, matches) in named?.into_iter().enumerate() {
             for found in matches {
                 let score = name_score(&found);
                 let entry = evidence.entry(found.entity_id).or_default();
@@ -128,21 +143,31 @@ impl<G: GraphStore, V: VectorStore> Knowledge<G, V> {
                 }
             }
         }
-        if let Some(description) = &query.description {
-            self.add_semantic(viewer, description, fetch, &mut evidence)
-                .await;
+        for hit in described {
+            let entry = evidence.entry(hit.root_id).or_default();
+            entry.semantic = entry.semantic.max(hit.weighted);
+            if entry
+                .block_text
+                .as_ref()
+                .is_none_or(|(level, _)| hit.level < *level)
+            {
+                entry.block_text = Some((hit.level, hit.text));
+            }
         }
         self.compose(viewer, &query, &type_ids, evidence).await
     }
 
-    /// Block-vector evidence; a failing embedder degrades the search to names only.
-    async fn add_semantic(
+    /// Block-vector evidence for `description`; a failing embedder or vector store degrades
+    /// the search to names only.
+    async fn semantic_evidence(
         &self,
         viewer: &Viewer,
-        description: &str,
+        description: Option<&str>,
         fetch: usize,
-        evidence: &mut HashMap<Uuid, Evidence>,
-    ) {
+    ) -> Vec<SemanticHit> {
+        let Some(description) = description else {
+            return Vec::new();
+        };
         let hits = match self.embed_one(description).await {
             Ok(vector) => {
                 self.vectors
@@ -151,49 +176,41 @@ impl<G: GraphStore, V: VectorStore> Knowledge<G, V> {
             }
             Err(error) => {
                 tracing::warn!(%error, "description not embedded; ranking by names only");
-                return;
+                return Vec::new();
             }
         };
         let hits = match hits {
             Ok(hits) => hits,
             Err(error) => {
                 tracing::warn!(%error, "vector search failed; ranking by names only");
-                return;
+                return Vec::new();
             }
         };
         let ids: Vec<Uuid> = hits.iter().map(|h| h.point.id).collect();
-        let (roots, blocks) = match (
-            self.graph.block_roots(&ids).await,
-            self.graph.nodes(viewer, &ids).await,
-        ) {
-            (Ok(roots), Ok(blocks)) => (roots, blocks),
-            (Err(error), _) | (_, Err(error)) => {
-                tracing::warn!(%error, "block lookup failed; ranking by names only");
-                return;
-            }
-        };
-        let texts: HashMap<Uuid, String> = blocks
+        let (roots, blocks) =
+            match tokio::join!(self.graph.block_roots(&ids), self.graph.nodes(viewer, &ids)) {
+                (Ok(roots), Ok(blocks)) => (roots, blocks),
+                (Err(error), _) | (_, Err(error)) => {
+                    tracing::warn!(%error, "block lookup failed; ranking by names only");
+                    return Vec::new();
+                }
+            };
+        let mut texts: HashMap<Uuid, String> = blocks
             .into_iter()
             .filter_map(|b| Some((b.id, b.text?)))
             .collect();
-        for hit in hits {
-            let Some(root) = roots.iter().find(|r| r.block_id == hit.point.id) else {
-                continue;
-            };
-            let Some(text) = texts.get(&hit.point.id) else {
-                continue;
-            };
-            let weighted = f64::from(hit.score).max(0.0) / f64::from(1 + root.level);
-            let entry = evidence.entry(root.root_id).or_default();
-            entry.semantic = entry.semantic.max(weighted);
-            if entry
-                .block_text
-                .as_ref()
-                .is_none_or(|(level, _)| root.level < *level)
-            {
-                entry.block_text = Some((root.level, text.clone()));
-            }
-        }
+        hits.into_iter()
+            .filter_map(|hit| {
+                let root = roots.iter().find(|r| r.block_id == hit.point.id)?;
+                let text = texts.remove(&hit.point.id)?;
+                Some(SemanticHit {
+                    root_id: root.root_id,
+                    weighted: f64::from(hit.score).max(0.0) / f64::from(1 + root.level),
+                    level: root.level,
+                    text,
+                })
+            })
+            .collect()
     }
 
     async fn compose(
@@ -204,13 +221,12 @@ impl<G: GraphStore, V: VectorStore> Knowledge<G, V> {
         evidence: HashMap<Uuid, Evidence>,
     ) -> Result<Vec<Candidate>, KnowledgeError> {
         let ids: Vec<Uuid> = evidence.keys().copied().collect();
-        let entities = self.graph.nodes(viewer, &ids).await?;
-        let roots: HashMap<Uuid, String> = self
-            .graph
-            .root_texts(viewer, &ids)
-            .await?
-            .into_iter()
-            .collect();
+        let (entities, roots) = tokio::join!(
+            self.graph.nodes(viewer, &ids),
+            self.graph.root_texts(viewer, &ids)
+        );
+        let entities = entities?;
+        let roots: HashMap<Uuid, String> = roots?.into_iter().collect();
         let names = query.names.len().max(1) as f64;
         let mut candidates: Vec<Candidate> = entities
             .into_iter()

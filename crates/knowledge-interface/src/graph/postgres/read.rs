@@ -42,9 +42,10 @@ pub async fn block_tree(
                JOIN kg_nodes b ON b.id = e.to_id AND (b.user_id = $2 OR b.visibility = 'SHARED')
               WHERE e.from_id = $1 AND e.label = 'DESCRIBED_BY' AND e.superseded_at IS NULL
              UNION ALL
-             SELECT e.to_id, t.level + 1, t.id FROM tree t
-               JOIN kg_edges e ON e.from_id = t.id AND e.label = 'SUMMARIZES'
-                              AND e.superseded_at IS NULL
+             SELECT e.to_id, t.level + 1, t.id FROM tree t CROSS JOIN LATERAL (
+                 SELECT x.to_id FROM kg_edges x
+                  WHERE x.from_id = t.id AND x.label = 'SUMMARIZES'
+                    AND x.superseded_at IS NULL) e
                JOIN kg_nodes b ON b.id = e.to_id AND (b.user_id = $2 OR b.visibility = 'SHARED')
               WHERE t.level < $3)
          SELECT {NODE_COLUMNS}, t.level, t.parent FROM tree t JOIN kg_nodes n ON n.id = t.id
@@ -75,19 +76,35 @@ pub async fn neighbors(
     ids: &[Uuid],
     history: bool,
 ) -> Result<Vec<Neighbor>, StoreError> {
-    let found = sqlx::query(&format!(
-        "SELECT {EDGE_COLUMNS} FROM kg_edges e
-          WHERE (e.from_id = ANY($1) OR e.to_id = ANY($1))
-            AND e.label NOT IN ('DESCRIBED_BY', 'SUMMARIZES', 'IS_PART_OF')
-            AND (e.user_id = $2 OR e.visibility = 'SHARED')
-            AND ($3 OR e.superseded_at IS NULL)"
-    ))
-    .bind(ids)
-    .bind(viewer.user_id())
-    .bind(history)
-    .fetch_all(pool)
-    .await
-    .map_err(backend)?;
+    // One branch per index (outgoing, incoming; current, superseded), each a per-id probe: an
+    // OR across them, or a parameter deciding whether superseded edges count, scanned the
+    // whole table.
+    let branch = |side: &str, current: bool| {
+        let state = if current { "IS NULL" } else { "IS NOT NULL" };
+        let once = if side == "to_id" {
+            "AND NOT (e.from_id = ANY($1))"
+        } else {
+            ""
+        };
+        format!(
+            "SELECT {EDGE_COLUMNS} FROM unnest($1::uuid[]) AS i(id) CROSS JOIN LATERAL (
+                 SELECT * FROM kg_edges x
+                  WHERE x.superseded_at {state} AND x.{side} = i.id
+                    AND x.label NOT IN ('DESCRIBED_BY', 'SUMMARIZES', 'IS_PART_OF')
+                    AND (x.user_id = $2 OR x.visibility = 'SHARED')) e
+              WHERE true {once}"
+        )
+    };
+    let mut branches = vec![branch("from_id", true), branch("to_id", true)];
+    if history {
+        branches.extend([branch("from_id", false), branch("to_id", false)]);
+    }
+    let found = sqlx::query(&branches.join(" UNION ALL "))
+        .bind(ids)
+        .bind(viewer.user_id())
+        .fetch_all(pool)
+        .await
+        .map_err(backend)?;
     let edges = found
         .iter()
         .map(rows::edge)
@@ -119,16 +136,19 @@ pub async fn root_texts(
 /// Where each block sits: the node heading its tree and its depth.
 pub async fn block_roots(pool: &PgPool, blocks: &[Uuid]) -> Result<Vec<BlockRoot>, StoreError> {
     let found: Vec<(Uuid, Uuid, i32)> = sqlx::query_as(
+        // Per-block index probes (LATERAL): a plain join here became a scan of every edge.
         "WITH RECURSIVE up(block_id, node_id, level) AS (
              SELECT id, id, 0 FROM unnest($1::uuid[]) id
              UNION ALL
-             SELECT up.block_id, e.from_id, up.level + 1 FROM up
-               JOIN kg_edges e ON e.to_id = up.node_id AND e.label = 'SUMMARIZES'
-                              AND e.superseded_at IS NULL
+             SELECT up.block_id, e.from_id, up.level + 1 FROM up CROSS JOIN LATERAL (
+                 SELECT x.from_id FROM kg_edges x
+                  WHERE x.to_id = up.node_id AND x.label = 'SUMMARIZES'
+                    AND x.superseded_at IS NULL) e
               WHERE up.level < 1024)
-         SELECT up.block_id, e.from_id, up.level FROM up
-           JOIN kg_edges e ON e.to_id = up.node_id AND e.label = 'DESCRIBED_BY'
-                          AND e.superseded_at IS NULL",
+         SELECT up.block_id, e.from_id, up.level FROM up CROSS JOIN LATERAL (
+             SELECT x.from_id FROM kg_edges x
+              WHERE x.to_id = up.node_id AND x.label = 'DESCRIBED_BY'
+                AND x.superseded_at IS NULL) e",
     )
     .bind(blocks)
     .fetch_all(pool)

@@ -100,9 +100,9 @@ pub async fn match_texts(
     }
     let tsquery = words.join(" | ");
     let found: Vec<(Uuid, f32)> = sqlx::query_as(
-        "SELECT n.id, ts_rank(to_tsvector('simple', kg_fold(n.text)), q, 32) AS rank
-           FROM kg_nodes n, to_tsquery('simple', $2) q
-          WHERE n.kind = 'block' AND to_tsvector('simple', kg_fold(n.text)) @@ q
+        "SELECT n.id, ts_rank(n.text_search, q, 32) AS rank
+           FROM kg_nodes n, to_tsquery('english', $2) q
+          WHERE n.kind = 'block' AND n.text_search @@ q
             AND (n.user_id = $1 OR n.visibility = 'SHARED')
           ORDER BY rank DESC, n.id
           LIMIT $3",

@@ -34,25 +34,42 @@ pub async fn load(
         .iter()
         .map(|(from, label, to)| (*from, (label.clone(), *to)))
         .unzip();
+    // Every branch looks edges up per id (a LATERAL index probe); an OR of the branches was a
+    // scan of the whole edge table.
     let edge_rows = sqlx::query(&format!(
-        "SELECT {EDGE_COLUMNS} FROM kg_edges e
-          WHERE e.superseded_at IS NULL AND (
-                (e.from_id = ANY($1) AND e.label IN ('IS_PART_OF', 'DESCRIBED_BY'))
-             OR (e.to_id = ANY($1) AND e.label IN ('DESCRIBED_BY', 'SUMMARIZES'))
-             OR (e.user_id = $2 AND (e.from_id, e.label, e.to_id) IN
-                    (SELECT * FROM unnest($3::uuid[], $4::text[], $5::uuid[]))))
-         UNION
-         SELECT {EDGE_COLUMNS} FROM kg_edges e
-          WHERE e.superseded_at IS NULL AND e.label IN ('DESCRIBED_BY', 'SUMMARIZES')
-            AND e.to_id IN (
-                WITH RECURSIVE up(node_id, depth) AS (
-                    SELECT id, 0 FROM unnest($6::uuid[]) id
-                    UNION
-                    SELECT p.from_id, up.depth + 1 FROM up
-                      JOIN kg_edges p ON p.to_id = up.node_id AND p.label = 'SUMMARIZES'
-                                     AND p.superseded_at IS NULL
-                     WHERE up.depth < 1024)
-                SELECT node_id FROM up)"
+        "SELECT {EDGE_COLUMNS} FROM unnest($1::uuid[]) AS i(id) CROSS JOIN LATERAL (
+             SELECT * FROM kg_edges x
+              WHERE x.superseded_at IS NULL AND x.from_id = i.id
+                AND x.label IN ('IS_PART_OF', 'DESCRIBED_BY')) e
+         UNION ALL
+         SELECT {EDGE_COLUMNS} FROM unnest($1::uuid[]) AS i(id) CROSS JOIN LATERAL (
+             SELECT * FROM kg_edges x
+              WHERE x.superseded_at IS NULL AND x.to_id = i.id
+                AND x.label IN ('DESCRIBED_BY', 'SUMMARIZES')) e
+         UNION ALL
+         SELECT {EDGE_COLUMNS} FROM unnest($3::uuid[], $4::text[], $5::uuid[]) AS t(f, l, t)
+         CROSS JOIN LATERAL (
+             SELECT * FROM kg_edges x
+              WHERE x.superseded_at IS NULL AND x.from_id = t.f AND x.label = t.l
+                AND x.user_id = $2
+                -- not `=`: that lets the planner probe the (to_id, label) index, which walks
+                -- every edge into a hub such as Real World
+                AND x.to_id IS NOT DISTINCT FROM t.t) e
+         UNION ALL
+         SELECT {EDGE_COLUMNS} FROM (
+             WITH RECURSIVE up(node_id, depth) AS (
+                 SELECT id, 0 FROM unnest($6::uuid[]) id
+                 UNION
+                 SELECT p.from_id, up.depth + 1 FROM up CROSS JOIN LATERAL (
+                     SELECT x.from_id FROM kg_edges x
+                      WHERE x.to_id = up.node_id AND x.label = 'SUMMARIZES'
+                        AND x.superseded_at IS NULL) p
+                  WHERE up.depth < 1024)
+             SELECT DISTINCT node_id FROM up) a
+         CROSS JOIN LATERAL (
+             SELECT * FROM kg_edges x
+              WHERE x.superseded_at IS NULL AND x.to_id = a.node_id
+                AND x.label IN ('DESCRIBED_BY', 'SUMMARIZES')) e"
     ))
     .bind(&query.structure_of)
     .bind(&query.owner)

@@ -265,9 +265,10 @@ async fn refresh_counters(tx: &mut PgConnection, touched: &[Uuid]) -> Result<(),
         "WITH RECURSIVE up(node_id, depth) AS (
              SELECT id, 0 FROM unnest($1::uuid[]) id
              UNION
-             SELECT e.from_id, up.depth + 1 FROM up
-               JOIN kg_edges e ON e.to_id = up.node_id AND e.superseded_at IS NULL
-                              AND e.label IN ('SUMMARIZES', 'DESCRIBED_BY')
+             SELECT e.from_id, up.depth + 1 FROM up CROSS JOIN LATERAL (
+                 SELECT x.from_id FROM kg_edges x
+                  WHERE x.to_id = up.node_id AND x.superseded_at IS NULL
+                    AND x.label IN ('SUMMARIZES', 'DESCRIBED_BY')) e
               WHERE up.depth < 1024)
          UPDATE kg_nodes n SET block_count = kg_block_count(n.id), degree = kg_degree(n.id)
           WHERE n.kind = 'entity' AND n.id IN (SELECT node_id FROM up)",
