@@ -1,7 +1,7 @@
 //! Writing deltas: parse on behalf of the caller, initialise the caller's starter graph if
-//! missing, check against the current graph (fast refusal before any write), then write
-//! under locks with the same check, retrying when a concurrent writer collides, and wake the
-//! vector projector for the blocks that changed.
+//! missing, then check against the current graph and write under locks in one transaction (a
+//! refusal writes nothing), retrying when a concurrent writer collides, and wake the vector
+//! projector for the blocks that changed.
 
 use chrono::Utc;
 use exobrain_proto::knowledge as pb;
@@ -39,8 +39,6 @@ impl<G: GraphStore, V: VectorStore> Knowledge<G, V> {
     ) -> Result<Applied, KnowledgeError> {
         let schema = self.schema().await?;
         let query = check::state_query(&delta);
-        let state = self.graph.load_state(&query).await?;
-        check::plan(&schema, &delta, &state)?;
         let started = std::time::Instant::now();
         let mut attempt = 0;
         let applied = loop {

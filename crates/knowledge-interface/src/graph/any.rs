@@ -35,10 +35,6 @@ macro_rules! forward {
 }
 
 impl GraphStore for AnyGraphStore {
-    async fn load_state(&self, query: &StateQuery) -> Result<GraphState, StoreError> {
-        forward!(self, store => store.load_state(query).await)
-    }
-
     async fn write<F>(&self, query: &StateQuery, check: F) -> Result<WriteOutcome, StoreError>
     where
         F: FnOnce(&GraphState) -> Result<WritePlan, Refusal> + Send,

@@ -52,12 +52,6 @@ pub type WriteOutcome = Result<Applied, Refusal>;
 
 /// A graph store adapter.
 pub trait GraphStore: Send + Sync {
-    /// Loads the records a delta check needs.
-    fn load_state(
-        &self,
-        query: &StateQuery,
-    ) -> impl Future<Output = Result<GraphState, StoreError>> + Send;
-
     /// In one transaction: serialises against other writers touching `query.node_ids`,
     /// reloads the state, lets `check` turn it into a plan, and applies the plan (nodes,
     /// edges, supersessions, vector work, marker). A refusal writes nothing.

@@ -149,13 +149,6 @@ fn is_conflict(text: &str) -> bool {
 }
 
 impl GraphStore for MemgraphStore {
-    async fn load_state(&self, query: &StateQuery) -> Result<GraphState, StoreError> {
-        let mut txn = self.graph.start_txn().await.map_err(error)?;
-        let state = state::load(&mut txn, query).await?;
-        txn.rollback().await.map_err(error)?;
-        Ok(state)
-    }
-
     async fn write<F>(&self, query: &StateQuery, check: F) -> Result<WriteOutcome, StoreError>
     where
         F: FnOnce(&GraphState) -> Result<WritePlan, Refusal> + Send,

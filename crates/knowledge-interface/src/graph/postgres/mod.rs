@@ -49,11 +49,6 @@ pub(crate) fn backend(error: sqlx::Error) -> StoreError {
 }
 
 impl GraphStore for PgGraphStore {
-    async fn load_state(&self, query: &StateQuery) -> Result<GraphState, StoreError> {
-        let mut connection = self.pool.acquire().await.map_err(backend)?;
-        state::load(&mut connection, query).await
-    }
-
     async fn write<F>(&self, query: &StateQuery, check: F) -> Result<WriteOutcome, StoreError>
     where
         F: FnOnce(&GraphState) -> Result<WritePlan, Refusal> + Send,

@@ -40,3 +40,7 @@ CREATE OR REPLACE FUNCTION kg_block_count(node uuid) RETURNS integer
     )
     SELECT count(DISTINCT id)::INTEGER FROM tree
     $$;
+
+-- The projector takes due work oldest first; without this index every poll sorted the whole
+-- outbox, which holds tens of thousands of rows during a bulk load.
+CREATE INDEX IF NOT EXISTS kg_vector_outbox_order ON kg_vector_outbox (enqueued_at, block_id);
