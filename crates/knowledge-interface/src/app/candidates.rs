@@ -3,7 +3,9 @@
 //! either way 0.85 / 0.75, otherwise trigram similarity × 0.7 / 0.65; averaged over the
 //! names) and semantic evidence (the description against block vectors, cosine ×
 //! 1/(1+block level), best block per entity) are combined as 0.55 × lexical + 0.45 ×
-//! semantic. Type filters include subtypes and apply to both kinds of evidence.
+//! semantic. Type filters include subtypes and apply to both kinds of evidence. Trigram
+//! matches are looked for only when exact and whole-word ones do not fill the page: they rank
+//! below them, and at 100,000 names the trigram search of a long name cost up to 50 ms.
 
 use std::collections::HashMap;
 
@@ -115,6 +117,7 @@ impl<G: GraphStore, V: VectorStore> Knowledge<G, V> {
                     text: name.clone(),
                     type_ids: type_ids.clone(),
                     limit: fetch,
+                    fuzzy_below: query.limit,
                 };
                 all.push(self.graph.match_names(viewer, &lookup).await?);
             }

@@ -62,6 +62,9 @@ pub struct NameQuery {
     pub type_ids: Vec<String>,
     /// At most this many matches.
     pub limit: usize,
+    /// Fuzzy (trigram) matches are looked for only when fewer exact and whole-word matches
+    /// than this were found; a store may ignore it and always look.
+    pub fuzzy_below: usize,
 }
 
 /// How an entity's name or alias matched.

@@ -51,8 +51,8 @@ pub async fn match_names(
     let runs = word_runs(&folded);
     let limit = query.limit as i64;
     // Exact and whole-word matches outrank every fuzzy one, so the fuzzy search (the costly
-    // part: a short name shares trigrams with thousands of names) runs only when they leave
-    // room in the page.
+    // part: a name shares common trigrams with thousands of names) runs only when fewer than
+    // `fuzzy_below` of them were found.
     let mut found = sqlx::query(&format!(
         "{NAME_MATCH}
             AND (m.folded = ANY($3) OR m.folded ~ $4)
@@ -68,7 +68,7 @@ pub async fn match_names(
     .fetch_all(pool)
     .await
     .map_err(backend)?;
-    if (found.len() as i64) < limit {
+    if found.len() < query.fuzzy_below.min(query.limit) {
         let fuzzy = sqlx::query(&format!(
             "{NAME_MATCH}
                 AND m.folded % $2 AND NOT (m.folded = ANY($3) OR m.folded ~ $4)
