@@ -224,12 +224,7 @@ impl<G: GraphStore, V: VectorStore> Knowledge<G, V> {
         evidence: HashMap<Uuid, Evidence>,
     ) -> Result<Vec<Candidate>, KnowledgeError> {
         let ids: Vec<Uuid> = evidence.keys().copied().collect();
-        let (entities, roots) = tokio::join!(
-            self.graph.nodes(viewer, &ids),
-            self.graph.root_texts(viewer, &ids)
-        );
-        let entities = entities?;
-        let roots: HashMap<Uuid, String> = roots?.into_iter().collect();
+        let entities = self.graph.nodes(viewer, &ids).await?;
         let names = query.names.len().max(1) as f64;
         let mut candidates: Vec<Candidate> = entities
             .into_iter()
@@ -239,17 +234,15 @@ impl<G: GraphStore, V: VectorStore> Knowledge<G, V> {
                 let found = evidence.get(&entity.id)?;
                 let lexical = found.per_name.iter().sum::<f64>() / names;
                 let score = NAME_WEIGHT * lexical + SEMANTIC_WEIGHT * found.semantic;
-                let described_by_text = found
-                    .block_text
-                    .as_ref()
-                    .map(|(_, text)| text.clone())
-                    .or_else(|| roots.get(&entity.id).cloned())
-                    .unwrap_or_default();
                 Some(Candidate {
                     entity_id: entity.id,
                     name: entity.name.clone().unwrap_or_default(),
                     type_id: entity.type_id.clone(),
-                    described_by_text,
+                    described_by_text: found
+                        .block_text
+                        .as_ref()
+                        .map(|(_, text)| text.clone())
+                        .unwrap_or_default(),
                     score,
                     matched_name: found.matched_name.clone().map(|m| m.1).unwrap_or_default(),
                     matched_alias: found.matched_alias.clone().map(|m| m.1).unwrap_or_default(),
@@ -262,6 +255,27 @@ impl<G: GraphStore, V: VectorStore> Knowledge<G, V> {
                 .then_with(|| a.entity_id.cmp(&b.entity_id))
         });
         candidates.truncate(query.limit);
+        // Root-block texts only for the candidates kept that no matching block described.
+        let undescribed: Vec<Uuid> = candidates
+            .iter()
+            .filter(|c| c.described_by_text.is_empty())
+            .map(|c| c.entity_id)
+            .collect();
+        if !undescribed.is_empty() {
+            let roots: HashMap<Uuid, String> = self
+                .graph
+                .root_texts(viewer, &undescribed)
+                .await?
+                .into_iter()
+                .collect();
+            for candidate in &mut candidates {
+                if candidate.described_by_text.is_empty()
+                    && let Some(text) = roots.get(&candidate.entity_id)
+                {
+                    candidate.described_by_text = text.clone();
+                }
+            }
+        }
         Ok(candidates)
     }
 }

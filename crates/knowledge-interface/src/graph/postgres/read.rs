@@ -120,11 +120,14 @@ pub async fn root_texts(
     ids: &[Uuid],
 ) -> Result<Vec<(Uuid, String)>, StoreError> {
     sqlx::query_as(
-        "SELECT DISTINCT ON (e.from_id) e.from_id, b.text FROM kg_edges e
-           JOIN kg_nodes b ON b.id = e.to_id AND (b.user_id = $2 OR b.visibility = 'SHARED')
-          WHERE e.from_id = ANY($1) AND e.label = 'DESCRIBED_BY' AND e.superseded_at IS NULL
-            AND b.text IS NOT NULL
-          ORDER BY e.from_id, b.updated_at DESC",
+        "SELECT i.id, r.text FROM unnest($1::uuid[]) AS i(id) CROSS JOIN LATERAL (
+             SELECT b.text FROM kg_edges e
+               JOIN kg_nodes b ON b.id = e.to_id
+                              AND (b.user_id = $2 OR b.visibility = 'SHARED')
+              WHERE e.from_id = i.id AND e.label = 'DESCRIBED_BY' AND e.superseded_at IS NULL
+                AND b.text IS NOT NULL
+              ORDER BY b.updated_at DESC
+              LIMIT 1) r",
     )
     .bind(ids)
     .bind(viewer.user_id())
