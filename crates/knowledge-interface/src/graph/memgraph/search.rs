@@ -4,7 +4,7 @@
 //! Cypher pre-filter fetches the visible candidates sharing a probe substring with the query
 //! (equality, containment, a word run, a trigram or a word start, see
 //! [`super::text::probes`]), and Rust scores them like the PostgreSQL store (exact, whole
-//! words both ways, pg_trgm similarity ≥ 0.3).
+//! words both ways, trigram similarity ≥ `fuzzy_threshold`).
 //!
 //! Limits: the pre-filter scans the viewer's visible entities (or blocks) of the requested
 //! types, with no index behind `CONTAINS`, so its cost grows with the graph; a fuzzy match
@@ -18,11 +18,12 @@ use chrono::{DateTime, Utc};
 use neo4rs::{Graph, query};
 
 use super::records::{self, column, fetch};
-use super::text::{FUZZY_THRESHOLD, fold, probes, similarity, whole_words, word_runs, words};
+use super::text::{fold, probes, similarity, whole_words, word_runs, words};
 use crate::access::Viewer;
 use crate::graph::StoreError;
 use crate::graph::reads::{
     Cursor, EntityPage, ListedEntity, NameMatch, NameQuery, PageRequest, PageStart, TextMatch,
+    fuzzy_threshold,
 };
 
 const VISIBLE_N: &str = "(n.user_id = $viewer OR n.visibility = 'SHARED')";
@@ -66,7 +67,7 @@ pub async fn match_names(
             let exact = candidate == folded;
             let whole = runs.contains(&candidate) || whole_words(&candidate, &folded);
             let score = similarity(&candidate, &folded);
-            if exact || whole || score >= FUZZY_THRESHOLD {
+            if exact || whole || score >= fuzzy_threshold(&folded) {
                 matches.push(NameMatch {
                     entity_id,
                     matched,

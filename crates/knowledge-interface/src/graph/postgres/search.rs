@@ -13,6 +13,7 @@ use crate::access::Viewer;
 use crate::graph::StoreError;
 use crate::graph::reads::{
     Cursor, EntityPage, ListedEntity, NameMatch, NameQuery, PageRequest, PageStart, TextMatch,
+    fuzzy_threshold,
 };
 
 /// Folds text the way the names table is folded (case, accents).
@@ -69,6 +70,13 @@ pub async fn match_names(
     .await
     .map_err(backend)?;
     if found.len() < query.fuzzy_below.min(query.limit) {
+        // `%` uses the session's threshold; set it for this transaction only.
+        let mut tx = pool.begin().await.map_err(backend)?;
+        sqlx::query("SELECT set_config('pg_trgm.similarity_threshold', $1, true)")
+            .bind(fuzzy_threshold(&folded).to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
         let fuzzy = sqlx::query(&format!(
             "{NAME_MATCH}
                 AND m.folded % $2 AND NOT (m.folded = ANY($3) OR m.folded ~ $4)
@@ -81,9 +89,10 @@ pub async fn match_names(
         .bind(&words)
         .bind(&query.type_ids)
         .bind(limit - found.len() as i64)
-        .fetch_all(pool)
+        .fetch_all(&mut *tx)
         .await
         .map_err(backend)?;
+        tx.commit().await.map_err(backend)?;
         found.extend(fuzzy);
     }
     found

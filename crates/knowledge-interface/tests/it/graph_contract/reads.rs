@@ -164,6 +164,12 @@ pub async fn names_match_exactly_by_alias_without_accents_by_whole_words_and_wit
     request
         .entities
         .push(entity(place, "node.place", "Jarvis Creek"));
+    let chore = Uuid::new_v4();
+    request.entities.push(entity(
+        chore,
+        "node.task",
+        "Clean the garage before the winter holidays",
+    ));
     ada.upsert(request).await.expect("entities");
     let find = |names: &[&str], types: &[&str]| {
         let request = ada.request(pb::FindEntityCandidatesRequest {
@@ -206,6 +212,19 @@ pub async fn names_match_exactly_by_alias_without_accents_by_whole_words_and_wit
     );
     let by_typo = find(&["Jose Alvares"], &[]).await;
     assert_eq!(by_typo[0].entity_id, jose.to_string());
+    let long_typo = find(&["Claen the garage befor the winter holidays"], &[]).await;
+    assert_eq!(
+        long_typo.first().map(|c| c.entity_id.clone()),
+        Some(chore.to_string()),
+        "a long name with typos is still found at the stricter threshold"
+    );
+    assert!(
+        find(&["Clean the attic after the summer trip"], &[])
+            .await
+            .iter()
+            .all(|c| c.entity_id != chore.to_string()),
+        "sharing common words is not enough for a long name"
+    );
     let people = find(&["Jarvis"], &["node.person"]).await;
     let ids: Vec<&str> = people.iter().map(|c| c.entity_id.as_str()).collect();
     assert!(
