@@ -53,10 +53,14 @@ pub async fn match_names(
     let limit = query.limit as i64;
     // Exact and whole-word matches outrank every fuzzy one, so the fuzzy search (the costly
     // part: a name shares common trigrams with thousands of names) runs only when fewer than
-    // `fuzzy_below` of them were found.
+    // `fuzzy_below` of them were found. Whole-word candidates come from the words index; the
+    // pattern then checks that the words are adjacent and in order.
     let mut found = sqlx::query(&format!(
         "{NAME_MATCH}
-            AND (m.folded = ANY($3) OR m.folded ~ $4)
+            AND (m.folded = ANY($3)
+                 OR (m.words @> array_remove(regexp_split_to_array($2, '\\W+'), '')
+                     AND cardinality(array_remove(regexp_split_to_array($2, '\\W+'), '')) > 0
+                     AND m.folded ~ $4))
           ORDER BY exact DESC, sim DESC, m.entity_id
           LIMIT $6"
     ))
