@@ -11,6 +11,7 @@
 //! service in this process; the suites start their services that way, as child processes of
 //! their own.
 
+mod database;
 mod gateway;
 mod jetstream;
 mod jobs;

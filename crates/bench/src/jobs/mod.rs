@@ -6,7 +6,6 @@
 
 mod cpu;
 mod load;
-mod services;
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -14,9 +13,9 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use serde_json::json;
 
+use crate::database::BenchDb;
 use crate::process::{ServiceProcess, free_port};
 use load::Clients;
-use services::BenchDb;
 
 /// What to run.
 #[derive(Debug, Clone, Copy)]
@@ -37,7 +36,8 @@ pub async fn run(options: Options) -> anyhow::Result<serde_json::Value> {
     eprintln!("raw JetStream floor ({} messages)", options.jobs);
     let raw = crate::jetstream::run(options.jobs).await?;
     let tag = uuid::Uuid::new_v4().simple().to_string()[..10].to_owned();
-    let db = BenchDb::create(&tag).await?;
+    let db = BenchDb::create(&format!("exobrain_bench_{tag}")).await?;
+    exobrain_jobs::MIGRATOR.run(&db.pool).await?;
     let nats_url =
         std::env::var("EXOBRAIN_NATS_URL").unwrap_or_else(|_| "nats://127.0.0.1:4222".to_owned());
     let prefix = format!("bench{tag}");

@@ -22,10 +22,11 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use serde_json::{Map, Value, json};
 
+use crate::database::BenchDb;
 use client::{Client, connect_many};
 use data::Dataset;
 use measure::{Latency, Plan, closed_loop};
-use services::{Embeddings, KnowledgeDb, Stack};
+use services::{Embeddings, Stack, seeded_db};
 
 /// The user every entity belongs to.
 const USER: &str = "bench-user";
@@ -91,12 +92,12 @@ impl Options {
 /// Runs the suite and returns its final figures.
 pub async fn run(options: Options) -> anyhow::Result<Value> {
     let tag = uuid::Uuid::new_v4().simple().to_string()[..10].to_owned();
-    let db = KnowledgeDb::create(&format!("exobrain_bench_{tag}")).await?;
+    let db = seeded_db(&format!("exobrain_bench_{tag}")).await?;
     let outcome = bulk(&db, &options).await;
     db.drop_now().await;
     let mut figures = outcome?;
     if Embeddings::minilm_available() {
-        let db = KnowledgeDb::create(&format!("exobrain_bench_{tag}_minilm")).await?;
+        let db = seeded_db(&format!("exobrain_bench_{tag}_minilm")).await?;
         let outcome = minilm(&db, &options).await;
         db.drop_now().await;
         figures.extend(outcome?);
@@ -107,7 +108,7 @@ pub async fn run(options: Options) -> anyhow::Result<Value> {
 }
 
 /// Grows the graph through every size and measures at each.
-async fn bulk(db: &KnowledgeDb, options: &Options) -> anyhow::Result<Map<String, Value>> {
+async fn bulk(db: &BenchDb, options: &Options) -> anyhow::Result<Map<String, Value>> {
     let stack = Stack::start(db, Embeddings::Hash).await?;
     let clients = connect_many(&stack.grpc, USER, MANY_CLIENTS).await?;
     clients[0]
@@ -274,7 +275,7 @@ async fn measure_queries(
 
 /// Real all-MiniLM-L6-v2 on a small graph: how fast the projector turns blocks into
 /// vectors, and candidate latency when each description is embedded by the model.
-async fn minilm(db: &KnowledgeDb, options: &Options) -> anyhow::Result<Map<String, Value>> {
+async fn minilm(db: &BenchDb, options: &Options) -> anyhow::Result<Map<String, Value>> {
     let entities = if options.quick { 140 } else { 700 };
     let stack = Stack::start(db, Embeddings::MiniLm).await?;
     let clients = connect_many(&stack.grpc, USER, LOAD_CLIENTS).await?;

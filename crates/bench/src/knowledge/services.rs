@@ -8,84 +8,34 @@ use std::collections::HashMap;
 use std::process::Stdio;
 
 use anyhow::{Context, bail};
-use sqlx::postgres::PgPoolOptions;
-use sqlx::{Connection, PgConnection, PgPool};
 use tokio::process::Command;
 
+use crate::database::BenchDb;
 use crate::process::{ServiceProcess, free_port};
 
 /// Where the repository's alias file and model folder are.
 const REPO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
-/// Default admin DSN of the native profile.
-const ADMIN_DSN: &str = "postgresql://exobrain:exobrain@127.0.0.1:5432/postgres";
 /// The embeddings alias the knowledge interface asks for.
 const ALIAS: &str = "all-purpose";
 
-/// A seeded knowledge database for one run, dropped by [`KnowledgeDb::drop_now`].
-#[derive(Debug)]
-pub struct KnowledgeDb {
-    pub dsn: String,
-    pub pool: PgPool,
-    name: String,
-    admin_dsn: String,
-}
-
-impl KnowledgeDb {
-    /// Creates database `name` and seeds it with `knowledge-interface seed`.
-    pub async fn create(name: &str) -> anyhow::Result<Self> {
-        let admin_dsn =
-            std::env::var("EXOBRAIN_BENCH_POSTGRES_DSN").unwrap_or_else(|_| ADMIN_DSN.to_owned());
-        let mut admin = PgConnection::connect(&admin_dsn).await.with_context(|| {
-            format!("cannot reach PostgreSQL at {admin_dsn} (set EXOBRAIN_BENCH_POSTGRES_DSN)")
-        })?;
-        sqlx::query(&format!("CREATE DATABASE {name}"))
-            .execute(&mut admin)
-            .await?;
-        let _ = admin.close().await;
-        let Some((base, _)) = admin_dsn.rsplit_once('/') else {
-            bail!("admin DSN {admin_dsn} names no database");
-        };
-        let db = Self {
-            dsn: format!("{base}/{name}"),
-            pool: PgPoolOptions::new()
-                .max_connections(2)
-                .connect_lazy(&format!("{base}/{name}"))?,
-            name: name.to_owned(),
-            admin_dsn,
-        };
-        let seeded = Command::new(std::env::current_exe()?)
-            .args(["__service", "knowledge-interface", "seed"])
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .envs(knowledge_env(&db.dsn, "http://127.0.0.1:9/v1"))
-            .stdin(Stdio::null())
-            .stdout(std::io::stderr())
-            .status()
-            .await;
-        match seeded {
-            Ok(status) if status.success() => Ok(db),
-            outcome => {
-                db.drop_now().await;
-                bail!("knowledge-interface seed failed: {outcome:?}")
-            }
-        }
-    }
-
-    /// Drops the database (kept, for a look at its query plans, when
-    /// `EXOBRAIN_BENCH_KEEP_DB` is set).
-    pub async fn drop_now(self) {
-        self.pool.close().await;
-        if std::env::var_os("EXOBRAIN_BENCH_KEEP_DB").is_some() {
-            eprintln!("database {} kept", self.name);
-            return;
-        }
-        if let Ok(mut admin) = PgConnection::connect(&self.admin_dsn).await {
-            let _ = sqlx::query(&format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                self.name
-            ))
-            .execute(&mut admin)
-            .await;
+/// Creates database `name` and seeds it with `knowledge-interface seed` (which also runs
+/// the migrations).
+pub async fn seeded_db(name: &str) -> anyhow::Result<BenchDb> {
+    let db = BenchDb::create(name).await?;
+    let seeded = Command::new(std::env::current_exe()?)
+        .args(["__service", "knowledge-interface", "seed"])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .envs(knowledge_env(&db.dsn, "http://127.0.0.1:9/v1"))
+        .stdin(Stdio::null())
+        .stdout(std::io::stderr())
+        .status()
+        .await;
+    match seeded {
+        Ok(status) if status.success() => Ok(db),
+        outcome => {
+            db.drop_now().await;
+            bail!("knowledge-interface seed failed: {outcome:?}")
         }
     }
 }
@@ -128,7 +78,7 @@ pub struct Stack {
 
 impl Stack {
     /// Starts both services on `db`.
-    pub async fn start(db: &KnowledgeDb, embeddings: Embeddings) -> anyhow::Result<Self> {
+    pub async fn start(db: &BenchDb, embeddings: Embeddings) -> anyhow::Result<Self> {
         let provider_env = owned([
             ("APP_ENV", "test".to_owned()),
             ("RUST_LOG", "warn".to_owned()),

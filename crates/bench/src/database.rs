@@ -1,4 +1,7 @@
-//! The private database the job services run on, created for one run and dropped after it.
+//! A private PostgreSQL database for one benchmark run: created empty on the admin
+//! connection (`EXOBRAIN_BENCH_POSTGRES_DSN`, default the native profile's), filled by the
+//! suite (migrations, seeds), and dropped after the run unless `EXOBRAIN_BENCH_KEEP_DB` is
+//! set (to look at its query plans).
 
 use anyhow::{Context, bail};
 use sqlx::postgres::PgPoolOptions;
@@ -17,11 +20,10 @@ pub struct BenchDb {
 }
 
 impl BenchDb {
-    /// Creates and migrates `job_orchestrator` database `exobrain_bench_<tag>`.
-    pub async fn create(tag: &str) -> anyhow::Result<Self> {
+    /// Creates the empty database `name`.
+    pub async fn create(name: &str) -> anyhow::Result<Self> {
         let admin_dsn =
             std::env::var("EXOBRAIN_BENCH_POSTGRES_DSN").unwrap_or_else(|_| ADMIN_DSN.to_owned());
-        let name = format!("exobrain_bench_{tag}");
         let mut admin = PgConnection::connect(&admin_dsn).await.with_context(|| {
             format!("cannot reach PostgreSQL at {admin_dsn} (set EXOBRAIN_BENCH_POSTGRES_DSN)")
         })?;
@@ -37,18 +39,21 @@ impl BenchDb {
             .max_connections(4)
             .connect(&dsn)
             .await?;
-        exobrain_jobs::MIGRATOR.run(&pool).await?;
         Ok(Self {
             dsn,
             pool,
-            name,
+            name: name.to_owned(),
             admin_dsn,
         })
     }
 
-    /// Drops the database.
+    /// Drops the database (or keeps it when `EXOBRAIN_BENCH_KEEP_DB` is set).
     pub async fn drop_now(self) {
         self.pool.close().await;
+        if std::env::var_os("EXOBRAIN_BENCH_KEEP_DB").is_some() {
+            eprintln!("database {} kept", self.name);
+            return;
+        }
         if let Ok(mut admin) = PgConnection::connect(&self.admin_dsn).await {
             let _ = sqlx::query(&format!(
                 "DROP DATABASE IF EXISTS {} WITH (FORCE)",
