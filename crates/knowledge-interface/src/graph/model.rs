@@ -170,6 +170,17 @@ pub mod labels {
     pub const DESCRIBED_BY: &str = "DESCRIBED_BY";
     /// A block details part of its parent block.
     pub const SUMMARIZES: &str = "SUMMARIZES";
+
+    /// Whether `label` shapes the graph (universe membership and block trees) rather than
+    /// relating two entities; structural edges do not count towards an entity's degree.
+    pub fn is_structural(label: &str) -> bool {
+        matches!(label, IS_PART_OF | DESCRIBED_BY | SUMMARIZES)
+    }
+
+    /// Whether `label` links a block to its parent (entity, universe or block).
+    pub fn is_parent(label: &str) -> bool {
+        matches!(label, DESCRIBED_BY | SUMMARIZES)
+    }
 }
 
 /// One edge record (a claim). At most one *current* edge exists per (from, label, to);

@@ -24,6 +24,12 @@ pub struct StateQuery {
     /// Ids to serialise writers on (the delta's nodes and edge endpoints, not the shared
     /// Real World universe every entity defaults to).
     pub lock_ids: Vec<Uuid>,
+    /// The part of `lock_ids` the delta only reads: the far ends of its relations (their
+    /// type and visibility are checked, nothing of them is written but their degree, which
+    /// is incremented in place). A store may lock these in shared mode, so writers linking
+    /// to the same entity do not wait for each other; any writer of the node itself still
+    /// excludes them.
+    pub shared_lock_ids: Vec<Uuid>,
 }
 
 /// Stored records around a delta. Edges are current ones only.

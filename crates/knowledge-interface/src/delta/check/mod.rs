@@ -11,7 +11,7 @@ mod edges;
 mod nodes;
 mod structure;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use uuid::{Uuid, uuid};
 
@@ -32,6 +32,22 @@ pub fn state_query(delta: &Delta) -> StateQuery {
     lock_ids.retain(|id| *id != REAL_WORLD);
     lock_ids.sort_unstable();
     lock_ids.dedup();
+    let written: HashSet<Uuid> = delta
+        .nodes
+        .iter()
+        .map(|n| n.id)
+        .chain(delta.edges.iter().flat_map(|e| {
+            let structural = labels::is_structural(&e.label);
+            [Some(e.from_id), structural.then_some(e.to_id)]
+                .into_iter()
+                .flatten()
+        }))
+        .collect();
+    let shared_lock_ids = lock_ids
+        .iter()
+        .copied()
+        .filter(|id| !written.contains(id))
+        .collect();
     let mut ids = lock_ids.clone();
     ids.extend(delta.nodes.iter().filter_map(|n| n.universe_id));
     ids.push(REAL_WORLD);
@@ -54,6 +70,7 @@ pub fn state_query(delta: &Delta) -> StateQuery {
         owner: delta.caller.user_id().to_owned(),
         ancestry_of,
         lock_ids,
+        shared_lock_ids,
     }
 }
 

@@ -16,10 +16,6 @@ use crate::graph::value::Properties;
 /// How far up a block tree a cycle check walks before calling it a cycle.
 const MAX_TREE_DEPTH: usize = 1024;
 
-fn is_parent_label(label: &str) -> bool {
-    label == labels::DESCRIBED_BY || label == labels::SUMMARIZES
-}
-
 impl Checker<'_> {
     pub(super) fn structure(&mut self) -> WritePlan {
         self.add_memberships();
@@ -41,8 +37,8 @@ impl Checker<'_> {
                     && old.label == labels::IS_PART_OF
                     && old.from_id == edge.from_id
                     && old.to_id != edge.to_id;
-                let same_child = is_parent_label(&edge.label)
-                    && is_parent_label(&old.label)
+                let same_child = labels::is_parent(&edge.label)
+                    && labels::is_parent(&old.label)
                     && old.to_id == edge.to_id
                     && (old.from_id, &old.label) != (edge.from_id, &edge.label);
                 same_membership || same_child
@@ -121,7 +117,7 @@ impl Checker<'_> {
         {
             let parents: Vec<&&Edge> = current
                 .iter()
-                .filter(|e| is_parent_label(&e.label) && e.to_id == input.id)
+                .filter(|e| labels::is_parent(&e.label) && e.to_id == input.id)
                 .collect();
             match parents.len() {
                 1 => {}

@@ -1,9 +1,10 @@
 //! Applies a delta in one transaction: take advisory locks on the ids it touches (sorted, so
 //! writers never deadlock), reload the state, let the check produce the plan, then write
-//! nodes, entity names, supersessions, new edges, listing counters, vector work and the init
-//! marker with a handful of set-based statements.
+//! nodes, entity names, supersessions, new edges, vector work, the init marker and the listing
+//! counters with a handful of set-based statements. Relations lock their far end in shared
+//! mode and bump its degree in place, so writers linking to the same entity run side by side.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
@@ -11,7 +12,7 @@ use uuid::Uuid;
 use super::rows::{properties_json, source_json};
 use super::{backend, state};
 use crate::delta::Refusal;
-use crate::graph::model::{Node, NodeKind};
+use crate::graph::model::{Node, NodeKind, labels};
 use crate::graph::plan::{GraphState, StateQuery, WritePlan};
 use crate::graph::{Applied, StoreError, WriteOutcome};
 
@@ -25,14 +26,19 @@ where
     F: FnOnce(&GraphState) -> Result<WritePlan, Refusal> + Send,
 {
     let mut tx = pool.begin().await.map_err(backend)?;
-    let keys: BTreeSet<i64> = query.lock_ids.iter().map(lock_key).collect();
-    let keys: Vec<i64> = keys.into_iter().collect();
-    // A plain scan of the sorted array takes the locks in array order.
-    sqlx::query("SELECT pg_advisory_xact_lock(k) FROM unnest($1::bigint[]) AS t(k)")
-        .bind(&keys)
-        .execute(&mut *tx)
-        .await
-        .map_err(backend)?;
+    let (keys, shared) = lock_keys(query);
+    // A plain scan of the sorted arrays takes the locks in key order, so writers never wait
+    // for each other in a cycle.
+    sqlx::query(
+        "SELECT CASE WHEN t.shared THEN pg_advisory_xact_lock_shared(t.k)
+                     ELSE pg_advisory_xact_lock(t.k) END
+           FROM unnest($1::bigint[], $2::bool[]) AS t(k, shared)",
+    )
+    .bind(&keys)
+    .bind(&shared)
+    .execute(&mut *tx)
+    .await
+    .map_err(backend)?;
     let state = state::load(&mut tx, query).await?;
     let plan = match check(&state) {
         Ok(plan) => plan,
@@ -55,30 +61,45 @@ fn lock_key(id: &Uuid) -> i64 {
     i64::from_be_bytes(bytes[..8].try_into().unwrap_or_default())
 }
 
+/// The sorted lock keys of a write and whether each may be shared: a key is exclusive when
+/// any id mapping to it is written.
+fn lock_keys(query: &StateQuery) -> (Vec<i64>, Vec<bool>) {
+    let shared: BTreeSet<Uuid> = query.shared_lock_ids.iter().copied().collect();
+    let mut keys: BTreeMap<i64, bool> = BTreeMap::new();
+    for id in &query.lock_ids {
+        let only_read = shared.contains(id);
+        keys.entry(lock_key(id))
+            .and_modify(|may_share| *may_share &= only_read)
+            .or_insert(only_read);
+    }
+    keys.into_iter().unzip()
+}
+
 async fn apply(tx: &mut PgConnection, plan: &WritePlan) -> Result<(), StoreError> {
     upsert_nodes(tx, &plan.nodes).await?;
     write_names(tx, &plan.nodes).await?;
-    let mut touched: Vec<Uuid> = plan.nodes.iter().map(|n| n.id).collect();
+    let mut counters = CounterChanges::default();
     if !plan.superseded.is_empty() {
         let (old, by): (Vec<Uuid>, Vec<Option<Uuid>>) = plan.superseded.iter().copied().unzip();
-        let ends: Vec<(Uuid, Uuid)> = sqlx::query_as(
+        let ends: Vec<(Uuid, Uuid, String)> = sqlx::query_as(
             "UPDATE kg_edges e SET superseded_at = NOW(), superseded_by = t.by
                FROM unnest($1::uuid[], $2::uuid[]) AS t(id, by)
               WHERE e.id = t.id AND e.superseded_at IS NULL
-             RETURNING e.from_id, e.to_id",
+             RETURNING e.from_id, e.to_id, e.label",
         )
         .bind(&old)
         .bind(&by)
         .fetch_all(&mut *tx)
         .await
         .map_err(backend)?;
-        touched.extend(ends.into_iter().flat_map(|(from, to)| [from, to]));
+        for (from, to, label) in &ends {
+            counters.tally(*from, *to, label, -1);
+        }
     }
     insert_edges(tx, plan).await?;
-    touched.extend(plan.new_edges.iter().flat_map(|e| [e.from_id, e.to_id]));
-    touched.sort_unstable();
-    touched.dedup();
-    refresh_counters(tx, &touched).await?;
+    for edge in &plan.new_edges {
+        counters.tally(edge.from_id, edge.to_id, &edge.label, 1);
+    }
     if !plan.vector_work.is_empty() {
         sqlx::query(
             "INSERT INTO kg_vector_outbox (block_id) SELECT unnest($1::uuid[])
@@ -102,7 +123,35 @@ async fn apply(tx: &mut PgConnection, plan: &WritePlan) -> Result<(), StoreError
         .await
         .map_err(backend)?;
     }
-    Ok(())
+    // Last, so the row locks the counters take on linked entities (which other writers may
+    // link to at the same time) are held only until the commit that follows.
+    refresh_block_counts(tx, &counters.reshaped).await?;
+    add_degrees(tx, &counters.degrees).await
+}
+
+/// What the edges a write adds and supersedes do to the listing counters.
+#[derive(Default)]
+struct CounterChanges {
+    /// Change of each node's degree (current relations touching it).
+    degrees: HashMap<Uuid, i32>,
+    /// Parents that gained or lost a child block: the trees they are in changed size.
+    reshaped: Vec<Uuid>,
+}
+
+impl CounterChanges {
+    /// Counts an edge added (`sign` 1) or superseded (`sign` -1). A relation counts once
+    /// for each end (once in all for an edge from a node to itself); block-tree edges
+    /// change the size of the tree they join; memberships count for neither.
+    fn tally(&mut self, from: Uuid, to: Uuid, label: &str, sign: i32) {
+        if labels::is_parent(label) {
+            self.reshaped.push(from);
+        } else if !labels::is_structural(label) {
+            *self.degrees.entry(from).or_default() += sign;
+            if to != from {
+                *self.degrees.entry(to).or_default() += sign;
+            }
+        }
+    }
 }
 
 async fn upsert_nodes(tx: &mut PgConnection, nodes: &[Node]) -> Result<(), StoreError> {
@@ -258,9 +307,15 @@ async fn insert_edges(tx: &mut PgConnection, plan: &WritePlan) -> Result<(), Sto
     Ok(())
 }
 
-/// Recomputes block counts and degrees of the entities whose trees or edges changed: the
-/// touched nodes and the entities heading the trees they are in.
-async fn refresh_counters(tx: &mut PgConnection, touched: &[Uuid]) -> Result<(), StoreError> {
+/// Recounts the blocks of the entities heading the trees that `parents` are in (a parent
+/// is the entity itself, or a block somewhere in its tree).
+async fn refresh_block_counts(tx: &mut PgConnection, parents: &[Uuid]) -> Result<(), StoreError> {
+    if parents.is_empty() {
+        return Ok(());
+    }
+    let mut parents = parents.to_vec();
+    parents.sort_unstable();
+    parents.dedup();
     sqlx::query(
         "WITH RECURSIVE up(node_id, depth) AS (
              SELECT id, 0 FROM unnest($1::uuid[]) id
@@ -270,10 +325,39 @@ async fn refresh_counters(tx: &mut PgConnection, touched: &[Uuid]) -> Result<(),
                   WHERE x.to_id = up.node_id AND x.superseded_at IS NULL
                     AND x.label IN ('SUMMARIZES', 'DESCRIBED_BY')) e
               WHERE up.depth < 1024)
-         UPDATE kg_nodes n SET block_count = kg_block_count(n.id), degree = kg_degree(n.id)
+         UPDATE kg_nodes n SET block_count = kg_block_count(n.id)
           WHERE n.kind = 'entity' AND n.id IN (SELECT node_id FROM up)",
     )
-    .bind(touched)
+    .bind(&parents)
+    .execute(&mut *tx)
+    .await
+    .map_err(backend)?;
+    Ok(())
+}
+
+/// Adds each change to the entity's stored degree, in id order (the order other writers
+/// lock the same rows in).
+async fn add_degrees(
+    tx: &mut PgConnection,
+    changes: &HashMap<Uuid, i32>,
+) -> Result<(), StoreError> {
+    let mut changes: Vec<(Uuid, i32)> = changes
+        .iter()
+        .filter(|(_, change)| **change != 0)
+        .map(|(id, change)| (*id, *change))
+        .collect();
+    if changes.is_empty() {
+        return Ok(());
+    }
+    changes.sort_unstable();
+    let (ids, amounts): (Vec<Uuid>, Vec<i32>) = changes.into_iter().unzip();
+    sqlx::query(
+        "UPDATE kg_nodes n SET degree = n.degree + t.change
+           FROM unnest($1::uuid[], $2::int[]) AS t(id, change)
+          WHERE n.id = t.id AND n.kind = 'entity'",
+    )
+    .bind(&ids)
+    .bind(&amounts)
     .execute(&mut *tx)
     .await
     .map_err(backend)?;

@@ -45,6 +45,7 @@ contract!(
     user_init_is_idempotent_retry_safe_and_keeps_the_name_current,
     an_entity_belongs_to_exactly_one_visible_universe,
     concurrent_writers_on_one_entity_all_land,
+    listing_scores_count_current_blocks_and_relations,
     another_users_records_are_never_changed_and_private_ones_never_seen,
     names_match_exactly_by_alias_without_accents_by_whole_words_and_with_typos,
     a_paraphrased_description_finds_the_right_entity_and_block_by_meaning,

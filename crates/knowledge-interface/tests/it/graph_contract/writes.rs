@@ -1,8 +1,9 @@
 //! The write half of the graph contract (UpsertGraphDelta and GetUserInitGraph over real
 //! gRPC): idempotent writes with change counts, every violation reported at once with nothing
 //! written, the schema's property rules, endpoint rules for stored nodes, type changes, the
-//! block tree's shape, retry-safe user initialisation, supersession with history, and
-//! concurrent writers on one entity.
+//! block tree's shape, retry-safe user initialisation, supersession with history,
+//! concurrent writers on one entity, and the listing counters (blocks and relations) kept
+//! right through changes, moves and concurrent links.
 
 use crate::support::knowledge::{Backend, block, edge, entity, float, spawn_on, text};
 use exobrain_proto::knowledge as pb;
@@ -462,4 +463,115 @@ pub async fn concurrent_writers_on_one_entity_all_land(backend: Backend) {
         .filter(|n| n.edge_type == "KNOWS")
         .count();
     assert_eq!(friends, WRITERS);
+}
+
+/// The listing score of one of the caller's entities with `blocks` blocks in its tree and
+/// `relations` current relations (structural edges excluded).
+fn own_listing_score(blocks: u32, relations: u32) -> f64 {
+    0.30 * f64::from(1 + blocks).log10() + 0.10 * f64::from(1 + relations).log10() + 0.15
+}
+
+/// Listing scores of `ids`, in order (every person of ada fits one page).
+async fn listing_scores(ada: &mut crate::support::knowledge::Client, ids: &[Uuid]) -> Vec<f64> {
+    let page = ada
+        .inner
+        .list_entities_by_type(ada.request(pb::ListEntitiesByTypeRequest {
+            type_id: "node.person".into(),
+            page_size: Some(100),
+            ..Default::default()
+        }))
+        .await
+        .expect("listing")
+        .into_inner();
+    ids.iter()
+        .map(|id| {
+            page.entities
+                .iter()
+                .find(|e| e.id == id.to_string())
+                .and_then(|e| e.score)
+                .unwrap_or_else(|| panic!("{id} listed with a score"))
+        })
+        .collect()
+}
+
+pub async fn listing_scores_count_current_blocks_and_relations(backend: Backend) {
+    let service = spawn_on(&backend).await;
+    let mut ada = service.client("ada").await;
+    let (ann, ben, cal) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+    let (ann_root, ann_note, ben_root) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+    let mut request = delta();
+    request.entities.extend([
+        entity(ann, "node.person", "Ann"),
+        entity(ben, "node.person", "Ben"),
+        entity(cal, "node.person", "Cal"),
+    ]);
+    request.blocks.extend([
+        block(ann_root, "Ann."),
+        block(ann_note, "Ann's note."),
+        block(ben_root, "Ben."),
+    ]);
+    request.edges.extend([
+        edge(ann, "DESCRIBED_BY", ann_root),
+        edge(ann_root, "SUMMARIZES", ann_note),
+        edge(ben, "DESCRIBED_BY", ben_root),
+        edge(ann, "KNOWS", ben),
+        edge(ann, "KNOWS", cal),
+    ]);
+    ada.upsert(request).await.expect("three people");
+    let expected = [
+        own_listing_score(2, 2),
+        own_listing_score(1, 1),
+        own_listing_score(0, 1),
+    ];
+    let scores = listing_scores(&mut ada, &[ann, ben, cal]).await;
+    assert_close(&scores, &expected, "after the first write");
+
+    // A changed claim replaces a relation (same count); the note moves to Ben's tree.
+    let mut change = delta();
+    let mut doubted = edge(ann, "KNOWS", ben);
+    doubted.properties[1] = text("status", "disputed");
+    change.edges.push(doubted);
+    change.edges.push(edge(ben_root, "SUMMARIZES", ann_note));
+    change.edges.push(edge(ben, "KNOWS", cal));
+    let reply = ada.upsert(change).await.expect("changes");
+    assert_eq!((reply.edges_upserted, reply.edges_superseded), (3, 2));
+    let expected = [
+        own_listing_score(1, 2),
+        own_listing_score(2, 2),
+        own_listing_score(0, 2),
+    ];
+    let scores = listing_scores(&mut ada, &[ann, ben, cal]).await;
+    assert_close(&scores, &expected, "after the claim change and the move");
+
+    // Writers linking to the same entity at the same time each count once.
+    const WRITERS: usize = 6;
+    let mut writers = Vec::new();
+    for n in 0..WRITERS {
+        let mut client = service.client("ada").await;
+        let fan = Uuid::new_v4();
+        let mut request = delta();
+        request
+            .entities
+            .push(entity(fan, "node.person", &format!("Fan {n}")));
+        request.edges.push(edge(fan, "KNOWS", cal));
+        writers.push(tokio::spawn(async move { client.upsert(request).await }));
+    }
+    for writer in writers {
+        writer.await.expect("writer").expect("every link lands");
+    }
+    let scores = listing_scores(&mut ada, &[cal]).await;
+    assert_close(
+        &scores,
+        &[own_listing_score(0, 2 + WRITERS as u32)],
+        "after concurrent links",
+    );
+}
+
+fn assert_close(actual: &[f64], expected: &[f64], when: &str) {
+    let close = actual.len() == expected.len()
+        && actual
+            .iter()
+            .zip(expected)
+            .all(|(a, e)| (a - e).abs() < 1e-9);
+    assert!(close, "{when}: scores {actual:?}, expected {expected:?}");
 }
