@@ -5,6 +5,7 @@
 mod consistency;
 mod embedding;
 mod graph_contract;
+mod graph_names;
 mod graph_reads;
 mod json_schema;
 mod schema_rpcs;

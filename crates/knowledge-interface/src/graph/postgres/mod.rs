@@ -1,14 +1,17 @@
 //! The PostgreSQL graph store, the default adapter: nodes, edges and entity names in tables
 //! of the service's database (migration `0003_graph.sql`), block trees walked with recursive
-//! queries, names matched with trigram and word indexes, every delta written in one
+//! queries, names matched with a word index and fuzzily from memory, every delta written in one
 //! transaction that also queues its vector work.
 
+mod names;
 mod outbox;
 mod read;
 mod rows;
 mod search;
 mod state;
 mod write;
+
+use std::sync::Arc;
 
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -23,16 +26,23 @@ use super::{GraphStore, StoreError, WriteOutcome};
 use crate::access::Viewer;
 use crate::delta::Refusal;
 
+pub use names::similarity as trigram_similarity;
+
 /// The PostgreSQL graph store.
 #[derive(Debug, Clone)]
 pub struct PgGraphStore {
     pool: PgPool,
+    /// Entity names in memory for fuzzy matching, shared by the store's clones.
+    names: Arc<names::NameCache>,
 }
 
 impl PgGraphStore {
     /// A store over a migrated database.
     pub fn new(pool: PgPool) -> Self {
-        Self { pool }
+        Self {
+            pool,
+            names: Arc::default(),
+        }
     }
 }
 
@@ -95,7 +105,7 @@ impl GraphStore for PgGraphStore {
         viewer: &Viewer,
         query: &NameQuery,
     ) -> Result<Vec<NameMatch>, StoreError> {
-        search::match_names(&self.pool, viewer, query).await
+        search::match_names(&self.pool, &self.names, viewer, query).await
     }
 
     async fn match_texts(

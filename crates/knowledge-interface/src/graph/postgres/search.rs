@@ -1,13 +1,16 @@
 //! Lexical search and listings: entity names and aliases matched exactly, as whole words
-//! (either way round) or fuzzily (trigram similarity), case and accent insensitive; block
-//! texts matched by words (full-text, any word); entities of given types listed by relevance
-//! with keyset pages.
+//! (either way round) or fuzzily (trigram similarity, from the in-memory name index), case
+//! and accent insensitive; block texts matched by words (full-text, any word); entities of
+//! given types listed by relevance with keyset pages.
 
 use chrono::{DateTime, Utc};
 use sqlx::{PgPool, Row};
 use uuid::Uuid;
 
+use std::collections::HashSet;
+
 use super::backend;
+use super::names::{FuzzyQuery, NameCache};
 use super::rows::{self, NODE_COLUMNS};
 use crate::access::Viewer;
 use crate::graph::StoreError;
@@ -40,6 +43,7 @@ fn word_runs(folded: &str) -> Vec<String> {
 /// Visible entities whose names match, best first.
 pub async fn match_names(
     pool: &PgPool,
+    names: &NameCache,
     viewer: &Viewer,
     query: &NameQuery,
 ) -> Result<Vec<NameMatch>, StoreError> {
@@ -51,11 +55,11 @@ pub async fn match_names(
     let words = format!(r"\m{}\M", regex::escape(&folded));
     let runs = word_runs(&folded);
     let limit = query.limit as i64;
-    // Exact and whole-word matches outrank every fuzzy one, so the fuzzy search (the costly
-    // part: a name shares common trigrams with thousands of names) runs only when fewer than
-    // `fuzzy_below` of them were found. Whole-word candidates come from the words index; the
-    // pattern then checks that the words are adjacent and in order.
-    let mut found = sqlx::query(&format!(
+    // Exact and whole-word matches outrank every fuzzy one, so the fuzzy search (in memory,
+    // see `names`) runs only when fewer than `fuzzy_below` of them were found. Whole-word
+    // candidates come from the words index; the pattern then checks that the words are
+    // adjacent and in order.
+    let found = sqlx::query(&format!(
         "{NAME_MATCH}
             AND (m.folded = ANY($3)
                  OR (m.words @> array_remove(regexp_split_to_array($2, '\\W+'), '')
@@ -73,33 +77,7 @@ pub async fn match_names(
     .fetch_all(pool)
     .await
     .map_err(backend)?;
-    if found.len() < query.fuzzy_below.min(query.limit) {
-        // `%` uses the session's threshold; set it for this transaction only.
-        let mut tx = pool.begin().await.map_err(backend)?;
-        sqlx::query("SELECT set_config('pg_trgm.similarity_threshold', $1, true)")
-            .bind(fuzzy_threshold(&folded).to_string())
-            .execute(&mut *tx)
-            .await
-            .map_err(backend)?;
-        let fuzzy = sqlx::query(&format!(
-            "{NAME_MATCH}
-                AND m.folded % $2 AND NOT (m.folded = ANY($3) OR m.folded ~ $4)
-              ORDER BY sim DESC, m.entity_id
-              LIMIT $6"
-        ))
-        .bind(viewer.user_id())
-        .bind(&folded)
-        .bind(&runs)
-        .bind(&words)
-        .bind(&query.type_ids)
-        .bind(limit - found.len() as i64)
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(backend)?;
-        tx.commit().await.map_err(backend)?;
-        found.extend(fuzzy);
-    }
-    found
+    let mut matches = found
         .iter()
         .map(|row| {
             Ok(NameMatch {
@@ -111,7 +89,24 @@ pub async fn match_names(
                 similarity: row.try_get("sim").map_err(backend)?,
             })
         })
-        .collect()
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    if matches.len() < query.fuzzy_below.min(query.limit) {
+        let fuzzy = FuzzyQuery {
+            folded: &folded,
+            threshold: fuzzy_threshold(&folded),
+            type_ids: &query.type_ids,
+            limit: query.limit - matches.len(),
+        };
+        let seen: HashSet<(Uuid, &str)> = matches
+            .iter()
+            .map(|m| (m.entity_id, m.matched.as_str()))
+            .collect();
+        let skip = |entity: Uuid, name: &str| seen.contains(&(entity, name));
+        let fuzzy = names.fuzzy(pool, viewer, &fuzzy, skip).await?;
+        drop(seen);
+        matches.extend(fuzzy);
+    }
+    Ok(matches)
 }
 
 /// The name rows visible to `$1` of the types `$5` (all when empty), scored against the

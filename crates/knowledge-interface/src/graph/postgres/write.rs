@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
+use super::names::PRUNE_LOG as PRUNE_NAME_LOG;
 use super::rows::{properties_json, source_json};
 use super::{backend, state};
 use crate::delta::Refusal;
@@ -225,6 +226,15 @@ async fn write_names(tx: &mut PgConnection, nodes: &[Node]) -> Result<(), StoreE
         .execute(&mut *tx)
         .await
         .map_err(backend)?;
+    // Logged for the in-memory name indexes; old log rows are pruned on the way.
+    sqlx::query(&format!(
+        "WITH pruned AS ({PRUNE_NAME_LOG})
+         INSERT INTO kg_name_changes (entity_id) SELECT unnest($1::uuid[])"
+    ))
+    .bind(&ids)
+    .execute(&mut *tx)
+    .await
+    .map_err(backend)?;
     let mut rows = NameRows::default();
     for entity in entities {
         let names = entity.name.iter().map(|n| (n, false));

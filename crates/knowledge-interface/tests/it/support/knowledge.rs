@@ -98,7 +98,7 @@ pub struct Knowledge {
     pub backend: Backend,
     /// Appended to user names on a shared Memgraph server.
     users: Option<String>,
-    _server: TestServer<exobrain_common::startup::RunError>,
+    _server: Server,
 }
 
 /// Starts the service against a fresh seeded database and the shared model-provider.
@@ -125,8 +125,22 @@ pub async fn spawn_on(backend: &Backend) -> Knowledge {
 pub async fn spawn_with(vars: &[(&str, &str)]) -> Knowledge {
     let db = TestDb::migrated(&MIGRATOR).await;
     seed::apply(&db.pool).await.expect("seed");
+    let (grpc, server) = start(&db.dsn, vars).await;
+    Knowledge {
+        grpc,
+        db,
+        backend: Backend::Postgres,
+        users: None,
+        _server: server,
+    }
+}
+
+type Server = TestServer<exobrain_common::startup::RunError>;
+
+/// Starts a service on the database at `dsn`; returns its gRPC address once it is ready.
+async fn start(dsn: &str, vars: &[(&str, &str)]) -> (String, Server) {
     let mut env = base_env();
-    env.insert("KNOWLEDGE_SCHEMA_DSN".into(), db.dsn.clone());
+    env.insert("KNOWLEDGE_SCHEMA_DSN".into(), dsn.to_owned());
     env.insert("MODEL_PROVIDER_BASE_URL".into(), model_provider_url());
     env.extend(vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
     let config = Config::from_env(Env::from_map(env)).expect("config");
@@ -138,12 +152,24 @@ pub async fn spawn_with(vars: &[(&str, &str)]) -> Knowledge {
     let admin = format!("http://{}", listeners.admin.local_addr().expect("addr"));
     let server = TestServer::spawn(|token| knowledge_interface::run(config, listeners, token));
     assert!(wait_until_ok(&format!("{admin}/readyz"), Duration::from_secs(20)).await);
-    Knowledge {
-        grpc,
-        db,
-        backend: Backend::Postgres,
-        users: None,
-        _server: server,
+    (grpc, server)
+}
+
+/// A second service process on the same database (as a replica would run).
+pub struct Replica {
+    grpc: String,
+    _server: Server,
+}
+
+impl Replica {
+    /// A client acting for `user_id`.
+    pub async fn client(&self, user_id: &str) -> Client {
+        Client {
+            inner: KnowledgeInterfaceClient::connect(self.grpc.clone())
+                .await
+                .expect("connect"),
+            user_id: user_id.to_owned(),
+        }
     }
 }
 
@@ -153,6 +179,15 @@ impl Knowledge {
         match &self.users {
             Some(suffix) => format!("{name}-{suffix}"),
             None => name.to_owned(),
+        }
+    }
+
+    /// Another service on this one's database.
+    pub async fn replica(&self) -> Replica {
+        let (grpc, server) = start(&self.db.dsn, &[]).await;
+        Replica {
+            grpc,
+            _server: server,
         }
     }
 
