@@ -1,7 +1,7 @@
 //! A private PostgreSQL database for one benchmark run: created empty on the admin
 //! connection (`EXOBRAIN_BENCH_POSTGRES_DSN`, default the native profile's), filled by the
 //! suite (migrations, seeds), and dropped after the run unless `EXOBRAIN_BENCH_KEEP_DB` is
-//! set (to look at its query plans).
+//! set to anything but empty, `0` or `false` (to look at its query plans).
 
 use anyhow::{Context, bail};
 use sqlx::postgres::PgPoolOptions;
@@ -47,10 +47,10 @@ impl BenchDb {
         })
     }
 
-    /// Drops the database (or keeps it when `EXOBRAIN_BENCH_KEEP_DB` is set).
+    /// Drops the database (or keeps it when `EXOBRAIN_BENCH_KEEP_DB` asks to).
     pub async fn drop_now(self) {
         self.pool.close().await;
-        if std::env::var_os("EXOBRAIN_BENCH_KEEP_DB").is_some() {
+        if keep_databases(std::env::var("EXOBRAIN_BENCH_KEEP_DB").ok().as_deref()) {
             eprintln!("database {} kept", self.name);
             return;
         }
@@ -61,6 +61,31 @@ impl BenchDb {
             ))
             .execute(&mut admin)
             .await;
+        }
+    }
+}
+
+/// Whether `EXOBRAIN_BENCH_KEEP_DB` (its value, if set) asks to keep the databases.
+fn keep_databases(value: Option<&str>) -> bool {
+    value.is_some_and(|value| !matches!(value.trim(), "" | "0" | "false" | "no"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::keep_databases;
+
+    #[test]
+    fn only_a_yes_keeps_the_databases() {
+        for (value, keep) in [
+            (None, false),
+            (Some(""), false),
+            (Some("0"), false),
+            (Some("false"), false),
+            (Some("no"), false),
+            (Some("1"), true),
+            (Some("yes"), true),
+        ] {
+            assert_eq!(keep_databases(value), keep, "{value:?}");
         }
     }
 }
