@@ -10,3 +10,7 @@ CREATE TABLE IF NOT EXISTS kg_name_changes (
 
 CREATE INDEX IF NOT EXISTS kg_name_changes_xid ON kg_name_changes (xid);
 CREATE INDEX IF NOT EXISTS kg_name_changes_age ON kg_name_changes (changed_at);
+
+-- Fuzzy matching no longer reads the trigram index of names (the in-memory index replaced
+-- it), so writers stop paying for it.
+DROP INDEX IF EXISTS kg_entity_names_trgm;

@@ -8,6 +8,7 @@
 pub mod model;
 pub mod plan;
 pub mod reads;
+pub mod trigrams;
 pub mod value;
 
 pub mod any;

@@ -5,7 +5,7 @@
 use exobrain_proto::knowledge as pb;
 use exobrain_testkit::TestDb;
 use knowledge_interface::MIGRATOR;
-use knowledge_interface::graph::postgres::trigram_similarity;
+use knowledge_interface::graph::trigrams::similarity as trigram_similarity;
 use uuid::Uuid;
 
 use crate::support::knowledge::{Client, entity, spawn};

@@ -26,8 +26,6 @@ use super::{GraphStore, StoreError, WriteOutcome};
 use crate::access::Viewer;
 use crate::delta::Refusal;
 
-pub use names::similarity as trigram_similarity;
-
 /// The PostgreSQL graph store.
 #[derive(Debug, Clone)]
 pub struct PgGraphStore {

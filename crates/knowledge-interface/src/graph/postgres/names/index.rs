@@ -9,8 +9,8 @@ use std::collections::HashMap;
 
 use uuid::Uuid;
 
-use super::trigrams::{Trigram, similarity_of_counts, trigrams};
 use crate::access::Visibility;
+use crate::graph::trigrams::{Trigram, similarity_of_counts, trigrams};
 
 /// One name or alias of an entity, as stored in `kg_entity_names`.
 #[derive(Debug, Clone, PartialEq)]
@@ -150,7 +150,7 @@ impl NameIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::graph::postgres::names::trigrams::similarity;
+    use crate::graph::trigrams::similarity;
 
     fn row(entity: u128, name: &str) -> NameRow {
         NameRow {

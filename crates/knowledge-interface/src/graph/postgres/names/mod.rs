@@ -9,7 +9,6 @@
 //! Log rows live an hour; an index not refreshed for half that time reloads in full.
 
 mod index;
-mod trigrams;
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -24,7 +23,6 @@ use crate::access::{Viewer, Visibility};
 use crate::graph::StoreError;
 use crate::graph::reads::NameMatch;
 use index::{NameIndex, NameRow};
-pub use trigrams::similarity;
 
 /// An index older than this reloads in full (log rows are kept twice as long).
 const RELOAD_AFTER: Duration = Duration::from_secs(30 * 60);

@@ -1,5 +1,5 @@
 //! Trigrams as pg_trgm makes them, so a similarity computed here equals PostgreSQL's
-//! `similarity()`: the text is lower-cased and split into words of letters and digits, each
+//! `similarity()` (both graph stores rank fuzzy name matches with it): the text is lower-cased and split into words of letters and digits, each
 //! word is padded with two spaces in front and one behind, and its windows of three characters
 //! are the trigrams; a string's trigrams are a sorted set. Similarity is shared trigrams over
 //! the union of both sets, as a 32-bit float like pg_trgm's. (pg_trgm stores a trigram of more
@@ -7,10 +7,10 @@
 //! such checksums collide.)
 
 /// One trigram: three characters.
-pub(crate) type Trigram = [char; 3];
+pub type Trigram = [char; 3];
 
 /// The sorted, distinct trigrams of `text`.
-pub(crate) fn trigrams(text: &str) -> Vec<Trigram> {
+pub fn trigrams(text: &str) -> Vec<Trigram> {
     let lowered = text.to_lowercase();
     let mut found = Vec::new();
     for word in lowered
@@ -31,7 +31,7 @@ pub(crate) fn trigrams(text: &str) -> Vec<Trigram> {
 
 /// pg_trgm's similarity of two strings with `shared` trigrams in common out of `left` and
 /// `right` trigrams.
-pub(crate) fn similarity_of_counts(shared: usize, left: usize, right: usize) -> f64 {
+pub fn similarity_of_counts(shared: usize, left: usize, right: usize) -> f64 {
     let union = left + right - shared;
     if union == 0 {
         return 0.0;
@@ -40,7 +40,7 @@ pub(crate) fn similarity_of_counts(shared: usize, left: usize, right: usize) -> 
 }
 
 /// How many trigrams two sorted sets share.
-pub(crate) fn shared(left: &[Trigram], right: &[Trigram]) -> usize {
+pub fn shared(left: &[Trigram], right: &[Trigram]) -> usize {
     let (mut i, mut j, mut count) = (0, 0, 0);
     while i < left.len() && j < right.len() {
         match left[i].cmp(&right[j]) {
