@@ -83,6 +83,19 @@ pub fn fuzzy_threshold(folded: &str) -> f64 {
 /// Names up to this many characters keep the lower fuzzy threshold.
 pub const SHORT_NAME_CHARS: usize = 12;
 
+/// Every run of up to six consecutive words of folded text, matched against whole names (so
+/// the query "ada lovelace" finds an entity named "ada"); both stores use it.
+pub fn word_runs(folded: &str) -> Vec<String> {
+    let words: Vec<&str> = folded.split_whitespace().collect();
+    let mut runs = Vec::new();
+    for start in 0..words.len() {
+        for end in start + 1..=words.len().min(start + 6) {
+            runs.push(words[start..end].join(" "));
+        }
+    }
+    runs
+}
+
 /// How an entity's name or alias matched.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NameMatch {

@@ -6,6 +6,7 @@
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
+pub use crate::graph::reads::word_runs;
 pub use crate::graph::trigrams::similarity;
 
 /// Lower case without accents, whitespace collapsed ("  José  Saramago" → "jose saramago").
@@ -24,18 +25,6 @@ pub fn words(folded: &str) -> Vec<&str> {
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .collect()
-}
-
-/// Every run of up to six consecutive words of `folded` (so "ada lovelace" finds "ada").
-pub fn word_runs(folded: &str) -> Vec<String> {
-    let words: Vec<&str> = folded.split_whitespace().collect();
-    let mut runs = Vec::new();
-    for start in 0..words.len() {
-        for end in start + 1..=words.len().min(start + 6) {
-            runs.push(words[start..end].join(" "));
-        }
-    }
-    runs
 }
 
 /// Whether one folded text appears in the other as whole consecutive words.

@@ -3,11 +3,11 @@
 //! and accent insensitive; block texts matched by words (full-text, any word); entities of
 //! given types listed by relevance with keyset pages.
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, Utc};
 use sqlx::{PgPool, Row};
 use uuid::Uuid;
-
-use std::collections::HashSet;
 
 use super::backend;
 use super::names::{FuzzyQuery, NameCache};
@@ -16,7 +16,7 @@ use crate::access::Viewer;
 use crate::graph::StoreError;
 use crate::graph::reads::{
     Cursor, EntityPage, ListedEntity, NameMatch, NameQuery, PageRequest, PageStart, TextMatch,
-    fuzzy_threshold,
+    fuzzy_threshold, word_runs,
 };
 
 /// Folds text the way the names table is folded (case, accents).
@@ -26,18 +26,6 @@ async fn fold(pool: &PgPool, text: &str) -> Result<String, StoreError> {
         .fetch_one(pool)
         .await
         .map_err(backend)
-}
-
-/// Every run of consecutive words of `folded` (so "ada lovelace" finds an entity "ada").
-fn word_runs(folded: &str) -> Vec<String> {
-    let words: Vec<&str> = folded.split_whitespace().collect();
-    let mut runs = Vec::new();
-    for start in 0..words.len() {
-        for end in start + 1..=words.len().min(start + 6) {
-            runs.push(words[start..end].join(" "));
-        }
-    }
-    runs
 }
 
 /// Visible entities whose names match, best first.
