@@ -158,7 +158,7 @@ pub(crate) fn top_k(parts: &[&Rows], probe: &Probe, k: usize) -> Vec<(Uuid, f32)
     for (rows, part_uppers) in parts.iter().zip(&uppers) {
         for (slot, upper) in part_uppers.iter().enumerate() {
             let floor = match kept.peek() {
-                Some(worst) if kept.len() == k => worst.score.max(threshold),
+                Some(worst) if kept.len() == k => worst.score.0.0.max(threshold),
                 _ => threshold,
             };
             if *upper < floor {
@@ -166,7 +166,7 @@ pub(crate) fn top_k(parts: &[&Rows], probe: &Probe, k: usize) -> Vec<(Uuid, f32)
             }
             let vector = &rows.vectors[slot * dims..(slot + 1) * dims];
             let ranked = Ranked {
-                score: dot_f32(vector, &probe.vector),
+                score: Reverse(Score(dot_f32(vector, &probe.vector))),
                 id: rows.ids[slot],
             };
             if kept.len() < k {
@@ -177,33 +177,16 @@ pub(crate) fn top_k(parts: &[&Rows], probe: &Probe, k: usize) -> Vec<(Uuid, f32)
             }
         }
     }
-    let mut hits: Vec<(Uuid, f32)> = kept.into_iter().map(|r| (r.id, r.score)).collect();
+    let mut hits: Vec<(Uuid, f32)> = kept.into_iter().map(|r| (r.id, r.score.0.0)).collect();
     hits.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     hits
 }
 
 /// A re-scored row, ordered worst last: lower scores, then higher ids, compare greater.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 struct Ranked {
-    score: f32,
+    score: Reverse<Score>,
     id: Uuid,
-}
-
-impl Eq for Ranked {}
-
-impl PartialOrd for Ranked {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for Ranked {
-    fn cmp(&self, other: &Self) -> Ordering {
-        other
-            .score
-            .total_cmp(&self.score)
-            .then(self.id.cmp(&other.id))
-    }
 }
 
 /// The integer sketch dot product of every row with the probe, in a tight loop, split over

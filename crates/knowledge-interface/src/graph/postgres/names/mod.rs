@@ -108,18 +108,11 @@ impl NameCache {
         // A refresh that started after this call arrived has seen every write committed
         // before it, so concurrent searches share one round trip.
         let started = Instant::now();
-        if let Some(synced) = self.synced.read().await.as_ref()
-            && synced.refreshed > arrived
-        {
-            return Ok(());
-        }
-        let since = self
-            .synced
-            .read()
-            .await
-            .as_ref()
-            .filter(|synced| synced.loaded.elapsed() < RELOAD_AFTER)
-            .map(|synced| synced.horizon);
+        let since = match self.synced.read().await.as_ref() {
+            Some(synced) if synced.refreshed > arrived => return Ok(()),
+            Some(synced) if synced.loaded.elapsed() < RELOAD_AFTER => Some(synced.horizon),
+            _ => None,
+        };
         let Some(since) = since else {
             let fresh = load(pool, started).await?;
             tracing::debug!(names = fresh.index.len(), "name index loaded");
