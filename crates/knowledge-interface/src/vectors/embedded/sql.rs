@@ -3,7 +3,7 @@
 //! order is commit order within a collection and the change stream never skips a write.
 //! `sqlx` errors become [`VectorError::Unavailable`] here; nothing above sees them.
 
-use futures::TryStreamExt;
+use futures::{Stream, TryStreamExt};
 use serde_json::Value;
 use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, PgPool, Row};
@@ -252,18 +252,18 @@ pub(super) struct Header {
     pub dims: usize,
 }
 
-/// The collection's changes after `since = (generation, seq)`, in order, fed to `sink` as they
-/// stream in; `since = None` streams everything (a full load; tombstones come too and only
-/// advance the position). Changes are sent only while the generation still matches. Returns
-/// the collection's header, `None` when it does not exist.
-pub(super) async fn changes(
-    pool: &PgPool,
-    name: &str,
+/// The collection's changes after `since = (generation, seq)`, in order, as they stream in;
+/// `since = None` streams everything (a full load; tombstones come too and only advance the
+/// position). Each item carries the collection's header; changes come only while the
+/// generation still matches, so a recreated collection yields its header alone. An empty
+/// stream means the collection does not exist.
+pub(super) fn changes<'a>(
+    pool: &'a PgPool,
+    name: &'a str,
     since: Option<(i64, i64)>,
-    mut sink: impl FnMut(Header, Change),
-) -> Result<Option<Header>, VectorError> {
+) -> impl Stream<Item = Result<(Header, Option<Change>), VectorError>> + Send + 'a {
     let (generation, seq) = since.map_or((None, 0), |(generation, seq)| (Some(generation), seq));
-    let mut rows = sqlx::query(
+    sqlx::query(
         "SELECT c.generation, c.dims, p.seq, p.id, p.deleted, p.user_id, p.visibility, p.vector
          FROM vector_collections c
          LEFT JOIN vector_points p ON p.collection = c.name AND p.seq > $2
@@ -274,24 +274,16 @@ pub(super) async fn changes(
     .bind(name)
     .bind(seq)
     .bind(generation)
-    .fetch(pool);
-    let mut header = None;
-    while let Some(row) = rows.try_next().await.map_err(unavailable)? {
-        let current = match header {
-            Some(current) => current,
-            None => {
-                let dims: i32 = row.try_get("dims").map_err(unavailable)?;
-                *header.insert(Header {
-                    generation: row.try_get("generation").map_err(unavailable)?,
-                    dims: dims as usize,
-                })
-            }
+    .fetch(pool)
+    .map_err(unavailable)
+    .and_then(|row| async move {
+        let dims: i32 = row.try_get("dims").map_err(unavailable)?;
+        let header = Header {
+            generation: row.try_get("generation").map_err(unavailable)?,
+            dims: dims as usize,
         };
-        if let Some(change) = change(&row)? {
-            sink(current, change);
-        }
-    }
-    Ok(header)
+        Ok((header, change(&row)?))
+    })
 }
 
 fn change(row: &PgRow) -> Result<Option<Change>, VectorError> {
