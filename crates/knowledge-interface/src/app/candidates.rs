@@ -174,7 +174,7 @@ impl<G: GraphStore, V: VectorStore> Knowledge<G, V> {
         let hits = match self.embed_one(description).await {
             Ok(vector) => {
                 self.vectors
-                    .search(BLOCKS, &vector, Some(viewer), fetch)
+                    .nearest(BLOCKS, &vector, Some(viewer), fetch)
                     .await
             }
             Err(error) => {
@@ -189,7 +189,8 @@ impl<G: GraphStore, V: VectorStore> Knowledge<G, V> {
                 return Vec::new();
             }
         };
-        let ids: Vec<Uuid> = hits.iter().map(|h| h.point.id).collect();
+        // The block rows are read for the viewer, which also checks the points' visibility.
+        let ids: Vec<Uuid> = hits.iter().map(|(id, _)| *id).collect();
         let (roots, blocks) =
             match tokio::join!(self.graph.block_roots(&ids), self.graph.nodes(viewer, &ids)) {
                 (Ok(roots), Ok(blocks)) => (roots, blocks),
@@ -203,12 +204,12 @@ impl<G: GraphStore, V: VectorStore> Knowledge<G, V> {
             .filter_map(|b| Some((b.id, b.text?)))
             .collect();
         hits.into_iter()
-            .filter_map(|hit| {
-                let root = roots.iter().find(|r| r.block_id == hit.point.id)?;
-                let text = texts.remove(&hit.point.id)?;
+            .filter_map(|(id, score)| {
+                let root = roots.iter().find(|r| r.block_id == id)?;
+                let text = texts.remove(&id)?;
                 Some(SemanticHit {
                     root_id: root.root_id,
-                    weighted: f64::from(hit.score).max(0.0) / f64::from(1 + root.level),
+                    weighted: f64::from(score).max(0.0) / f64::from(1 + root.level),
                     level: root.level,
                     text,
                 })

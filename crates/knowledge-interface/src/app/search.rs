@@ -45,20 +45,27 @@ impl<G: GraphStore, V: VectorStore> Knowledge<G, V> {
         entity_id: Option<Uuid>,
     ) -> Result<Vec<BlockHit>, KnowledgeError> {
         let fetch = limit * OVERFETCH * if entity_id.is_some() { 4 } else { 1 };
-        let mut scores: HashMap<Uuid, (f64, f64)> = HashMap::new();
-        match self.embed_one(query).await {
-            Ok(vector) => {
-                for hit in self
-                    .vectors
-                    .search(BLOCKS, &vector, Some(viewer), fetch)
-                    .await?
-                {
-                    scores.entry(hit.point.id).or_default().0 = f64::from(hit.score).max(0.0);
+        // Meaning and words are looked up at the same time.
+        let semantic = async {
+            match self.embed_one(query).await {
+                Ok(vector) => {
+                    self.vectors
+                        .nearest(BLOCKS, &vector, Some(viewer), fetch)
+                        .await
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "query not embedded; searching by words only");
+                    Ok(Vec::new())
                 }
             }
-            Err(error) => tracing::warn!(%error, "query not embedded; searching by words only"),
+        };
+        let (semantic, lexical) =
+            tokio::join!(semantic, self.graph.match_texts(viewer, query, fetch));
+        let mut scores: HashMap<Uuid, (f64, f64)> = HashMap::new();
+        for (id, score) in semantic? {
+            scores.entry(id).or_default().0 = f64::from(score).max(0.0);
         }
-        for found in self.graph.match_texts(viewer, query, fetch).await? {
+        for found in lexical? {
             scores.entry(found.block_id).or_default().1 = found.score;
         }
         let ids: Vec<Uuid> = scores.keys().copied().collect();

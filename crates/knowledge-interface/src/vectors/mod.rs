@@ -160,6 +160,25 @@ pub trait VectorStore: Send + Sync {
         limit: usize,
     ) -> impl Future<Output = Result<Vec<VectorHit>, VectorError>> + Send;
 
+    /// What [`VectorStore::search`] finds, as `(id, score)` without the payloads, for callers
+    /// that read (and check the visibility of) the records behind the points themselves.
+    /// Adapters answer it without fetching payloads.
+    fn nearest(
+        &self,
+        collection: &str,
+        vector: &[f32],
+        access: Access<'_>,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<(Uuid, f32)>, VectorError>> + Send {
+        async move {
+            let hits = self.search(collection, vector, access, limit).await?;
+            Ok(hits
+                .into_iter()
+                .map(|hit| (hit.point.id, hit.score))
+                .collect())
+        }
+    }
+
     /// Stored points by id in the order asked for (missing ids are left out), without vectors.
     fn get(
         &self,
@@ -227,6 +246,16 @@ impl VectorStore for AnyVectorStore {
         limit: usize,
     ) -> Result<Vec<VectorHit>, VectorError> {
         delegate!(self, store => store.search(collection, vector, access, limit).await)
+    }
+
+    async fn nearest(
+        &self,
+        collection: &str,
+        vector: &[f32],
+        access: Access<'_>,
+        limit: usize,
+    ) -> Result<Vec<(Uuid, f32)>, VectorError> {
+        delegate!(self, store => store.nearest(collection, vector, access, limit).await)
     }
 
     async fn get(&self, collection: &str, ids: &[Uuid]) -> Result<Vec<StoredPoint>, VectorError> {

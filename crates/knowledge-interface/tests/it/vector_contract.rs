@@ -260,6 +260,48 @@ async fn a_caller_sees_its_own_points_and_shared_ones_only<S: VectorStore>(store
     assert_eq!(search_ids(store, &query, None).await, vec![1, 2, 3, 4]);
 }
 
+async fn nearest_finds_what_search_finds_without_payloads<S: VectorStore>(store: &S) {
+    ready(store, 2).await;
+    let points = vec![
+        point(1, &[1.0, 0.0], "ann", Visibility::Private),
+        point(2, &[1.0, 0.5], "bob", Visibility::Shared),
+        point(3, &[0.0, 1.0], "bob", Visibility::Private),
+        point(4, &[1.0, 1.0], "ann", Visibility::Private),
+        point(5, &[-1.0, 0.2], "ann", Visibility::Shared),
+    ];
+    store.upsert(C, points).await.expect("upsert");
+    let (ann, carol) = (viewer("ann"), viewer("carol"));
+    for (access, limit, expected) in [
+        (Some(&ann), 10, vec![1, 2, 4, 5]),
+        (Some(&ann), 2, vec![1, 2]),
+        (Some(&carol), 10, vec![2, 5]),
+        (None, 3, vec![1, 2, 4]),
+    ] {
+        let query = [1.0, 0.1];
+        let nearest = store
+            .nearest(C, &query, access, limit)
+            .await
+            .expect("nearest");
+        let searched: Vec<(Uuid, f32)> = store
+            .search(C, &query, access, limit)
+            .await
+            .expect("search")
+            .into_iter()
+            .map(|hit| (hit.point.id, hit.score))
+            .collect();
+        assert_eq!(nearest, searched, "{access:?} {limit}");
+        let ids: Vec<u128> = nearest.iter().map(|(id, _)| id.as_u128()).collect();
+        assert_eq!(ids, expected, "{access:?} {limit}");
+    }
+    let wrong = store.nearest(C, &[1.0, 0.0, 0.0], None, 2).await;
+    assert!(matches!(wrong, Err(VectorError::Invalid(_))), "{wrong:?}");
+    let missing = store.nearest("nope", &[1.0], None, 2).await;
+    assert!(
+        matches!(missing, Err(VectorError::MissingCollection(_))),
+        "{missing:?}"
+    );
+}
+
 async fn get_and_scroll_page_in_id_order_and_round_trip_payloads<S: VectorStore>(store: &S) {
     ready(store, 2).await;
     let mut rich = mine(30, &[1.0, 0.0]);
@@ -392,6 +434,7 @@ contract!(
     invalid_vectors_refuse_the_whole_batch,
     delete_removes_points_and_ignores_unknown_ids,
     a_caller_sees_its_own_points_and_shared_ones_only,
+    nearest_finds_what_search_finds_without_payloads,
     get_and_scroll_page_in_id_order_and_round_trip_payloads,
     a_missing_collection_is_reported,
 );

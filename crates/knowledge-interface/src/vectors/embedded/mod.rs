@@ -211,20 +211,7 @@ impl VectorStore for EmbeddedStore {
         access: Access<'_>,
         limit: usize,
     ) -> Result<Vec<VectorHit>, VectorError> {
-        let index = self.current(collection).await?;
-        let probe = Probe::new(unit_vector(vector, index.dims(), "the query vector")?);
-        let viewer = access.cloned();
-        let ranked = if index.visible_len(access) <= INLINE_SCAN_LIMIT {
-            let ranked = index.search(&probe, access, limit);
-            drop(index);
-            ranked
-        } else {
-            tokio::task::spawn_blocking(move || index.search(&probe, viewer.as_ref(), limit))
-                .await
-                .map_err(|error| {
-                    VectorError::Unavailable(format!("vector search task failed: {error}"))
-                })?
-        };
+        let ranked = self.nearest(collection, vector, access, limit).await?;
         if ranked.is_empty() {
             return Ok(Vec::new());
         }
@@ -245,6 +232,26 @@ impl VectorStore for EmbeddedStore {
                 visible.then_some(VectorHit { point, score })
             })
             .collect())
+    }
+
+    async fn nearest(
+        &self,
+        collection: &str,
+        vector: &[f32],
+        access: Access<'_>,
+        limit: usize,
+    ) -> Result<Vec<(Uuid, f32)>, VectorError> {
+        let index = self.current(collection).await?;
+        let probe = Probe::new(unit_vector(vector, index.dims(), "the query vector")?);
+        if index.visible_len(access) <= INLINE_SCAN_LIMIT {
+            return Ok(index.search(&probe, access, limit));
+        }
+        let viewer = access.cloned();
+        tokio::task::spawn_blocking(move || index.search(&probe, viewer.as_ref(), limit))
+            .await
+            .map_err(|error| {
+                VectorError::Unavailable(format!("vector search task failed: {error}"))
+            })
     }
 
     async fn get(&self, collection: &str, ids: &[Uuid]) -> Result<Vec<StoredPoint>, VectorError> {

@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use qdrant_client::Qdrant;
 use qdrant_client::qdrant::{
     DeleteCollectionBuilder, DeletePointsBuilder, GetPointsBuilder, PointId, PointStruct,
-    PointsIdsList, QueryPointsBuilder, ScrollPointsBuilder, UpsertPointsBuilder,
+    PointsIdsList, QueryPointsBuilder, ScoredPoint, ScrollPointsBuilder, UpsertPointsBuilder,
 };
 use uuid::Uuid;
 
@@ -87,6 +87,37 @@ impl QdrantStore {
 }
 
 /// Ids without repeats and without the spec point.
+impl QdrantStore {
+    /// The points of a collection nearest to `vector` that `access` may see.
+    async fn query(
+        &self,
+        collection: &str,
+        vector: &[f32],
+        access: Access<'_>,
+        limit: usize,
+        with_payload: bool,
+    ) -> Result<Vec<ScoredPoint>, VectorError> {
+        let dims = self
+            .dims_fitting(collection, |dims| dims == vector.len())
+            .await?;
+        let query = unit_vector(vector, dims, "the query vector")?;
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let request = QueryPointsBuilder::new(self.physical(collection))
+            .query(query)
+            .filter(visible_to(access))
+            .limit(limit as u64)
+            .with_payload(with_payload);
+        let reply = self
+            .client
+            .query(request)
+            .await
+            .map_err(|e| error(collection, e))?;
+        Ok(reply.result)
+    }
+}
+
 fn data_ids(ids: &[Uuid]) -> Vec<PointId> {
     distinct(ids)
         .into_iter()
@@ -164,25 +195,8 @@ impl VectorStore for QdrantStore {
         access: Access<'_>,
         limit: usize,
     ) -> Result<Vec<VectorHit>, VectorError> {
-        let dims = self
-            .dims_fitting(collection, |dims| dims == vector.len())
-            .await?;
-        let query = unit_vector(vector, dims, "the query vector")?;
-        if limit == 0 {
-            return Ok(Vec::new());
-        }
-        let request = QueryPointsBuilder::new(self.physical(collection))
-            .query(query)
-            .filter(visible_to(access))
-            .limit(limit as u64)
-            .with_payload(true);
-        let reply = self
-            .client
-            .query(request)
-            .await
-            .map_err(|e| error(collection, e))?;
-        let mut hits = reply
-            .result
+        let found = self.query(collection, vector, access, limit, true).await?;
+        let mut hits = found
             .into_iter()
             .map(|scored| {
                 Ok(VectorHit {
@@ -197,6 +211,22 @@ impl VectorStore for QdrantStore {
                 .total_cmp(&a.score)
                 .then(a.point.id.cmp(&b.point.id))
         });
+        Ok(hits)
+    }
+
+    async fn nearest(
+        &self,
+        collection: &str,
+        vector: &[f32],
+        access: Access<'_>,
+        limit: usize,
+    ) -> Result<Vec<(Uuid, f32)>, VectorError> {
+        let found = self.query(collection, vector, access, limit, false).await?;
+        let mut hits = found
+            .into_iter()
+            .map(|scored| Ok((uuid(scored.id)?, scored.score)))
+            .collect::<Result<Vec<_>, VectorError>>()?;
+        hits.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         Ok(hits)
     }
 

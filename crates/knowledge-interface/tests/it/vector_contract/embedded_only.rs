@@ -86,3 +86,45 @@ async fn large_searches_run_off_the_async_threads_with_the_same_ranking() {
             .is_empty()
     );
 }
+
+#[tokio::test]
+async fn a_loaded_index_catches_up_on_thousands_of_changes_in_order() {
+    let db = TestDb::migrated(&MIGRATOR).await;
+    let (writer, reader) = (
+        EmbeddedStore::new(db.pool.clone()),
+        second_process(&db).await,
+    );
+    ready(&writer, 2).await;
+    writer
+        .upsert(C, vec![mine(1, &[1.0, 0.0])])
+        .await
+        .expect("upsert");
+    assert_eq!(search_ids(&reader, &[1.0, 0.0], None).await, vec![1]);
+    // Several catch-up batches' worth of changes, the later ones undoing earlier ones.
+    let far = |n: u128| [-1.0, 0.001 * n as f32];
+    for chunk in (2..=3_001_u128).collect::<Vec<_>>().chunks(500) {
+        let points = chunk.iter().map(|&n| mine(n, &far(n))).collect();
+        writer.upsert(C, points).await.expect("upsert");
+    }
+    writer
+        .upsert(C, vec![mine(2_500, &[1.0, 0.1]), mine(40, &[1.0, 0.2])])
+        .await
+        .expect("move");
+    writer.delete(C, &[id(1), id(40)]).await.expect("delete");
+    writer
+        .upsert(C, vec![mine(40, &[1.0, 0.3])])
+        .await
+        .expect("restore");
+    let caught_up = reader
+        .nearest(C, &[1.0, 0.0], None, 3)
+        .await
+        .expect("nearest");
+    let fresh = second_process(&db)
+        .await
+        .nearest(C, &[1.0, 0.0], None, 3)
+        .await
+        .expect("nearest");
+    assert_eq!(caught_up, fresh);
+    let ids: Vec<u128> = caught_up.iter().map(|(id, _)| id.as_u128()).collect();
+    assert_eq!(ids, vec![2_500, 40, 3_001]);
+}
