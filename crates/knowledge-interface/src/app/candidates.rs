@@ -171,17 +171,19 @@ impl<G: GraphStore, V: VectorStore> Knowledge<G, V> {
         let Some(description) = description else {
             return Vec::new();
         };
-        let hits = match self.embed_one(description).await {
-            Ok(vector) => {
-                self.vectors
-                    .nearest(BLOCKS, &vector, Some(viewer), fetch)
-                    .await
-            }
-            Err(error) => {
-                tracing::warn!(%error, "description not embedded; ranking by names only");
-                return Vec::new();
-            }
+        // The vector index catches up while the description is embedded.
+        let vector = async {
+            self.embed_one(description)
+                .await
+                .inspect_err(|error| {
+                    tracing::warn!(%error, "description not embedded; ranking by names only")
+                })
+                .ok()
         };
+        let hits = self
+            .vectors
+            .nearest_to_pending(BLOCKS, vector, Some(viewer), fetch)
+            .await;
         let hits = match hits {
             Ok(hits) => hits,
             Err(error) => {

@@ -45,20 +45,19 @@ impl<G: GraphStore, V: VectorStore> Knowledge<G, V> {
         entity_id: Option<Uuid>,
     ) -> Result<Vec<BlockHit>, KnowledgeError> {
         let fetch = limit * OVERFETCH * if entity_id.is_some() { 4 } else { 1 };
-        // Meaning and words are looked up at the same time.
-        let semantic = async {
-            match self.embed_one(query).await {
-                Ok(vector) => {
-                    self.vectors
-                        .nearest(BLOCKS, &vector, Some(viewer), fetch)
-                        .await
-                }
-                Err(error) => {
-                    tracing::warn!(%error, "query not embedded; searching by words only");
-                    Ok(Vec::new())
-                }
-            }
+        // Meaning and words are looked up at the same time, and the vector index catches up
+        // while the query is embedded.
+        let vector = async {
+            self.embed_one(query)
+                .await
+                .inspect_err(
+                    |error| tracing::warn!(%error, "query not embedded; searching by words only"),
+                )
+                .ok()
         };
+        let semantic = self
+            .vectors
+            .nearest_to_pending(BLOCKS, vector, Some(viewer), fetch);
         let (semantic, lexical) =
             tokio::join!(semantic, self.graph.match_texts(viewer, query, fetch));
         let mut scores: HashMap<Uuid, (f64, f64)> = HashMap::new();

@@ -179,6 +179,27 @@ pub trait VectorStore: Send + Sync {
         }
     }
 
+    /// [`VectorStore::nearest`] for a query vector still being computed (an embedding on its
+    /// way): adapters with local state bring it up to date meanwhile, so the caller's wait
+    /// and theirs overlap. A `query` of `None` (no vector after all) finds nothing.
+    fn nearest_to_pending<Q>(
+        &self,
+        collection: &str,
+        query: Q,
+        access: Access<'_>,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<(Uuid, f32)>, VectorError>> + Send
+    where
+        Q: Future<Output = Option<Vec<f32>>> + Send,
+    {
+        async move {
+            match query.await {
+                Some(vector) => self.nearest(collection, &vector, access, limit).await,
+                None => Ok(Vec::new()),
+            }
+        }
+    }
+
     /// Stored points by id in the order asked for (missing ids are left out), without vectors.
     fn get(
         &self,
@@ -256,6 +277,19 @@ impl VectorStore for AnyVectorStore {
         limit: usize,
     ) -> Result<Vec<(Uuid, f32)>, VectorError> {
         delegate!(self, store => store.nearest(collection, vector, access, limit).await)
+    }
+
+    async fn nearest_to_pending<Q>(
+        &self,
+        collection: &str,
+        query: Q,
+        access: Access<'_>,
+        limit: usize,
+    ) -> Result<Vec<(Uuid, f32)>, VectorError>
+    where
+        Q: Future<Output = Option<Vec<f32>>> + Send,
+    {
+        delegate!(self, store => store.nearest_to_pending(collection, query, access, limit).await)
     }
 
     async fn get(&self, collection: &str, ids: &[Uuid]) -> Result<Vec<StoredPoint>, VectorError> {

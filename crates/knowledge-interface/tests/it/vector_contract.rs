@@ -260,7 +260,11 @@ async fn a_caller_sees_its_own_points_and_shared_ones_only<S: VectorStore>(store
     assert_eq!(search_ids(store, &query, None).await, vec![1, 2, 3, 4]);
 }
 
-async fn nearest_finds_what_search_finds_without_payloads<S: VectorStore>(store: &S) {
+async fn nearest_finds_what_search_finds_without_payloads_even_for_a_pending_query<
+    S: VectorStore,
+>(
+    store: &S,
+) {
     ready(store, 2).await;
     let points = vec![
         point(1, &[1.0, 0.0], "ann", Visibility::Private),
@@ -290,16 +294,32 @@ async fn nearest_finds_what_search_finds_without_payloads<S: VectorStore>(store:
             .map(|hit| (hit.point.id, hit.score))
             .collect();
         assert_eq!(nearest, searched, "{access:?} {limit}");
+        let pending = store
+            .nearest_to_pending(C, async { Some(query.to_vec()) }, access, limit)
+            .await
+            .expect("nearest to a pending query");
+        assert_eq!(pending, nearest, "{access:?} {limit}");
         let ids: Vec<u128> = nearest.iter().map(|(id, _)| id.as_u128()).collect();
         assert_eq!(ids, expected, "{access:?} {limit}");
     }
+    let nothing = store
+        .nearest_to_pending(C, async { None }, None, 2)
+        .await
+        .expect("no query");
+    assert!(nothing.is_empty());
     let wrong = store.nearest(C, &[1.0, 0.0, 0.0], None, 2).await;
     assert!(matches!(wrong, Err(VectorError::Invalid(_))), "{wrong:?}");
-    let missing = store.nearest("nope", &[1.0], None, 2).await;
-    assert!(
-        matches!(missing, Err(VectorError::MissingCollection(_))),
-        "{missing:?}"
-    );
+    for missing in [
+        store.nearest("nope", &[1.0], None, 2).await,
+        store
+            .nearest_to_pending("nope", async { Some(vec![1.0]) }, None, 2)
+            .await,
+    ] {
+        assert!(
+            matches!(missing, Err(VectorError::MissingCollection(_))),
+            "{missing:?}"
+        );
+    }
 }
 
 async fn get_and_scroll_page_in_id_order_and_round_trip_payloads<S: VectorStore>(store: &S) {
@@ -434,7 +454,7 @@ contract!(
     invalid_vectors_refuse_the_whole_batch,
     delete_removes_points_and_ignores_unknown_ids,
     a_caller_sees_its_own_points_and_shared_ones_only,
-    nearest_finds_what_search_finds_without_payloads,
+    nearest_finds_what_search_finds_without_payloads_even_for_a_pending_query,
     get_and_scroll_page_in_id_order_and_round_trip_payloads,
     a_missing_collection_is_reported,
 );

@@ -13,6 +13,7 @@ mod scan;
 mod sql;
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use futures::TryStreamExt;
@@ -154,6 +155,24 @@ impl EmbeddedStore {
     }
 }
 
+/// Ranks the points of a current index that `access` may see against `vector`; a large scan
+/// runs on the blocking pool.
+async fn scan(
+    index: OwnedRwLockReadGuard<Option<Index>, Index>,
+    vector: &[f32],
+    access: Access<'_>,
+    limit: usize,
+) -> Result<Vec<(Uuid, f32)>, VectorError> {
+    let probe = Probe::new(unit_vector(vector, index.dims(), "the query vector")?);
+    if index.visible_len(access) <= INLINE_SCAN_LIMIT {
+        return Ok(index.search(&probe, access, limit));
+    }
+    let viewer = access.cloned();
+    tokio::task::spawn_blocking(move || index.search(&probe, viewer.as_ref(), limit))
+        .await
+        .map_err(|error| VectorError::Unavailable(format!("vector search task failed: {error}")))
+}
+
 /// Applies (and drains) `batch` to the slot's index if it still holds `generation`.
 async fn apply(slot: &Slot, generation: i64, batch: &mut Vec<index::Change>) {
     if batch.is_empty() {
@@ -242,16 +261,24 @@ impl VectorStore for EmbeddedStore {
         limit: usize,
     ) -> Result<Vec<(Uuid, f32)>, VectorError> {
         let index = self.current(collection).await?;
-        let probe = Probe::new(unit_vector(vector, index.dims(), "the query vector")?);
-        if index.visible_len(access) <= INLINE_SCAN_LIMIT {
-            return Ok(index.search(&probe, access, limit));
+        scan(index, vector, access, limit).await
+    }
+
+    async fn nearest_to_pending<Q>(
+        &self,
+        collection: &str,
+        query: Q,
+        access: Access<'_>,
+        limit: usize,
+    ) -> Result<Vec<(Uuid, f32)>, VectorError>
+    where
+        Q: Future<Output = Option<Vec<f32>>> + Send,
+    {
+        let (index, vector) = tokio::join!(self.current(collection), query);
+        match vector {
+            Some(vector) => scan(index?, &vector, access, limit).await,
+            None => Ok(Vec::new()),
         }
-        let viewer = access.cloned();
-        tokio::task::spawn_blocking(move || index.search(&probe, viewer.as_ref(), limit))
-            .await
-            .map_err(|error| {
-                VectorError::Unavailable(format!("vector search task failed: {error}"))
-            })
     }
 
     async fn get(&self, collection: &str, ids: &[Uuid]) -> Result<Vec<StoredPoint>, VectorError> {
