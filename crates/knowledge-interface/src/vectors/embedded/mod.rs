@@ -3,10 +3,12 @@
 //!
 //! Writes go to PostgreSQL only. Each collection's index is loaded on its first search and
 //! brought up to date before every search with one query for the changes after the last one
-//! it saw, so several processes sharing a database converge; a recreate (new generation)
+//! it saw (one such query at a time per collection, shared by the searches that waited for
+//! it), so several processes sharing a database converge; a recreate (new generation)
 //! makes every process reload. Searches share a read lock and run off the async threads when
 //! they are large; applying changes takes the write lock briefly. Payloads are not kept in
-//! memory: a search reads the payloads of its hits, re-checking visibility on them.
+//! memory: `search` reads the payloads of its hits, re-checking visibility on them;
+//! `nearest` leaves both to its caller.
 
 mod index;
 mod scan;
@@ -15,6 +17,7 @@ mod sql;
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Instant;
 
 use futures::TryStreamExt;
 use sqlx::PgPool;
@@ -44,11 +47,14 @@ pub struct EmbeddedStore {
     slots: Arc<Mutex<HashMap<String, Arc<Slot>>>>,
 }
 
-/// One collection's index (absent until loaded) and the gate that lets one task reload it.
+/// One collection's index (absent until loaded) and the gate that lets one task at a time
+/// bring it up to date.
 #[derive(Debug, Default)]
 struct Slot {
     index: Arc<RwLock<Option<Index>>>,
-    reloading: tokio::sync::Mutex<()>,
+    /// Held while the index is caught up or reloaded; holds when the last refresh that
+    /// finished began.
+    refreshing: tokio::sync::Mutex<Option<Instant>>,
 }
 
 impl EmbeddedStore {
@@ -70,36 +76,43 @@ impl EmbeddedStore {
         slots.remove(name);
     }
 
-    /// The collection's index, current as of this call.
+    /// The collection's index, current as of this call. Refreshes take turns: a caller that
+    /// waited for another's refresh, begun after this call, uses its result instead of
+    /// querying again (so a burst of searches after a long pause reads the backlog once).
     async fn current(
         &self,
         name: &str,
     ) -> Result<OwnedRwLockReadGuard<Option<Index>, Index>, VectorError> {
+        let called = Instant::now();
         let slot = self.slot(name);
-        loop {
-            let seen = slot
-                .index
-                .read()
-                .await
-                .as_ref()
-                .map(|index| (index.generation(), index.last_seq()));
-            if let Some(since) = seen
-                && self.catch_up(name, &slot, since).await?
-            {
-                break;
+        {
+            let mut last = slot.refreshing.lock().await;
+            if last.is_none_or(|began| began <= called) {
+                let began = Instant::now();
+                self.refresh(name, &slot).await?;
+                *last = Some(began);
             }
-            let _reloading = slot.reloading.lock().await;
-            let now = slot.index.read().await.as_ref().map(Index::generation);
-            if now.is_some() && now != seen.map(|(generation, _)| generation) {
-                // Another task reloaded while this one waited; catch up from its state.
-                continue;
-            }
-            let fresh = self.load(name).await?;
-            *slot.index.write().await = Some(fresh);
-            break;
         }
         OwnedRwLockReadGuard::try_map(slot.index.clone().read_owned().await, Option::as_ref)
             .map_err(|_| VectorError::MissingCollection(name.to_owned()))
+    }
+
+    /// Catches the slot's index up, or (re)loads it when absent or recreated elsewhere.
+    async fn refresh(&self, name: &str, slot: &Slot) -> Result<(), VectorError> {
+        let seen = slot
+            .index
+            .read()
+            .await
+            .as_ref()
+            .map(|index| (index.generation(), index.last_seq()));
+        if let Some(since) = seen
+            && self.catch_up(name, slot, since).await?
+        {
+            return Ok(());
+        }
+        let fresh = self.load(name).await?;
+        *slot.index.write().await = Some(fresh);
+        Ok(())
     }
 
     /// Applies the changes after `since` to the loaded index, a batch at a time, so a long
