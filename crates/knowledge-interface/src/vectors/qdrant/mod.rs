@@ -84,10 +84,7 @@ impl QdrantStore {
         let mut specs = self.specs.lock().unwrap_or_else(PoisonError::into_inner);
         specs.insert(spec.name.clone(), spec.clone());
     }
-}
 
-/// Ids without repeats and without the spec point.
-impl QdrantStore {
     /// The points of a collection nearest to `vector` that `access` may see.
     async fn query(
         &self,
@@ -118,6 +115,7 @@ impl QdrantStore {
     }
 }
 
+/// Ids without repeats and without the spec point.
 fn data_ids(ids: &[Uuid]) -> Vec<PointId> {
     distinct(ids)
         .into_iter()
