@@ -7,14 +7,14 @@
 //! matches are looked for only when exact and whole-word ones do not fill the page: they rank
 //! below them, and at 100,000 names the trigram search of a long name cost up to 50 ms.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use uuid::Uuid;
 
 use super::Knowledge;
 use crate::access::Viewer;
 use crate::graph::GraphStore;
-use crate::graph::model::NodeKind;
+use crate::graph::model::{Node, NodeKind};
 use crate::graph::reads::{NameMatch, NameQuery};
 use crate::grpc::error::KnowledgeError;
 use crate::vectors::{BLOCKS, VectorStore};
@@ -76,6 +76,22 @@ struct Evidence {
     block_text: Option<(u32, String)>,
 }
 
+/// Rows and root-block texts read while gathering evidence, so composing the answer does not
+/// read them again.
+#[derive(Default)]
+struct Known {
+    rows: HashMap<Uuid, Node>,
+    texts: HashMap<Uuid, String>,
+    /// Entities whose root-block text was looked up (found or not).
+    texts_read: HashSet<Uuid>,
+}
+
+impl Known {
+    fn add_rows(&mut self, rows: Vec<Node>) {
+        self.rows.extend(rows.into_iter().map(|row| (row.id, row)));
+    }
+}
+
 fn name_score(found: &NameMatch) -> f64 {
     match (found.exact, found.whole_words, found.is_alias) {
         (true, _, false) => 1.0,
@@ -121,14 +137,31 @@ impl<G: GraphStore, V: VectorStore> Knowledge<G, V> {
                 };
                 all.push(self.graph.match_names(viewer, &lookup).await?);
             }
-            Ok::<_, KnowledgeError>(all)
+            // The matched entities' rows and root-block texts are read while the vectors
+            // are still being scanned, not after.
+            let mut ids: Vec<Uuid> = all.iter().flatten().map(|m| m.entity_id).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            let mut known = Known::default();
+            if !ids.is_empty() {
+                let (rows, texts) = tokio::try_join!(
+                    self.graph.nodes(viewer, &ids),
+                    self.graph.root_texts(viewer, &ids)
+                )?;
+                known.add_rows(rows);
+                known.texts.extend(texts);
+                known.texts_read.extend(ids);
+            }
+            Ok::<_, KnowledgeError>((all, known))
         };
-        let (named, described) = tokio::join!(
+        let (named, (described, described_rows)) = tokio::join!(
             names,
             self.semantic_evidence(viewer, query.description.as_deref(), fetch)
         );
+        let (named, mut known) = named?;
+        known.add_rows(described_rows);
         let mut evidence: HashMap<Uuid, Evidence> = HashMap::new();
-        for (index, matches) in named?.into_iter().enumerate() {
+        for (index, matches) in named.into_iter().enumerate() {
             for found in matches {
                 let score = name_score(&found);
                 let entry = evidence.entry(found.entity_id).or_default();
@@ -157,19 +190,21 @@ impl<G: GraphStore, V: VectorStore> Knowledge<G, V> {
                 entry.block_text = Some((hit.level, hit.text));
             }
         }
-        self.compose(viewer, &query, &type_ids, evidence).await
+        self.compose(viewer, &query, &type_ids, evidence, known)
+            .await
     }
 
-    /// Block-vector evidence for `description`; a failing embedder or vector store degrades
+    /// Block-vector evidence for `description`, with the rows read on the way (the blocks
+    /// and the entities heading their trees); a failing embedder or vector store degrades
     /// the search to names only.
     async fn semantic_evidence(
         &self,
         viewer: &Viewer,
         description: Option<&str>,
         fetch: usize,
-    ) -> Vec<SemanticHit> {
+    ) -> (Vec<SemanticHit>, Vec<Node>) {
         let Some(description) = description else {
-            return Vec::new();
+            return (Vec::new(), Vec::new());
         };
         // The vector index catches up while the description is embedded.
         let vector = async {
@@ -188,27 +223,28 @@ impl<G: GraphStore, V: VectorStore> Knowledge<G, V> {
             Ok(hits) => hits,
             Err(error) => {
                 tracing::warn!(%error, "vector search failed; ranking by names only");
-                return Vec::new();
+                return (Vec::new(), Vec::new());
             }
         };
         // The block rows are read for the viewer, which also checks the points' visibility.
         let ids: Vec<Uuid> = hits.iter().map(|(id, _)| *id).collect();
-        let (roots, blocks) =
-            match tokio::join!(self.graph.block_roots(&ids), self.graph.nodes(viewer, &ids)) {
-                (Ok(roots), Ok(blocks)) => (roots, blocks),
-                (Err(error), _) | (_, Err(error)) => {
-                    tracing::warn!(%error, "block lookup failed; ranking by names only");
-                    return Vec::new();
-                }
-            };
-        let mut texts: HashMap<Uuid, String> = blocks
-            .into_iter()
-            .filter_map(|b| Some((b.id, b.text?)))
+        let (roots, rows) = match self.graph.blocks_and_roots(viewer, &ids).await {
+            Ok(found) => found,
+            Err(error) => {
+                tracing::warn!(%error, "block lookup failed; ranking by names only");
+                return (Vec::new(), Vec::new());
+            }
+        };
+        let texts: HashMap<Uuid, &str> = rows
+            .iter()
+            .filter(|row| row.kind == NodeKind::Block)
+            .filter_map(|block| Some((block.id, block.text.as_deref()?)))
             .collect();
-        hits.into_iter()
+        let found = hits
+            .into_iter()
             .filter_map(|(id, score)| {
                 let root = roots.iter().find(|r| r.block_id == id)?;
-                let text = texts.remove(&id)?;
+                let text = (*texts.get(&id)?).to_owned();
                 Some(SemanticHit {
                     root_id: root.root_id,
                     weighted: f64::from(score).max(0.0) / f64::from(1 + root.level),
@@ -216,7 +252,8 @@ impl<G: GraphStore, V: VectorStore> Knowledge<G, V> {
                     text,
                 })
             })
-            .collect()
+            .collect();
+        (found, rows)
     }
 
     async fn compose(
@@ -225,12 +262,20 @@ impl<G: GraphStore, V: VectorStore> Knowledge<G, V> {
         query: &CandidateQuery,
         type_ids: &[String],
         evidence: HashMap<Uuid, Evidence>,
+        mut known: Known,
     ) -> Result<Vec<Candidate>, KnowledgeError> {
-        let ids: Vec<Uuid> = evidence.keys().copied().collect();
-        let entities = self.graph.nodes(viewer, &ids).await?;
+        let missing: Vec<Uuid> = evidence
+            .keys()
+            .filter(|id| !known.rows.contains_key(id))
+            .copied()
+            .collect();
+        if !missing.is_empty() {
+            known.add_rows(self.graph.nodes(viewer, &missing).await?);
+        }
         let names = query.names.len().max(1) as f64;
-        let mut candidates: Vec<Candidate> = entities
-            .into_iter()
+        let mut candidates: Vec<Candidate> = evidence
+            .keys()
+            .filter_map(|id| known.rows.get(id))
             .filter(|e| e.kind == NodeKind::Entity)
             .filter(|e| type_ids.is_empty() || type_ids.contains(&e.type_id))
             .filter_map(|entity| {
@@ -258,25 +303,23 @@ impl<G: GraphStore, V: VectorStore> Knowledge<G, V> {
                 .then_with(|| a.entity_id.cmp(&b.entity_id))
         });
         candidates.truncate(query.limit);
-        // Root-block texts only for the candidates kept that no matching block described.
-        let undescribed: Vec<Uuid> = candidates
+        // Root-block texts for the candidates kept that no matching block described (read
+        // already for the entities matched by name).
+        let unread: Vec<Uuid> = candidates
             .iter()
-            .filter(|c| c.described_by_text.is_empty())
+            .filter(|c| c.described_by_text.is_empty() && !known.texts_read.contains(&c.entity_id))
             .map(|c| c.entity_id)
             .collect();
-        if !undescribed.is_empty() {
-            let roots: HashMap<Uuid, String> = self
-                .graph
-                .root_texts(viewer, &undescribed)
-                .await?
-                .into_iter()
-                .collect();
-            for candidate in &mut candidates {
-                if candidate.described_by_text.is_empty()
-                    && let Some(text) = roots.get(&candidate.entity_id)
-                {
-                    candidate.described_by_text = text.clone();
-                }
+        if !unread.is_empty() {
+            known
+                .texts
+                .extend(self.graph.root_texts(viewer, &unread).await?);
+        }
+        for candidate in &mut candidates {
+            if candidate.described_by_text.is_empty()
+                && let Some(text) = known.texts.get(&candidate.entity_id)
+            {
+                candidate.described_by_text = text.clone();
             }
         }
         Ok(candidates)

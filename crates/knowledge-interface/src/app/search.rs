@@ -68,19 +68,8 @@ impl<G: GraphStore, V: VectorStore> Knowledge<G, V> {
             scores.entry(found.block_id).or_default().1 = found.score;
         }
         let ids: Vec<Uuid> = scores.keys().copied().collect();
-        let roots = self.graph.block_roots(&ids).await?;
-        let mut root_ids: Vec<Uuid> = roots.iter().map(|r| r.root_id).collect();
-        root_ids.sort_unstable();
-        root_ids.dedup();
-        let mut wanted = ids.clone();
-        wanted.extend(&root_ids);
-        let nodes: HashMap<Uuid, Node> = self
-            .graph
-            .nodes(viewer, &wanted)
-            .await?
-            .into_iter()
-            .map(|n| (n.id, n))
-            .collect();
+        let (roots, rows) = self.graph.blocks_and_roots(viewer, &ids).await?;
+        let nodes: HashMap<Uuid, Node> = rows.into_iter().map(|n| (n.id, n)).collect();
         let mut hits: Vec<BlockHit> = scores
             .into_iter()
             .filter_map(|(id, (semantic, lexical))| {

@@ -76,6 +76,14 @@ impl GraphStore for AnyGraphStore {
         forward!(self, store => store.block_roots(blocks).await)
     }
 
+    async fn blocks_and_roots(
+        &self,
+        viewer: &Viewer,
+        blocks: &[Uuid],
+    ) -> Result<(Vec<BlockRoot>, Vec<Node>), StoreError> {
+        forward!(self, store => store.blocks_and_roots(viewer, blocks).await)
+    }
+
     async fn match_names(
         &self,
         viewer: &Viewer,

@@ -15,6 +15,7 @@ pub mod any;
 pub mod memgraph;
 pub mod postgres;
 
+use std::collections::HashSet;
 use std::future::Future;
 
 use uuid::Uuid;
@@ -101,6 +102,30 @@ pub trait GraphStore: Send + Sync {
         &self,
         blocks: &[Uuid],
     ) -> impl Future<Output = Result<Vec<BlockRoot>, StoreError>> + Send;
+
+    /// For the blocks among `blocks` that `viewer` may see: where each sits (as
+    /// [`GraphStore::block_roots`]), and the visible rows among those blocks and the entities
+    /// or universes heading their trees. One round trip where the adapter can.
+    fn blocks_and_roots(
+        &self,
+        viewer: &Viewer,
+        blocks: &[Uuid],
+    ) -> impl Future<Output = Result<(Vec<BlockRoot>, Vec<Node>), StoreError>> + Send {
+        async move {
+            let roots = self.block_roots(blocks).await?;
+            let mut ids = blocks.to_vec();
+            ids.extend(roots.iter().map(|root| root.root_id));
+            ids.sort_unstable();
+            ids.dedup();
+            let rows = self.nodes(viewer, &ids).await?;
+            let visible: HashSet<Uuid> = rows.iter().map(|row| row.id).collect();
+            let roots = roots
+                .into_iter()
+                .filter(|root| visible.contains(&root.block_id))
+                .collect();
+            Ok((roots, rows))
+        }
+    }
 
     /// Visible entities whose name or an alias matches a query (exact, whole words,
     /// containment, or fuzzy), best first.

@@ -6,6 +6,7 @@ mod consistency;
 mod embedding;
 mod graph_contract;
 mod graph_names;
+mod graph_places;
 mod graph_reads;
 mod json_schema;
 mod schema_rpcs;

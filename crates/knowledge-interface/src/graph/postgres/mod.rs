@@ -98,6 +98,14 @@ impl GraphStore for PgGraphStore {
         read::block_roots(&self.pool, blocks).await
     }
 
+    async fn blocks_and_roots(
+        &self,
+        viewer: &Viewer,
+        blocks: &[Uuid],
+    ) -> Result<(Vec<BlockRoot>, Vec<Node>), StoreError> {
+        read::blocks_and_roots(&self.pool, viewer, blocks).await
+    }
+
     async fn match_names(
         &self,
         viewer: &Viewer,

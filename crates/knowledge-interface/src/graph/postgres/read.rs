@@ -2,6 +2,8 @@
 //! root block), neighbours with or without history, root-block texts, where blocks sit,
 //! universes and init markers. A record is visible when the viewer owns it or it is SHARED.
 
+use std::collections::HashSet;
+
 use sqlx::{PgPool, Row};
 use uuid::Uuid;
 
@@ -136,23 +138,29 @@ pub async fn root_texts(
     .map_err(backend)
 }
 
-/// Where each block sits: the node heading its tree and its depth.
+/// The recursive walk from blocks up to the entity or universe heading their trees, as the
+/// CTEs `up` and `roots(block_id, root_id, level)` over `$1` (block ids). Per-block index
+/// probes (LATERAL): a plain join here became a scan of every edge.
+const ROOTS_OF_BLOCKS: &str = "
+    up(block_id, node_id, level) AS (
+        SELECT id, id, 0 FROM unnest($1::uuid[]) id
+        UNION ALL
+        SELECT up.block_id, e.from_id, up.level + 1 FROM up CROSS JOIN LATERAL (
+            SELECT x.from_id FROM kg_edges x
+             WHERE x.to_id = up.node_id AND x.label = 'SUMMARIZES'
+               AND x.superseded_at IS NULL) e
+         WHERE up.level < 1024),
+    roots(block_id, root_id, level) AS (
+        SELECT up.block_id, e.from_id, up.level FROM up CROSS JOIN LATERAL (
+            SELECT x.from_id FROM kg_edges x
+             WHERE x.to_id = up.node_id AND x.label = 'DESCRIBED_BY'
+               AND x.superseded_at IS NULL) e)";
+
+/// For each block, the entity or universe whose tree it is in and its level.
 pub async fn block_roots(pool: &PgPool, blocks: &[Uuid]) -> Result<Vec<BlockRoot>, StoreError> {
-    let found: Vec<(Uuid, Uuid, i32)> = sqlx::query_as(
-        // Per-block index probes (LATERAL): a plain join here became a scan of every edge.
-        "WITH RECURSIVE up(block_id, node_id, level) AS (
-             SELECT id, id, 0 FROM unnest($1::uuid[]) id
-             UNION ALL
-             SELECT up.block_id, e.from_id, up.level + 1 FROM up CROSS JOIN LATERAL (
-                 SELECT x.from_id FROM kg_edges x
-                  WHERE x.to_id = up.node_id AND x.label = 'SUMMARIZES'
-                    AND x.superseded_at IS NULL) e
-              WHERE up.level < 1024)
-         SELECT up.block_id, e.from_id, up.level FROM up CROSS JOIN LATERAL (
-             SELECT x.from_id FROM kg_edges x
-              WHERE x.to_id = up.node_id AND x.label = 'DESCRIBED_BY'
-                AND x.superseded_at IS NULL) e",
-    )
+    let found: Vec<(Uuid, Uuid, i32)> = sqlx::query_as(&format!(
+        "WITH RECURSIVE {ROOTS_OF_BLOCKS} SELECT block_id, root_id, level FROM roots"
+    ))
     .bind(blocks)
     .fetch_all(pool)
     .await
@@ -165,6 +173,47 @@ pub async fn block_roots(pool: &PgPool, blocks: &[Uuid]) -> Result<Vec<BlockRoot
             level: level as u32,
         })
         .collect())
+}
+
+/// The places of `blocks` (as [`block_roots`]) and the visible rows among the blocks and
+/// their roots, in one statement: each block row carries its place.
+pub async fn blocks_and_roots(
+    pool: &PgPool,
+    viewer: &Viewer,
+    blocks: &[Uuid],
+) -> Result<(Vec<BlockRoot>, Vec<Node>), StoreError> {
+    let found = sqlx::query(&format!(
+        "WITH RECURSIVE {ROOTS_OF_BLOCKS}
+         SELECT {NODE_COLUMNS}, r.root_id AS place_root, r.level AS place_level
+           FROM kg_nodes n LEFT JOIN roots r ON r.block_id = n.id
+          WHERE n.id IN (SELECT unnest($1::uuid[]) UNION SELECT root_id FROM roots)
+            AND (n.user_id = $2 OR n.visibility = 'SHARED')"
+    ))
+    .bind(blocks)
+    .bind(viewer.user_id())
+    .fetch_all(pool)
+    .await
+    .map_err(backend)?;
+    let mut roots = Vec::new();
+    let mut nodes: Vec<Node> = Vec::with_capacity(found.len());
+    let mut seen = HashSet::new();
+    for row in &found {
+        let node = rows::node(row)?;
+        let root: Option<Uuid> = row.try_get("place_root").map_err(backend)?;
+        if let Some(root_id) = root {
+            let level: i32 = row.try_get("place_level").map_err(backend)?;
+            roots.push(BlockRoot {
+                block_id: node.id,
+                root_id,
+                level: level as u32,
+            });
+        }
+        // A block under two roots comes once per root.
+        if seen.insert(node.id) {
+            nodes.push(node);
+        }
+    }
+    Ok((roots, nodes))
 }
 
 /// Visible universes with their root-block text, by id.
