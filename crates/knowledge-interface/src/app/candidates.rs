@@ -126,36 +126,8 @@ impl<G: GraphStore, V: VectorStore> Knowledge<G, V> {
         }
         let fetch = query.limit * OVERFETCH;
         // Names and meaning are looked up at the same time.
-        let names = async {
-            let mut all = Vec::with_capacity(query.names.len());
-            for name in &query.names {
-                let lookup = NameQuery {
-                    text: name.clone(),
-                    type_ids: type_ids.clone(),
-                    limit: fetch,
-                    fuzzy_below: query.limit,
-                };
-                all.push(self.graph.match_names(viewer, &lookup).await?);
-            }
-            // The matched entities' rows and root-block texts are read while the vectors
-            // are still being scanned, not after.
-            let mut ids: Vec<Uuid> = all.iter().flatten().map(|m| m.entity_id).collect();
-            ids.sort_unstable();
-            ids.dedup();
-            let mut known = Known::default();
-            if !ids.is_empty() {
-                let (rows, texts) = tokio::try_join!(
-                    self.graph.nodes(viewer, &ids),
-                    self.graph.root_texts(viewer, &ids)
-                )?;
-                known.add_rows(rows);
-                known.texts.extend(texts);
-                known.texts_read.extend(ids);
-            }
-            Ok::<_, KnowledgeError>((all, known))
-        };
         let (named, (described, described_rows)) = tokio::join!(
-            names,
+            self.name_evidence(viewer, &query, &type_ids, fetch),
             self.semantic_evidence(viewer, query.description.as_deref(), fetch)
         );
         let (named, mut known) = named?;
@@ -192,6 +164,41 @@ impl<G: GraphStore, V: VectorStore> Knowledge<G, V> {
         }
         self.compose(viewer, &query, &type_ids, evidence, known)
             .await
+    }
+
+    /// The matches of each queried name, with the matched entities' rows and root-block
+    /// texts (read here, while the vectors are still being scanned, rather than after).
+    async fn name_evidence(
+        &self,
+        viewer: &Viewer,
+        query: &CandidateQuery,
+        type_ids: &[String],
+        fetch: usize,
+    ) -> Result<(Vec<Vec<NameMatch>>, Known), KnowledgeError> {
+        let mut all = Vec::with_capacity(query.names.len());
+        for name in &query.names {
+            let lookup = NameQuery {
+                text: name.clone(),
+                type_ids: type_ids.to_vec(),
+                limit: fetch,
+                fuzzy_below: query.limit,
+            };
+            all.push(self.graph.match_names(viewer, &lookup).await?);
+        }
+        let mut ids: Vec<Uuid> = all.iter().flatten().map(|m| m.entity_id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut known = Known::default();
+        if !ids.is_empty() {
+            let (rows, texts) = tokio::try_join!(
+                self.graph.nodes(viewer, &ids),
+                self.graph.root_texts(viewer, &ids)
+            )?;
+            known.add_rows(rows);
+            known.texts.extend(texts);
+            known.texts_read.extend(ids);
+        }
+        Ok((all, known))
     }
 
     /// Block-vector evidence for `description`, with the rows read on the way (the blocks
