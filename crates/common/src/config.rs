@@ -196,10 +196,14 @@ impl Env {
     }
 
     /// A secret. Outside local/test environments a missing secret is an error instead of
-    /// silently taking the development default.
+    /// silently taking the development default, and a weak one (see [`secret_problem`]) is
+    /// refused.
     pub fn secret(&mut self, var: &str, dev_default: &str, app_env: AppEnv) -> SecretString {
         match self.optional(var) {
-            Some(value) => SecretString::from(value),
+            Some(value) => {
+                self.check_secret(var, &value, app_env);
+                SecretString::from(value)
+            }
             None if app_env.allows_dev_defaults() => SecretString::from(dev_default.to_owned()),
             None => {
                 self.problem(var, "is required outside APP_ENV=local|test".to_owned());
@@ -208,9 +212,28 @@ impl Env {
         }
     }
 
-    /// The shared `APP_ENV` variable (default `local`).
+    /// An optional secret, checked like [`Env::secret`] when it is set.
+    pub fn optional_secret(&mut self, var: &str, app_env: AppEnv) -> Option<SecretString> {
+        let value = self.optional(var)?;
+        self.check_secret(var, &value, app_env);
+        Some(SecretString::from(value))
+    }
+
+    /// Records a problem when `value` is too weak for `app_env`.
+    pub fn check_secret(&mut self, var: &str, value: &str, app_env: AppEnv) {
+        if app_env.allows_dev_defaults() {
+            return;
+        }
+        if let Some(problem) = secret_problem(value) {
+            self.problem(var, problem);
+        }
+    }
+
+    /// The shared `APP_ENV` variable. Unset means `cluster`: a deployment that forgets it
+    /// gets no development secrets, no open service ports and no diagnostic job types. The
+    /// native profile and the tests set `local` or `test` explicitly.
     pub fn app_env(&mut self) -> AppEnv {
-        self.parse("APP_ENV", AppEnv::Local)
+        self.parse("APP_ENV", AppEnv::Cluster)
     }
 
     /// Records a problem found by the caller's own check.
@@ -231,6 +254,32 @@ impl Env {
             })
         }
     }
+}
+
+/// Shortest secret accepted outside local/test.
+pub const MIN_SECRET_BYTES: usize = 32;
+
+/// Secrets this repository ships (development defaults, examples, the native profile's
+/// scripts): known to everyone, so never accepted outside local/test.
+pub const DEVELOPMENT_SECRETS: &[&str] = &[
+    "dev-secret-change-me",
+    "change-me-to-a-long-random-secret-of-32-bytes-or-more",
+    "local-development-service-token-not-for-production",
+    "local-development-operator-token-not-for-production",
+];
+
+/// Why `value` is not an acceptable secret outside local/test, if it is not.
+pub fn secret_problem(value: &str) -> Option<String> {
+    if DEVELOPMENT_SECRETS.contains(&value) {
+        return Some("is a published development secret; generate a new one".to_owned());
+    }
+    if value.len() < MIN_SECRET_BYTES {
+        return Some(format!(
+            "is {} bytes long; secrets need at least {MIN_SECRET_BYTES} (e.g. `openssl rand -hex 32`)",
+            value.len()
+        ));
+    }
+    None
 }
 
 /// A connection string together with the variable it came from, so errors can name it.
@@ -328,6 +377,27 @@ mod tests {
         let _ = env.secret("AUTH_JWT_SECRET", "dev", AppEnv::Cluster);
         let error = env.finish().expect_err("missing secret");
         assert_eq!(error.problems[0].var, "AUTH_JWT_SECRET");
+    }
+
+    #[test]
+    fn weak_secrets_are_refused_outside_local() {
+        for weak in ["short", DEVELOPMENT_SECRETS[0]] {
+            let mut env = Env::from_map([("S", weak)]);
+            let _ = env.secret("S", "dev", AppEnv::Cluster);
+            assert!(env.finish().is_err(), "`{weak}` must be refused");
+            let mut env = Env::from_map([("S", weak)]);
+            let _ = env.secret("S", "dev", AppEnv::Test);
+            assert!(env.finish().is_ok(), "`{weak}` is fine in tests");
+        }
+        let mut env = Env::from_map([("S", "x".repeat(MIN_SECRET_BYTES))]);
+        assert!(env.optional_secret("S", AppEnv::Cluster).is_some());
+        assert!(env.finish().is_ok());
+    }
+
+    #[test]
+    fn a_forgotten_app_env_is_not_a_development_machine() {
+        let mut env = Env::from_map(Vec::<(String, String)>::new());
+        assert_eq!(env.app_env(), AppEnv::Cluster);
     }
 
     #[test]

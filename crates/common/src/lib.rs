@@ -5,6 +5,7 @@
 //! Nothing in here knows about a particular service's domain.
 
 pub mod admin;
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;

@@ -51,7 +51,12 @@ pub async fn track_http(request: Request, next: Next) -> Response {
     use tracing::Instrument;
     use tracing_opentelemetry::OpenTelemetrySpanExt;
 
-    let span = tracing::info_span!("http.request", method = %request.method(), path = %request.uri().path());
+    let span = tracing::info_span!(
+        "http.request",
+        method = %request.method(),
+        path = %request.uri().path(),
+        caller = tracing::field::Empty
+    );
     let _ = span.set_parent(crate::telemetry::propagation::extract_http(
         request.headers(),
     ));
@@ -75,8 +80,8 @@ async fn record_http(request: Request, next: Next) -> Response {
     response
 }
 
-/// Tonic layer: `grpc_requests_total` and `grpc_request_duration_seconds` by method and
-/// status code. The code is read from the response headers (trailers-only responses, i.e.
+/// Tonic layer: `grpc_requests_total` and `grpc_request_duration_seconds` by method, calling
+/// service (the [`crate::auth::Caller`] attached by the credential check) and status code. The code is read from the response headers (trailers-only responses, i.e.
 /// every immediate error); a response without one counts as `0` (OK).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct GrpcMetricsLayer;
@@ -110,6 +115,7 @@ where
 
     fn call(&mut self, request: http::Request<B>) -> Self::Future {
         let method = request.uri().path().to_owned();
+        let caller = crate::auth::grpc::caller_label(request.extensions());
         let started = Instant::now();
         let future = self.inner.call(request);
         Box::pin(async move {
@@ -123,7 +129,7 @@ where
                     .to_owned(),
                 Err(_) => "transport".to_owned(),
             };
-            let labels = [("method", method), ("code", code)];
+            let labels = [("method", method), ("caller", caller), ("code", code)];
             metrics::counter!("grpc_requests_total", &labels).increment(1);
             metrics::histogram!("grpc_request_duration_seconds", &labels)
                 .record(started.elapsed().as_secs_f64());

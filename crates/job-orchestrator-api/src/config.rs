@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::path::Path;
 
 use exobrain_common::config::{AppEnv, ConfigError, Env};
+use exobrain_common::grpc::Guard;
 use exobrain_common::telemetry::TelemetryConfig;
 use exobrain_jobs::StoresConfig;
 use exobrain_jobs::domain::Registry;
@@ -23,6 +24,8 @@ pub struct Config {
     pub admin_bind: SocketAddr,
     /// Job database and NATS.
     pub stores: StoresConfig,
+    /// `EXOBRAIN_SERVICE_CREDENTIALS`, `EXOBRAIN_OPERATOR_CREDENTIALS` and the gRPC call limits.
+    pub guard: Guard,
     /// `JOB_MAX_ATTEMPTS`: attempts before a job fails for good (1..=100, default 3).
     pub max_attempts: u32,
     /// `JOB_DIAGNOSTICS_ENABLED`: accept the `diagnostics.*` job types (default on when
@@ -46,6 +49,7 @@ impl Config {
         let bind = env.socket_addr("JOB_ORCHESTRATOR_API_BIND_ADDRESS", "0.0.0.0:50061");
         let admin_bind = env.socket_addr("JOB_ORCHESTRATOR_API_ADMIN_BIND_ADDRESS", "0.0.0.0:9061");
         let stores = StoresConfig::from_env(&mut env);
+        let guard = Guard::from_env(&mut env, app_env);
         let max_attempts = env.bounded("JOB_MAX_ATTEMPTS", 3, 1, 100);
         let diagnostics = env.flag("JOB_DIAGNOSTICS_ENABLED", app_env.allows_dev_defaults());
         let policy = match env.optional("JOB_POLICY_PATH") {
@@ -72,6 +76,7 @@ impl Config {
             bind,
             admin_bind,
             stores,
+            guard,
             max_attempts,
             diagnostics,
             policy,

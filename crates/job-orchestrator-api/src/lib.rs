@@ -85,6 +85,7 @@ pub async fn run(
         descriptor_set: exobrain_proto::JOB_ORCHESTRATOR_DESCRIPTOR_SET,
         readiness: StoresConfig::readiness(pool, nats),
         grace: DEFAULT_GRACE,
+        guard: config.guard.clone(),
     };
     let routes = tonic::service::Routes::new(JobOrchestratorServer::new(service));
     let served = serve_with_admin(process, routes, listeners.grpc, listeners.admin, shutdown).await;

@@ -320,11 +320,13 @@ async fn every_rpc_refuses_another_users_records() {
         .expect_err("missing");
     assert_eq!(missing.code(), Code::NotFound);
 
-    let error = api
+    // Locally, with no credentials configured, every caller is the operator: naming no user
+    // lists every user's jobs (tests/trust.rs covers services, which must name one).
+    let everyone = api
         .client
         .list_jobs(list("", 10))
         .await
-        .expect_err("no user");
-    assert_eq!(error.code(), Code::InvalidArgument);
-    assert_eq!(error.message(), "user_id: is required");
+        .expect("the local operator lists every user's jobs")
+        .into_inner();
+    assert!(everyone.jobs.iter().any(|job| job.job_id == job_id));
 }

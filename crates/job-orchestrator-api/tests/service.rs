@@ -108,3 +108,31 @@ async fn unreachable_nats_is_reported_in_one_line() {
     );
     assert_unreachable_dependency_reported(Path::new(BINARY), &env, "EXOBRAIN_NATS_URL").await;
 }
+
+#[test]
+fn a_deployment_that_forgets_app_env_gets_no_open_port_and_no_diagnostics() {
+    let mut env = env_for("postgresql://u@127.0.0.1/db", "nats://127.0.0.1:4222", "p");
+    env.remove("APP_ENV");
+    let error = Config::from_env(Env::from_map(env.clone())).expect_err("no credentials");
+    assert!(
+        error.to_string().contains("EXOBRAIN_SERVICE_CREDENTIALS"),
+        "{error}"
+    );
+    env.insert(
+        "EXOBRAIN_SERVICE_CREDENTIALS".into(),
+        "assistant-backend=dev-secret-change-me".into(),
+    );
+    let error = Config::from_env(Env::from_map(env.clone())).expect_err("published secret");
+    assert!(error.to_string().contains("development secret"), "{error}");
+    env.insert(
+        "EXOBRAIN_SERVICE_CREDENTIALS".into(),
+        format!("assistant-backend={}", "s".repeat(40)),
+    );
+    let config = Config::from_env(Env::from_map(env)).expect("a complete cluster config");
+    let types: Vec<String> = config
+        .registry()
+        .specs()
+        .map(|spec| spec.job_type.to_string())
+        .collect();
+    assert_eq!(types, ["knowledge.update"], "no diagnostic job types");
+}

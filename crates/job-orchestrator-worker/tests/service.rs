@@ -74,3 +74,11 @@ async fn invalid_limits_are_rejected_by_name() {
         "{text}"
     );
 }
+
+#[test]
+fn a_deployment_that_forgets_app_env_runs_no_diagnostic_jobs() {
+    let config = Config::from_env(Env::from_map(Vec::<(String, String)>::new())).expect("config");
+    assert!(!config.diagnostics);
+    let local = Config::from_env(Env::from_map([("APP_ENV", "local")])).expect("config");
+    assert!(local.diagnostics);
+}

@@ -4,7 +4,8 @@ use std::net::SocketAddr;
 
 use std::time::Duration;
 
-use exobrain_common::config::{AppEnv, ConfigError, Dsn, Env, SecretString};
+use exobrain_common::config::{AppEnv, ConfigError, Dsn, Env};
+use exobrain_common::grpc::Guard;
 use exobrain_common::startup::ConnectPolicy;
 use exobrain_common::telemetry::TelemetryConfig;
 
@@ -31,8 +32,9 @@ pub struct Config {
     pub graph_backend: GraphBackend,
     /// `KNOWLEDGE_VECTOR_BACKEND` and the Qdrant settings.
     pub vectors: VectorBackendSettings,
-    /// `EXOBRAIN_INTERNAL_TOKEN`: when set, every RPC needs `authorization: Bearer <token>`.
-    pub internal_token: Option<SecretString>,
+    /// `EXOBRAIN_SERVICE_CREDENTIALS`, `EXOBRAIN_OPERATOR_CREDENTIALS` (who may call; required
+    /// outside local/test) and the gRPC call limits.
+    pub guard: Guard,
     /// `KNOWLEDGE_RECONCILE_INTERVAL_SECONDS`: how often block vectors are compared with the
     /// graph and repaired (default 600; 0 = only at startup).
     pub reconcile_interval: Duration,
@@ -86,13 +88,10 @@ impl Config {
             bind: env.socket_addr("KNOWLEDGE_INTERFACE_BIND_ADDRESS", "0.0.0.0:50051"),
             admin_bind: env.socket_addr("KNOWLEDGE_INTERFACE_ADMIN_BIND_ADDRESS", "0.0.0.0:9051"),
             database,
-            embedding: EmbeddingSettings::read(&mut env),
+            embedding: EmbeddingSettings::read(&mut env, app_env),
             graph_backend: GraphBackend::read(&mut env),
             vectors: VectorBackendSettings::read(&mut env),
-            internal_token: env
-                .optional("EXOBRAIN_INTERNAL_TOKEN")
-                .filter(|token| !token.trim().is_empty())
-                .map(SecretString::from),
+            guard: Guard::from_env(&mut env, app_env),
             reconcile_interval: env.seconds(
                 "KNOWLEDGE_RECONCILE_INTERVAL_SECONDS",
                 Duration::from_secs(600),

@@ -125,16 +125,13 @@ pub async fn run(
         descriptor_set: exobrain_proto::KNOWLEDGE_DESCRIPTOR_SET,
         readiness,
         grace: DEFAULT_GRACE,
+        guard: config.guard.clone(),
     };
     let server = KnowledgeInterfaceServer::new(grpc::service::KnowledgeService::new(knowledge))
         .max_decoding_message_size(MAX_MESSAGE_BYTES);
-    let service = tonic::service::interceptor::InterceptedService::new(
-        server,
-        grpc::identity::TokenCheck::new(config.internal_token.clone()),
-    );
     let served = serve_with_admin(
         process,
-        tonic::service::Routes::new(service),
+        tonic::service::Routes::new(server),
         listeners.grpc,
         listeners.admin,
         shutdown.clone(),

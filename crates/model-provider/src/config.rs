@@ -8,9 +8,9 @@ use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use exobrain_common::auth::Credentials;
 use exobrain_common::config::{AppEnv, ConfigError, Env};
 use exobrain_common::telemetry::TelemetryConfig;
-use secrecy::SecretString;
 
 use crate::catalog::routes::{Routed, route_all};
 use crate::catalog::{Catalog, ProviderKind};
@@ -31,8 +31,10 @@ pub struct Config {
     /// Every alias with its route (keys from `OPENAI_API_KEY`, `ANTHROPIC_API_KEY` or the
     /// alias's `api_key_env`; `MODEL_PROVIDER_OFFLINE` serves everything locally).
     pub routes: Vec<Routed>,
-    /// `MODEL_PROVIDER_API_TOKEN`: bearer token required on every `/v1` route when set.
-    pub api_token: Option<SecretString>,
+    /// Who may call the `/v1` routes: `EXOBRAIN_SERVICE_CREDENTIALS`,
+    /// `EXOBRAIN_OPERATOR_CREDENTIALS` and the shared `MODEL_PROVIDER_API_TOKEN` (one of them
+    /// is required outside local/test).
+    pub credentials: Credentials,
     /// `MODEL_PROVIDER_MAX_BODY_BYTES`: largest request body (default 8 MiB).
     pub max_body_bytes: usize,
     /// Limits per upstream provider (`MODEL_PROVIDER_<PROVIDER>_…`).
@@ -81,9 +83,11 @@ impl Config {
             bind,
             models_path,
             routes,
-            api_token: env
-                .optional("MODEL_PROVIDER_API_TOKEN")
-                .map(SecretString::from),
+            credentials: Credentials::from_env_with_shared(
+                &mut env,
+                app_env,
+                Some("MODEL_PROVIDER_API_TOKEN"),
+            ),
             max_body_bytes: env.bounded("MODEL_PROVIDER_MAX_BODY_BYTES", 8 << 20, 1024, 1 << 30),
             limits,
             connect_timeout: env.seconds(

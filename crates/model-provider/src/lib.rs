@@ -35,7 +35,7 @@ pub async fn run(
         connect_timeout: config.connect_timeout,
     };
     let gateway = gateway::Gateway::build(config.routes.clone(), embedder, settings);
-    let app: Router = api::router(gateway, config.api_token.clone(), config.max_body_bytes);
+    let app: Router = api::router(gateway, config.credentials.clone(), config.max_body_bytes);
     tracing::info!(addr = ?listener.local_addr().ok(), models = %config.models_path.display(), "model-provider listening");
     admin::serve_http_service(listener, app, Readiness::new(), shutdown, DEFAULT_GRACE).await
 }

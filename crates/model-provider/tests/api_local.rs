@@ -161,6 +161,36 @@ async fn every_route_answers_mistakes_with_an_openai_error_that_names_the_field(
 }
 
 #[tokio::test]
+async fn each_calling_service_presents_its_own_credential() {
+    let worker = "worker-token-0123456789abcdef0123456789abcdef";
+    let backend = "backend-token-0123456789abcdef0123456789abcd";
+    let list = format!("job-orchestrator-worker={worker},assistant-backend={backend}");
+    let gateway = spawn_gateway(
+        &shipped_aliases(),
+        &[("EXOBRAIN_SERVICE_CREDENTIALS", &list)],
+    )
+    .await;
+    let url = format!("{}/v1/models", gateway.base);
+    for token in [worker, backend] {
+        let allowed = gateway.client.get(&url).bearer_auth(token).send().await;
+        assert_eq!(allowed.expect("request").status(), 200);
+    }
+    let revoked = spawn_gateway(
+        &shipped_aliases(),
+        &[(
+            "EXOBRAIN_SERVICE_CREDENTIALS",
+            &format!("assistant-backend={backend}"),
+        )],
+    )
+    .await;
+    let url = format!("{}/v1/models", revoked.base);
+    let worker_refused = revoked.client.get(&url).bearer_auth(worker).send().await;
+    assert_eq!(worker_refused.expect("request").status(), 401);
+    let backend_served = revoked.client.get(&url).bearer_auth(backend).send().await;
+    assert_eq!(backend_served.expect("request").status(), 200);
+}
+
+#[tokio::test]
 async fn a_configured_token_is_required_on_every_v1_route() {
     let gateway = spawn_gateway(
         &shipped_aliases(),

@@ -73,3 +73,23 @@ async fn a_taken_port_is_reported_with_its_variable() {
     assert!(!status.success());
     assert!(stderr.contains("MODEL_PROVIDER_BIND_ADDRESS"), "{stderr}");
 }
+
+#[test]
+fn a_deployment_that_forgets_app_env_needs_a_strong_credential() {
+    let mut env = test_env();
+    env.remove("APP_ENV");
+    let error = Config::from_env(Env::from_map(env.clone())).expect_err("no credential");
+    assert!(
+        error.to_string().contains("EXOBRAIN_SERVICE_CREDENTIALS"),
+        "{error}"
+    );
+    env.insert("MODEL_PROVIDER_API_TOKEN".into(), "short".into());
+    let error = Config::from_env(Env::from_map(env.clone())).expect_err("weak token");
+    assert!(
+        error.to_string().contains("MODEL_PROVIDER_API_TOKEN"),
+        "{error}"
+    );
+    env.insert("MODEL_PROVIDER_API_TOKEN".into(), "m".repeat(40));
+    let config = Config::from_env(Env::from_map(env)).expect("shared token is enough");
+    assert!(!config.credentials.is_open());
+}

@@ -1,5 +1,6 @@
 //! Errors of the job orchestrator API boundary and their gRPC mapping.
 
+use exobrain_common::auth::UserConflict;
 use exobrain_common::error::{ErrorKind, ServiceError};
 use exobrain_jobs::domain::InvalidField;
 use exobrain_jobs::store::StoreError;
@@ -46,6 +47,19 @@ pub enum ApiError {
         /// The configured limit.
         limit: u64,
     },
+    /// The metadata and the body name different users.
+    #[error(transparent)]
+    UserConflict(#[from] UserConflict),
+    /// Acting across users needs the operator credential.
+    #[error(
+        "{action} needs the operator credential, or a user named in x-user-id or user_id          (caller `{caller}` is a service)"
+    )]
+    OperatorOnly {
+        /// What was asked.
+        action: &'static str,
+        /// The calling service.
+        caller: String,
+    },
     /// The job store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -81,8 +95,8 @@ impl From<InvalidField> for ApiError {
 impl ServiceError for ApiError {
     fn kind(&self) -> ErrorKind {
         match self {
-            ApiError::Invalid(_) => ErrorKind::InvalidArgument,
-            ApiError::Denied { .. } => ErrorKind::PermissionDenied,
+            ApiError::Invalid(_) | ApiError::UserConflict(_) => ErrorKind::InvalidArgument,
+            ApiError::Denied { .. } | ApiError::OperatorOnly { .. } => ErrorKind::PermissionDenied,
             ApiError::QueueFull { .. } | ApiError::Backlogged { .. } => {
                 ErrorKind::ResourceExhausted
             }

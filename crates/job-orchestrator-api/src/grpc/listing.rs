@@ -1,7 +1,8 @@
-//! ListJobs and ListDeadLetters on the wire: the requests become an owner, filters and a page
-//! (every problem reported together), and dead letters go back as `DeadLetter` messages.
+//! ListJobs and ListDeadLetters on the wire: the requests become filters and a page (every
+//! problem reported together; whose records is the caller's [`super::caller`] scope), and dead
+//! letters go back as `DeadLetter` messages.
 
-use exobrain_jobs::domain::{InvalidField, JobState, JobType, UserId};
+use exobrain_jobs::domain::{InvalidField, JobState, JobType};
 use exobrain_jobs::store::{Cursor, DeadLetter, JobFilter, PageRequest};
 use exobrain_proto::job_orchestrator as pb;
 
@@ -10,8 +11,6 @@ use super::error::ApiError;
 /// A validated ListJobs request.
 #[derive(Debug, Clone)]
 pub struct JobsQuery {
-    /// Whose jobs.
-    pub owner: UserId,
     /// Which of them.
     pub filter: JobFilter,
     /// Which page.
@@ -21,8 +20,6 @@ pub struct JobsQuery {
 /// A validated ListDeadLetters request.
 #[derive(Debug, Clone)]
 pub struct DeadLettersQuery {
-    /// Whose dead letters.
-    pub owner: UserId,
     /// Only this job type, when set.
     pub job_type: Option<JobType>,
     /// Which page.
@@ -32,7 +29,6 @@ pub struct DeadLettersQuery {
 /// Validates a ListJobs request.
 pub fn jobs_query(request: pb::ListJobsRequest) -> Result<JobsQuery, ApiError> {
     let mut problems = Vec::new();
-    let owner = UserId::parse("user_id", &request.user_id).map_err(|p| problems.push(p));
     let state = request
         .state
         .map(|raw| {
@@ -49,9 +45,8 @@ pub fn jobs_query(request: pb::ListJobsRequest) -> Result<JobsQuery, ApiError> {
         .transpose();
     let job_type = optional_job_type(&request.job_type, &mut problems);
     let page = page(request.page_size, &request.page_token, &mut problems);
-    match (owner, state, job_type, page) {
-        (Ok(owner), Ok(state), Ok(job_type), Ok(page)) => Ok(JobsQuery {
-            owner,
+    match (state, job_type, page) {
+        (Ok(state), Ok(job_type), Ok(page)) => Ok(JobsQuery {
             filter: JobFilter { state, job_type },
             page,
         }),
@@ -64,15 +59,10 @@ pub fn dead_letters_query(
     request: pb::ListDeadLettersRequest,
 ) -> Result<DeadLettersQuery, ApiError> {
     let mut problems = Vec::new();
-    let owner = UserId::parse("user_id", &request.user_id).map_err(|p| problems.push(p));
     let job_type = optional_job_type(&request.job_type, &mut problems);
     let page = page(request.page_size, &request.page_token, &mut problems);
-    match (owner, job_type, page) {
-        (Ok(owner), Ok(job_type), Ok(page)) => Ok(DeadLettersQuery {
-            owner,
-            job_type,
-            page,
-        }),
+    match (job_type, page) {
+        (Ok(job_type), Ok(page)) => Ok(DeadLettersQuery { job_type, page }),
         _ => Err(ApiError::Invalid(problems)),
     }
 }
@@ -130,7 +120,7 @@ mod tests {
     }
 
     #[test]
-    fn a_list_request_needs_its_owner_and_reports_every_problem() {
+    fn a_list_request_reports_every_problem() {
         let request = pb::ListJobsRequest {
             user_id: String::new(),
             state: Some(42),
@@ -140,7 +130,7 @@ mod tests {
         };
         assert_eq!(
             fields(jobs_query(request).expect_err("invalid")),
-            ["user_id", "state", "job_type", "page_token"]
+            ["state", "job_type", "page_token"]
         );
     }
 

@@ -2,6 +2,7 @@
 //! the one place where API errors become statuses.
 
 pub mod batch;
+pub mod caller;
 pub mod convert;
 pub mod error;
 pub mod listing;

@@ -1,9 +1,10 @@
 //! The `JobOrchestrator` gRPC service: requests are converted to domain values, handed to the
 //! job store, and answered; errors go through the one mapping in [`super::error`].
 //!
-//! Every RPC is scoped to the calling `user_id`: another user's job, batch or dead letter is
-//! refused with PERMISSION_DENIED, a missing one is NOT_FOUND, and listings only ever show the
-//! caller's own records.
+//! Every RPC is scoped by [`CallFor`]: a named user's request sees only that user's records
+//! (another user's job, batch or dead letter is refused with PERMISSION_DENIED, a missing one is
+//! NOT_FOUND), a service naming no user may read and watch a job by its id, and listing,
+//! cancelling or replaying across users needs the operator credential.
 
 use std::pin::Pin;
 
@@ -16,6 +17,7 @@ use futures::Stream;
 use tonic::{Request, Response, Status};
 
 use super::batch::{batch_status, new_batch};
+use super::caller::CallFor;
 use super::convert::{EnqueueLimits, new_job, status_reply};
 use super::error::ApiError;
 use super::listing::{dead_letter_reply, dead_letters_query, jobs_query, next_page_token};
@@ -67,7 +69,10 @@ impl JobOrchestrator for JobOrchestratorService {
         &self,
         request: Request<pb::EnqueueJobRequest>,
     ) -> Result<Response<pb::EnqueueJobReply>, Status> {
-        let job = new_job(request.into_inner(), &self.registry, &self.limits)?;
+        let call = CallFor::of(&request, &request.get_ref().user_id)?;
+        let mut body = request.into_inner();
+        body.user_id = call.user_id();
+        let job = new_job(body, &self.registry, &self.limits)?;
         self.admission
             .admit(&self.store, &job.owner, [&job.job_type], 1)
             .await?;
@@ -87,12 +92,11 @@ impl JobOrchestrator for JobOrchestratorService {
         &self,
         request: Request<pb::GetJobStatusRequest>,
     ) -> Result<Response<pb::GetJobStatusReply>, Status> {
-        let request = request.into_inner();
-        let job_id = JobId::parse("job_id", &request.job_id).map_err(ApiError::from)?;
-        let owner = UserId::parse("user_id", &request.user_id).map_err(ApiError::from)?;
+        let call = CallFor::of(&request, &request.get_ref().user_id)?;
+        let job_id = JobId::parse("job_id", &request.get_ref().job_id).map_err(ApiError::from)?;
         let snapshot = self
             .store
-            .snapshot(job_id, &owner)
+            .snapshot(job_id, call.reader())
             .await
             .map_err(|error| to_status(&error))?;
         Ok(Response::new(status_reply(snapshot)))
@@ -104,12 +108,12 @@ impl JobOrchestrator for JobOrchestratorService {
         &self,
         request: Request<pb::WatchJobStatusRequest>,
     ) -> Result<Response<Self::WatchJobStatusStream>, Status> {
+        let call = CallFor::of(&request, &request.get_ref().user_id)?;
         let request = request.into_inner();
         let job_id = JobId::parse("job_id", &request.job_id).map_err(ApiError::from)?;
-        let owner = UserId::parse("user_id", &request.user_id).map_err(ApiError::from)?;
         let snapshot = self
             .store
-            .snapshot(job_id, &owner)
+            .snapshot(job_id, call.reader())
             .await
             .map_err(|error| to_status(&error))?;
         let (sender, receiver) = tokio::sync::mpsc::channel(16);
@@ -135,7 +139,10 @@ impl JobOrchestrator for JobOrchestratorService {
         &self,
         request: Request<pb::EnqueueJobsRequest>,
     ) -> Result<Response<pb::EnqueueJobsReply>, Status> {
-        let batch = new_batch(request.into_inner(), &self.registry, &self.limits)?;
+        let call = CallFor::of(&request, &request.get_ref().user_id)?;
+        let mut body = request.into_inner();
+        body.user_id = call.user_id();
+        let batch = new_batch(body, &self.registry, &self.limits)?;
         let job_types = batch.jobs.iter().map(|job| &job.job_type);
         self.admission
             .admit(&self.store, &batch.owner, job_types, batch.jobs.len())
@@ -166,12 +173,13 @@ impl JobOrchestrator for JobOrchestratorService {
         &self,
         request: Request<pb::GetBatchStatusRequest>,
     ) -> Result<Response<pb::GetBatchStatusReply>, Status> {
-        let request = request.into_inner();
-        let batch_id = BatchId::parse("batch_id", &request.batch_id).map_err(ApiError::from)?;
-        let owner = UserId::parse("user_id", &request.user_id).map_err(ApiError::from)?;
+        let call = CallFor::of(&request, &request.get_ref().user_id)?;
+        let owner = call.user()?;
+        let batch_id =
+            BatchId::parse("batch_id", &request.get_ref().batch_id).map_err(ApiError::from)?;
         let snapshot = self
             .store
-            .batch(batch_id, &owner)
+            .batch(batch_id, owner)
             .await
             .map_err(|error| to_status(&error))?;
         let mut status = batch_status(batch_id, snapshot.counts());
@@ -187,9 +195,10 @@ impl JobOrchestrator for JobOrchestratorService {
         &self,
         request: Request<pb::WatchBatchStatusRequest>,
     ) -> Result<Response<Self::WatchBatchStatusStream>, Status> {
-        let request = request.into_inner();
-        let batch_id = BatchId::parse("batch_id", &request.batch_id).map_err(ApiError::from)?;
-        let owner = UserId::parse("user_id", &request.user_id).map_err(ApiError::from)?;
+        let call = CallFor::of(&request, &request.get_ref().user_id)?;
+        let owner = call.user()?.clone();
+        let batch_id =
+            BatchId::parse("batch_id", &request.get_ref().batch_id).map_err(ApiError::from)?;
         // Subscribed before the snapshot is read, so no transition falls in between.
         let every_job = self.store.status_subject("*");
         let events = watch_batch::subscribe(&self.jetstream.client(), every_job).await?;
@@ -218,10 +227,12 @@ impl JobOrchestrator for JobOrchestratorService {
         &self,
         request: Request<pb::ListJobsRequest>,
     ) -> Result<Response<pb::ListJobsReply>, Status> {
+        let call = CallFor::of(&request, &request.get_ref().user_id)?;
+        let scope = call.actor("listing every user's jobs")?;
         let query = jobs_query(request.into_inner())?;
         let page = self
             .store
-            .list_jobs(&query.owner, &query.filter, query.page)
+            .list_jobs(scope, &query.filter, query.page)
             .await
             .map_err(|error| to_status(&error))?;
         Ok(Response::new(pb::ListJobsReply {
@@ -234,15 +245,17 @@ impl JobOrchestrator for JobOrchestratorService {
         &self,
         request: Request<pb::CancelJobRequest>,
     ) -> Result<Response<pb::CancelJobReply>, Status> {
-        let request = request.into_inner();
-        let job_id = JobId::parse("job_id", &request.job_id).map_err(ApiError::from)?;
-        let owner = UserId::parse("user_id", &request.user_id).map_err(ApiError::from)?;
+        let call = CallFor::of(&request, &request.get_ref().user_id)?;
+        let scope = call.actor("cancelling a job without naming its user")?;
+        let job_id = JobId::parse("job_id", &request.get_ref().job_id).map_err(ApiError::from)?;
         let snapshot = self
             .store
-            .cancel(job_id, &owner)
+            .cancel(job_id, scope)
             .await
             .map_err(|error| to_status(&error))?;
-        self.admission.finished(&owner, 1);
+        if let Ok(owner) = UserId::parse("user_id", &snapshot.owner) {
+            self.admission.finished(&owner, 1);
+        }
         tracing::info!(job_id = %job_id, seq = snapshot.seq, "job cancelled");
         Ok(Response::new(pb::CancelJobReply {
             job: Some(status_reply(snapshot)),
@@ -253,10 +266,12 @@ impl JobOrchestrator for JobOrchestratorService {
         &self,
         request: Request<pb::ListDeadLettersRequest>,
     ) -> Result<Response<pb::ListDeadLettersReply>, Status> {
+        let call = CallFor::of(&request, &request.get_ref().user_id)?;
+        let scope = call.actor("listing every user's dead letters")?;
         let query = dead_letters_query(request.into_inner())?;
         let page = self
             .store
-            .list_dead_letters(&query.owner, query.job_type.as_ref(), query.page)
+            .list_dead_letters(scope, query.job_type.as_ref(), query.page)
             .await
             .map_err(|error| to_status(&error))?;
         Ok(Response::new(pb::ListDeadLettersReply {
@@ -269,13 +284,13 @@ impl JobOrchestrator for JobOrchestratorService {
         &self,
         request: Request<pb::ReplayDeadLetterRequest>,
     ) -> Result<Response<pb::ReplayDeadLetterReply>, Status> {
-        let request = request.into_inner();
-        let id = DeadLetterId::parse("dead_letter_id", &request.dead_letter_id)
+        let call = CallFor::of(&request, &request.get_ref().user_id)?;
+        let scope = call.actor("replaying another user's dead letter")?;
+        let id = DeadLetterId::parse("dead_letter_id", &request.get_ref().dead_letter_id)
             .map_err(ApiError::from)?;
-        let owner = UserId::parse("user_id", &request.user_id).map_err(ApiError::from)?;
         let letter = self
             .store
-            .find_dead_letter(id, &owner)
+            .find_dead_letter(id, &scope)
             .await
             .map_err(|error| to_status(&error))?;
         letter
@@ -289,13 +304,14 @@ impl JobOrchestrator for JobOrchestratorService {
             })
         };
         let job_type = JobType::parse("job_type", &letter.job_type).map_err(|_| not_accepted())?;
+        let owner = UserId::parse("user_id", &letter.owner).map_err(ApiError::from)?;
         let spec = self.registry.spec(&job_type).map_err(|_| not_accepted())?;
         self.admission
             .admit(&self.store, &owner, [&job_type], 1)
             .await?;
         let job_id = self
             .store
-            .replay_dead_letter(id, &owner, spec.max_attempts)
+            .replay_dead_letter(id, &scope, spec.max_attempts)
             .await
             .map_err(|error| to_status(&error))?;
         tracing::info!(dead_letter_id = %id, job_id = %job_id, "dead letter replayed");

@@ -3,6 +3,7 @@
 //! state) before anything is sent. It owns the vocabulary operators type; it does no I/O.
 
 use clap::{Parser, Subcommand, ValueEnum};
+use exobrain_common::auth::ServiceToken;
 use exobrain_jobs::domain::{BatchId, DeadLetterId, JobId, JobType, UserId};
 use exobrain_jobs::store::MAX_PAGE_SIZE;
 use exobrain_proto::job_orchestrator::JobLifecycleState;
@@ -39,6 +40,17 @@ pub struct Args {
     /// Print one JSON object per line instead of text
     #[arg(long, global = true)]
     pub json: bool,
+    /// The credential jobctl presents (an entry of the API's EXOBRAIN_OPERATOR_CREDENTIALS, or
+    /// of EXOBRAIN_SERVICE_CREDENTIALS for one user's records); not needed when the API runs
+    /// locally without credentials
+    #[arg(
+        long,
+        global = true,
+        env = "JOBCTL_TOKEN",
+        hide_env_values = true,
+        value_parser = parse_token
+    )]
+    pub token: Option<ServiceToken>,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -138,12 +150,13 @@ pub enum DlqCommand {
     },
 }
 
-/// The user every request is made for: the API scopes every record to its owner.
+/// The user a request is made for: the API scopes records to their owner. Without one, the
+/// request covers every user, which needs the operator credential (batches always need one).
 #[derive(Debug, Clone, clap::Args)]
 pub struct Owner {
-    /// The user who owns the records
+    /// The user who owns the records (omit, with the operator credential, for every user)
     #[arg(long, env = "JOBCTL_USER", value_parser = parse_user)]
-    pub user: UserId,
+    pub user: Option<UserId>,
 }
 
 /// Filters and cursor of a listing.
@@ -263,6 +276,11 @@ fn parse_batch_id(raw: &str) -> Result<BatchId, String> {
 
 fn parse_dead_letter_id(raw: &str) -> Result<DeadLetterId, String> {
     DeadLetterId::parse("dead_letter_id", raw).map_err(|invalid| invalid.problem)
+}
+
+fn parse_token(raw: &str) -> Result<ServiceToken, String> {
+    ServiceToken::new(raw.trim())
+        .ok_or_else(|| "holds characters not allowed in a header".to_owned())
 }
 
 fn parse_user(raw: &str) -> Result<UserId, String> {

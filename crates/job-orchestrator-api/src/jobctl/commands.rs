@@ -4,6 +4,7 @@
 
 use std::io::{self, Write};
 
+use exobrain_common::auth::ServiceToken;
 use exobrain_proto::job_orchestrator::job_orchestrator_client::JobOrchestratorClient;
 use exobrain_proto::job_orchestrator::{
     BatchStatusEvent, CancelJobRequest, GetBatchStatusRequest, GetJobStatusRequest,
@@ -20,21 +21,23 @@ use super::output::Printer;
 
 type Client = JobOrchestratorClient<Channel>;
 
-/// Runs `command` on `client`, printing through `printer`.
+/// Runs `command` on `client` presenting `token`, printing through `printer`.
 pub async fn execute<W: Write>(
     client: &mut Client,
+    token: &ServiceToken,
     command: Command,
     printer: &mut Printer<'_, W>,
 ) -> Result<ExitStatus, CliError> {
     match command {
-        Command::Jobs(command) => jobs(client, command, printer).await,
-        Command::Batch(command) => batch(client, command, printer).await,
-        Command::Dlq(command) => dlq(client, command, printer).await,
+        Command::Jobs(command) => jobs(client, token, command, printer).await,
+        Command::Batch(command) => batch(client, token, command, printer).await,
+        Command::Dlq(command) => dlq(client, token, command, printer).await,
     }
 }
 
 async fn jobs<W: Write>(
     client: &mut Client,
+    token: &ServiceToken,
     command: JobsCommand,
     printer: &mut Printer<'_, W>,
 ) -> Result<ExitStatus, CliError> {
@@ -47,7 +50,10 @@ async fn jobs<W: Write>(
                 page_size: page.limit.unwrap_or_default(),
                 page_token: page.page_token.unwrap_or_default(),
             };
-            let reply = client.list_jobs(request).await?.into_inner();
+            let reply = client
+                .list_jobs(token.request(request, None))
+                .await?
+                .into_inner();
             printer.jobs(&reply.jobs, &reply.next_page_token)?;
         }
         JobsCommand::Show { job_id, owner } => {
@@ -55,7 +61,12 @@ async fn jobs<W: Write>(
                 job_id: job_id.to_string(),
                 user_id: user(&owner),
             };
-            printer.job(&client.get_job_status(request).await?.into_inner())?;
+            printer.job(
+                &client
+                    .get_job_status(token.request(request, None))
+                    .await?
+                    .into_inner(),
+            )?;
         }
         JobsCommand::Watch { job_id, owner } => {
             let request = WatchJobStatusRequest {
@@ -63,7 +74,10 @@ async fn jobs<W: Write>(
                 include_current: true,
                 user_id: user(&owner),
             };
-            let events = client.watch_job_status(request).await?.into_inner();
+            let events = client
+                .watch_job_status(token.request(request, None))
+                .await?
+                .into_inner();
             let what = format!("job {job_id}");
             return follow(events, printer, Printer::job_event, job_ended, what).await;
         }
@@ -72,7 +86,10 @@ async fn jobs<W: Write>(
                 job_id: job_id.to_string(),
                 user_id: user(&owner),
             };
-            let reply = client.cancel_job(request).await?.into_inner();
+            let reply = client
+                .cancel_job(token.request(request, None))
+                .await?
+                .into_inner();
             printer.job(&reply.job.unwrap_or_default())?;
         }
     }
@@ -81,6 +98,7 @@ async fn jobs<W: Write>(
 
 async fn batch<W: Write>(
     client: &mut Client,
+    token: &ServiceToken,
     command: BatchCommand,
     printer: &mut Printer<'_, W>,
 ) -> Result<ExitStatus, CliError> {
@@ -90,7 +108,10 @@ async fn batch<W: Write>(
                 batch_id: batch_id.to_string(),
                 user_id: user(&owner),
             };
-            let reply = client.get_batch_status(request).await?.into_inner();
+            let reply = client
+                .get_batch_status(token.request(request, None))
+                .await?
+                .into_inner();
             printer.batch(&reply.status.unwrap_or_default())?;
             Ok(ExitStatus::Success)
         }
@@ -99,7 +120,10 @@ async fn batch<W: Write>(
                 batch_id: batch_id.to_string(),
                 user_id: user(&owner),
             };
-            let events = client.watch_batch_status(request).await?.into_inner();
+            let events = client
+                .watch_batch_status(token.request(request, None))
+                .await?
+                .into_inner();
             let what = format!("batch {batch_id}");
             follow(events, printer, Printer::batch_event, batch_ended, what).await
         }
@@ -108,6 +132,7 @@ async fn batch<W: Write>(
 
 async fn dlq<W: Write>(
     client: &mut Client,
+    token: &ServiceToken,
     command: DlqCommand,
     printer: &mut Printer<'_, W>,
 ) -> Result<ExitStatus, CliError> {
@@ -119,7 +144,10 @@ async fn dlq<W: Write>(
                 page_size: page.limit.unwrap_or_default(),
                 page_token: page.page_token.unwrap_or_default(),
             };
-            let reply = client.list_dead_letters(request).await?.into_inner();
+            let reply = client
+                .list_dead_letters(token.request(request, None))
+                .await?
+                .into_inner();
             printer.dead_letters(&reply.dead_letters, &reply.next_page_token)?;
         }
         DlqCommand::Replay {
@@ -131,7 +159,10 @@ async fn dlq<W: Write>(
                 dead_letter_id: dead_letter_id.clone(),
                 user_id: user(&owner),
             };
-            let reply = client.replay_dead_letter(request).await?.into_inner();
+            let reply = client
+                .replay_dead_letter(token.request(request, None))
+                .await?
+                .into_inner();
             printer.replayed(&dead_letter_id, &reply.job_id)?;
         }
     }
@@ -178,7 +209,11 @@ fn batch_ended(event: &BatchStatusEvent) -> Option<ExitStatus> {
 }
 
 fn user(owner: &Owner) -> String {
-    owner.user.as_str().to_owned()
+    owner
+        .user
+        .as_ref()
+        .map(|user| user.as_str().to_owned())
+        .unwrap_or_default()
 }
 
 /// The type filter on the wire: empty means any.

@@ -1,6 +1,7 @@
 //! `jobctl`, the job orchestrator's operator CLI, as a library: it reads, watches and cancels
 //! jobs and batches and lists and replays dead letters through the public `JobOrchestrator`
-//! gRPC API, as the owning user, exactly like any other client. It must never reach around the
+//! gRPC API, presenting its own credential (`--token`) and naming the owning user (or, as an
+//! operator, none), exactly like any other client. It must never reach around the
 //! API to the database or NATS. The `jobctl` binary only parses the command line, runs
 //! [`run`] and turns the result into an exit status.
 //!
@@ -57,8 +58,9 @@ pub async fn run_with_client(
     args: Args,
     out: &mut impl Write,
 ) -> Result<ExitStatus, CliError> {
+    let token = args.token.unwrap_or_default();
     let mut printer = output::Printer::new(out, args.json);
-    commands::execute(&mut client, args.command, &mut printer).await
+    commands::execute(&mut client, &token, args.command, &mut printer).await
 }
 
 /// Dials `target` now, so an unreachable API is reported before any request, naming the

@@ -21,6 +21,10 @@ use tonic::transport::Channel;
 /// A running API and what it runs on.
 pub struct Api {
     pub client: JobOrchestratorClient<Channel>,
+    /// `http://…` of the gRPC listener.
+    pub grpc_url: String,
+    /// `http://…` of the admin listener (health, metrics).
+    pub admin_url: String,
     pub server: TestServer<exobrain_common::startup::RunError>,
     pub nats: TestNats,
     pub db: TestDb,
@@ -50,9 +54,13 @@ pub async fn spawn_api_with(vars: &[(&str, &str)]) -> Api {
         wait_until_ok(&format!("{admin}/readyz"), Duration::from_secs(10)).await,
         "api never became ready"
     );
-    let client = JobOrchestratorClient::connect(grpc).await.expect("connect");
+    let client = JobOrchestratorClient::connect(grpc.clone())
+        .await
+        .expect("connect");
     Api {
         client,
+        grpc_url: grpc,
+        admin_url: admin,
         server,
         nats,
         db,

@@ -5,6 +5,7 @@
 use sqlx::Row;
 use uuid::Uuid;
 
+use super::Scope;
 use super::snapshot::SNAPSHOT_COLUMNS;
 use super::{Accepted, JobSnapshot, JobStore, RequestError, StoreError};
 use crate::domain::{BatchCounts, BatchId, IdempotencyKey, NewJob, UserId};
@@ -116,12 +117,13 @@ impl JobStore {
         })
     }
 
-    /// Batch `batch_id` with its jobs' snapshots, if `owner` owns it.
+    /// Batch `batch_id` with its jobs' snapshots, if it is in `scope`.
     pub async fn batch(
         &self,
         batch_id: BatchId,
-        owner: &UserId,
+        scope: impl Into<Scope>,
     ) -> Result<BatchSnapshot, RequestError> {
+        let scope: Scope = scope.into();
         let not_found = || RequestError::NotFound {
             what: "batch",
             id: batch_id.to_string(),
@@ -133,7 +135,7 @@ impl JobStore {
         .fetch_optional(self.pool())
         .await?
         .ok_or_else(not_found)?;
-        if row.try_get::<String, _>("correlation_id")? != owner.as_str() {
+        if !scope.permits(&row.try_get::<String, _>("correlation_id")?) {
             return Err(RequestError::NotOwner {
                 what: "batch",
                 id: batch_id.to_string(),

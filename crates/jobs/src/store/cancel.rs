@@ -5,17 +5,23 @@
 
 use sqlx::Row;
 
+use super::Scope;
 use super::snapshot::SNAPSHOT_COLUMNS;
 use super::{JobSnapshot, JobStore, RequestError, StoreError};
-use crate::domain::{JobId, JobState, UserId};
+use crate::domain::{JobId, JobState};
 use crate::outbox::Outbox;
 
 /// The detail recorded on a cancelled job.
 pub const CANCELLED_DETAIL: &str = "cancelled by its owner";
 
 impl JobStore {
-    /// Cancels `job_id` if `owner` owns it and it has not finished; returns the new snapshot.
-    pub async fn cancel(&self, job_id: JobId, owner: &UserId) -> Result<JobSnapshot, RequestError> {
+    /// Cancels `job_id` if it is in `scope` and has not finished; returns the new snapshot.
+    pub async fn cancel(
+        &self,
+        job_id: JobId,
+        scope: impl Into<Scope>,
+    ) -> Result<JobSnapshot, RequestError> {
+        let scope: Scope = scope.into();
         let mut tx = self.pool().begin().await?;
         let row = sqlx::query(
             "SELECT correlation_id, status, is_terminal FROM orchestrator_jobs WHERE job_id = $1 FOR UPDATE",
@@ -24,7 +30,7 @@ impl JobStore {
         .fetch_optional(&mut *tx)
         .await?
         .ok_or_else(|| StoreError::NotFound(job_id.to_string()))?;
-        if row.try_get::<String, _>("correlation_id")? != owner.as_str() {
+        if !scope.permits(&row.try_get::<String, _>("correlation_id")?) {
             return Err(StoreError::NotOwner(job_id.to_string()).into());
         }
         let status: String = row.try_get("status")?;

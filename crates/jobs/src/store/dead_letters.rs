@@ -8,6 +8,7 @@ use sqlx::Row;
 use sqlx::postgres::PgRow;
 use uuid::Uuid;
 
+use super::Scope;
 use super::page::{Cursor, Page, PageRequest};
 use super::{JobStore, RequestError, StoreError};
 use crate::domain::{DeadLetterId, JobId, JobType, NewJob, UserId};
@@ -82,23 +83,25 @@ const COLUMNS: &str = "id, job_id, job_type, correlation_id, reason, detail, att
      replayed_at, replayed_job_id";
 
 impl JobStore {
-    /// One page of `owner`'s dead letters, optionally of one job type, newest first.
+    /// One page of the dead letters in `scope`, optionally of one job type, newest first.
     pub async fn list_dead_letters(
         &self,
-        owner: &UserId,
+        scope: impl Into<Scope>,
         job_type: Option<&JobType>,
         page: PageRequest,
     ) -> Result<Page<DeadLetter>, StoreError> {
+        let scope: Scope = scope.into();
         let after = page.after();
         let rows = sqlx::query(&format!(
             "SELECT {COLUMNS} FROM orchestrator_dead_letters
-             WHERE correlation_id = $1
+             WHERE {owner}
                AND ($2::text IS NULL OR job_type = $2)
                AND ($3::timestamptz IS NULL OR (created_at, id) < ($3, $4))
              ORDER BY created_at DESC, id DESC
-             LIMIT $5"
+             LIMIT $5",
+            owner = scope.condition(1)
         ))
-        .bind(owner.as_str())
+        .bind(scope.bound())
         .bind(job_type.map(JobType::as_str))
         .bind(after.map(|cursor| cursor.created_at))
         .bind(after.map(|cursor| cursor.id))
@@ -115,30 +118,32 @@ impl JobStore {
         }))
     }
 
-    /// Dead letter `id`, if `owner` owns it.
+    /// Dead letter `id`, if it is in `scope`.
     pub async fn find_dead_letter(
         &self,
         id: DeadLetterId,
-        owner: &UserId,
+        scope: impl Into<Scope>,
     ) -> Result<DeadLetter, RequestError> {
+        let scope: Scope = scope.into();
         let row = sqlx::query(&format!(
             "SELECT {COLUMNS} FROM orchestrator_dead_letters WHERE id = $1"
         ))
         .bind(id.as_uuid())
         .fetch_optional(self.pool())
         .await?;
-        owned(row, id, owner)
+        in_scope(row, id, &scope)
     }
 
-    /// Replays dead letter `id` of `owner` as a new job allowed `max_attempts` attempts, and
-    /// returns the new job's id. Refused when it was replayed before, or when its job (and so
-    /// its payload) no longer exists.
+    /// Replays dead letter `id` (if it is in `scope`) as a new job of the same owner allowed
+    /// `max_attempts` attempts, and returns the new job's id. Refused when it was replayed
+    /// before, or when its job (and so its payload) no longer exists.
     pub async fn replay_dead_letter(
         &self,
         id: DeadLetterId,
-        owner: &UserId,
+        scope: impl Into<Scope>,
         max_attempts: u32,
     ) -> Result<JobId, RequestError> {
+        let scope: Scope = scope.into();
         let mut tx = self.pool().begin().await?;
         let row = sqlx::query(&format!(
             "SELECT {COLUMNS} FROM orchestrator_dead_letters WHERE id = $1 FOR UPDATE"
@@ -146,8 +151,10 @@ impl JobStore {
         .bind(id.as_uuid())
         .fetch_optional(&mut *tx)
         .await?;
-        let letter = owned(row, id, owner)?;
+        let letter = in_scope(row, id, &scope)?;
         letter.check_replayable()?;
+        let owner = UserId::parse("user_id", &letter.owner)
+            .map_err(|_| letter.not_replayable("its owner is unknown"))?;
         let job = sqlx::query("SELECT job_type, payload FROM orchestrator_jobs WHERE job_id = $1")
             .bind(letter.job_id.map(|job_id| job_id.as_uuid()))
             .fetch_optional(&mut *tx)
@@ -161,7 +168,7 @@ impl JobStore {
             .map_err(|_| letter.not_replayable("its job's type is not a valid job type"))?;
         let new_job = NewJob {
             job_type,
-            owner: owner.clone(),
+            owner,
             payload,
             idempotency_key: None,
             max_attempts,
@@ -190,12 +197,16 @@ impl JobStore {
     }
 }
 
-fn owned(row: Option<PgRow>, id: DeadLetterId, owner: &UserId) -> Result<DeadLetter, RequestError> {
+fn in_scope(
+    row: Option<PgRow>,
+    id: DeadLetterId,
+    scope: &Scope,
+) -> Result<DeadLetter, RequestError> {
     let letter = DeadLetter::from_row(&row.ok_or_else(|| RequestError::NotFound {
         what: "dead letter",
         id: id.to_string(),
     })?)?;
-    if letter.owner != owner.as_str() {
+    if !scope.permits(&letter.owner) {
         return Err(RequestError::NotOwner {
             what: "dead letter",
             id: id.to_string(),

@@ -1,6 +1,7 @@
 //! Reading a user's jobs in bulk: one page of them at a time, newest first, and how many are
 //! still unfinished (for queue limits). Only the owner's own jobs are ever read.
 
+use super::Scope;
 use super::page::{Cursor, Page, PageRequest};
 use super::snapshot::SNAPSHOT_COLUMNS;
 use super::{JobSnapshot, JobStore, StoreError};
@@ -16,24 +17,26 @@ pub struct JobFilter {
 }
 
 impl JobStore {
-    /// One page of `owner`'s jobs matching `filter`, newest first.
+    /// One page of the jobs in `scope` matching `filter`, newest first.
     pub async fn list_jobs(
         &self,
-        owner: &UserId,
+        scope: impl Into<Scope>,
         filter: &JobFilter,
         page: PageRequest,
     ) -> Result<Page<JobSnapshot>, StoreError> {
+        let scope: Scope = scope.into();
         let after = page.after();
         let rows = sqlx::query(&format!(
             "SELECT {SNAPSHOT_COLUMNS} FROM orchestrator_jobs
-             WHERE correlation_id = $1
+             WHERE {owner}
                AND ($2::text IS NULL OR status = $2)
                AND ($3::text IS NULL OR job_type = $3)
                AND ($4::timestamptz IS NULL OR (created_at, job_id) < ($4, $5))
              ORDER BY created_at DESC, job_id DESC
-             LIMIT $6"
+             LIMIT $6",
+            owner = scope.condition(1)
         ))
-        .bind(owner.as_str())
+        .bind(scope.bound())
         .bind(filter.state.map(JobState::as_db))
         .bind(filter.job_type.as_ref().map(JobType::as_str))
         .bind(after.map(|cursor| cursor.created_at))

@@ -14,6 +14,7 @@ mod listing;
 mod messages;
 mod page;
 mod request_error;
+mod scope;
 mod snapshot;
 mod transitions;
 
@@ -33,6 +34,7 @@ pub use letters::PoisonMessage;
 pub use listing::JobFilter;
 pub use page::{Cursor, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, PageRequest};
 pub use request_error::RequestError;
+pub use scope::Scope;
 pub use snapshot::JobSnapshot;
 
 /// Why a store operation failed.

@@ -5,8 +5,9 @@ use sqlx::Row;
 use sqlx::postgres::PgRow;
 use uuid::Uuid;
 
+use super::Scope;
 use super::{JobStore, StoreError};
-use crate::domain::{JobId, JobState, UserId};
+use crate::domain::{JobId, JobState};
 
 /// A job's current lifecycle snapshot.
 #[derive(Debug, Clone, PartialEq)]
@@ -15,6 +16,8 @@ pub struct JobSnapshot {
     pub job_id: JobId,
     /// Its type.
     pub job_type: String,
+    /// The user it runs for.
+    pub owner: String,
     /// Current state.
     pub state: JobState,
     /// Attempts started so far.
@@ -48,6 +51,7 @@ impl JobSnapshot {
         Ok(Self {
             job_id,
             job_type: row.try_get("job_type")?,
+            owner: row.try_get("correlation_id")?,
             state,
             attempt: row.try_get("attempt")?,
             detail: row.try_get("detail")?,
@@ -59,8 +63,13 @@ impl JobSnapshot {
 }
 
 impl JobStore {
-    /// The snapshot of `job_id`, if `owner` owns it.
-    pub async fn snapshot(&self, job_id: JobId, owner: &UserId) -> Result<JobSnapshot, StoreError> {
+    /// The snapshot of `job_id`, if it is in `scope`.
+    pub async fn snapshot(
+        &self,
+        job_id: JobId,
+        scope: impl Into<Scope>,
+    ) -> Result<JobSnapshot, StoreError> {
+        let scope: Scope = scope.into();
         let row = sqlx::query(&format!(
             "SELECT {SNAPSHOT_COLUMNS} FROM orchestrator_jobs WHERE job_id = $1"
         ))
@@ -68,7 +77,7 @@ impl JobStore {
         .fetch_optional(self.pool())
         .await?
         .ok_or_else(|| StoreError::NotFound(job_id.to_string()))?;
-        if row.try_get::<String, _>("correlation_id")? != owner.as_str() {
+        if !scope.permits(&row.try_get::<String, _>("correlation_id")?) {
             return Err(StoreError::NotOwner(job_id.to_string()));
         }
         JobSnapshot::from_row(&row)

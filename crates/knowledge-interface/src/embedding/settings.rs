@@ -1,10 +1,11 @@
-//! How the embedding client reaches model-provider: base URL, alias, optional bearer token,
+//! How the embedding client reaches model-provider: base URL, alias, the service credential,
 //! batching, concurrency, per-request timeout and retry budget. Reading only; the client
 //! decides what to do with them.
 
 use std::time::Duration;
 
-use exobrain_common::config::{Env, SecretString};
+use exobrain_common::auth::{SERVICE_TOKEN_VAR, ServiceToken};
+use exobrain_common::config::{AppEnv, Env};
 
 /// Settings of [`super::EmbeddingClient`].
 #[derive(Debug, Clone)]
@@ -15,9 +16,9 @@ pub struct EmbeddingSettings {
     /// `MODEL_PROVIDER_EMBEDDING_ALIAS`: the embeddings alias sent as `model`
     /// (default `all-purpose`).
     pub alias: String,
-    /// `MODEL_PROVIDER_API_TOKEN`: bearer token, needed when model-provider sets one
-    /// (default none).
-    pub api_token: Option<SecretString>,
+    /// `MODEL_PROVIDER_API_TOKEN`, else `EXOBRAIN_SERVICE_TOKEN`: the credential presented
+    /// to model-provider (required outside local/test).
+    pub token: ServiceToken,
     /// `KNOWLEDGE_EMBEDDING_BATCH_SIZE`: texts per request, 1..=4096 (default 64).
     pub batch_size: usize,
     /// `KNOWLEDGE_EMBEDDING_CONCURRENCY`: requests in flight per `embed` call, 1..=64
@@ -36,7 +37,7 @@ impl Default for EmbeddingSettings {
         Self {
             base_url: "http://127.0.0.1:8010/v1".to_owned(),
             alias: "all-purpose".to_owned(),
-            api_token: None,
+            token: ServiceToken::default(),
             batch_size: 64,
             concurrency: 2,
             timeout: Duration::from_secs(30),
@@ -50,7 +51,7 @@ const MAX_BATCH_SIZE: usize = 4096;
 
 impl EmbeddingSettings {
     /// Reads the variables above, recording every invalid one in `env`.
-    pub fn read(env: &mut Env) -> Self {
+    pub fn read(env: &mut Env, app_env: AppEnv) -> Self {
         let defaults = Self::default();
         let base_url = env.string("MODEL_PROVIDER_BASE_URL", &defaults.base_url);
         if let Err(problem) = check_base_url(&base_url) {
@@ -59,9 +60,11 @@ impl EmbeddingSettings {
         Self {
             base_url,
             alias: env.string("MODEL_PROVIDER_EMBEDDING_ALIAS", &defaults.alias),
-            api_token: env
-                .optional("MODEL_PROVIDER_API_TOKEN")
-                .map(SecretString::from),
+            token: ServiceToken::from_env(
+                env,
+                &["MODEL_PROVIDER_API_TOKEN", SERVICE_TOKEN_VAR],
+                app_env,
+            ),
             batch_size: env.bounded(
                 "KNOWLEDGE_EMBEDDING_BATCH_SIZE",
                 defaults.batch_size,
@@ -99,11 +102,11 @@ mod tests {
     #[test]
     fn unset_variables_take_the_local_defaults() {
         let mut env = Env::from_map(Vec::<(String, String)>::new());
-        let settings = EmbeddingSettings::read(&mut env);
+        let settings = EmbeddingSettings::read(&mut env, AppEnv::Local);
         assert!(env.finish().is_ok());
         assert_eq!(settings.base_url, "http://127.0.0.1:8010/v1");
         assert_eq!(settings.alias, "all-purpose");
-        assert!(settings.api_token.is_none());
+        assert!(settings.token.header().is_none());
         assert_eq!((settings.batch_size, settings.concurrency), (64, 2));
     }
 
@@ -117,7 +120,7 @@ mod tests {
             ("KNOWLEDGE_EMBEDDING_TIMEOUT_SECONDS", "-1"),
             ("KNOWLEDGE_EMBEDDING_RETRY_BUDGET_SECONDS", "0.5"),
         ]);
-        let settings = EmbeddingSettings::read(&mut env);
+        let settings = EmbeddingSettings::read(&mut env, AppEnv::Test);
         assert!(!format!("{settings:?}").contains("hunter2"));
         assert_eq!(settings.retry_budget, Duration::from_millis(500));
         let error = env.finish().expect_err("four problems");

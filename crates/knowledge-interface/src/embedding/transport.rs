@@ -7,8 +7,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use backon::{ExponentialBuilder, Retryable};
-use exobrain_common::config::ExposeSecret;
-use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue, RETRY_AFTER};
+use reqwest::header::{AUTHORIZATION, HeaderMap, RETRY_AFTER};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio::time::Instant;
@@ -49,15 +48,8 @@ impl Transport {
             EmbeddingError::Misconfigured(format!("MODEL_PROVIDER_BASE_URL: {problem}"))
         })?;
         let mut headers = HeaderMap::new();
-        if let Some(token) = &settings.api_token {
-            let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose_secret()))
-                .map_err(|_| {
-                    EmbeddingError::Misconfigured(
-                        "MODEL_PROVIDER_API_TOKEN holds characters not allowed in a header".into(),
-                    )
-                })?;
-            value.set_sensitive(true);
-            headers.insert(AUTHORIZATION, value);
+        if let Some(value) = settings.token.header() {
+            headers.insert(AUTHORIZATION, value.clone());
         }
         let http = reqwest::Client::builder()
             .default_headers(headers)
@@ -221,7 +213,7 @@ impl Transport {
                 retry_after,
             },
             401 | 403 => Failure::Final(EmbeddingError::Misconfigured(format!(
-                "{refused} (check MODEL_PROVIDER_API_TOKEN)"
+                "{refused} (check MODEL_PROVIDER_API_TOKEN or EXOBRAIN_SERVICE_TOKEN)"
             ))),
             404 => Failure::Final(EmbeddingError::Misconfigured(format!(
                 "{refused} (is MODEL_PROVIDER_BASE_URL={} model-provider's /v1 URL?)",

@@ -1,81 +1,27 @@
-//! Who is calling: the optional shared service token (`authorization: Bearer …`, checked on
-//! every RPC when `EXOBRAIN_INTERNAL_TOKEN` is set) and the user a request is served for
-//! (`x-user-id` metadata, set by assistant-backend and the worker; a request's own
-//! `user_id`, where it has one, must agree with it and stands in for older clients).
+//! The user a request is served for. The caller already proved which service it is (the
+//! credential check in front of the server, [`exobrain_common::auth`]); the user travels in
+//! `x-user-id` metadata (assistant-backend and the worker set it), and a request's own
+//! `user_id`, where it has one, must agree with it and stands in for the original's clients,
+//! which send only that.
 
-use exobrain_common::config::{ExposeSecret, SecretString};
+use exobrain_common::auth::{USER_HEADER, end_user};
 use tonic::metadata::MetadataMap;
-use tonic::{Request, Status};
 
 use super::error::KnowledgeError;
 use crate::access::{SYSTEM_USER, Viewer};
-
-/// Metadata key of the caller's user id.
-pub const USER_HEADER: &str = "x-user-id";
-
-/// A tonic interceptor requiring the service token when one is configured.
-#[derive(Debug, Clone)]
-pub struct TokenCheck {
-    token: Option<SecretString>,
-}
-
-impl TokenCheck {
-    /// Checks against `token` (none = open).
-    pub fn new(token: Option<SecretString>) -> Self {
-        Self { token }
-    }
-}
-
-impl tonic::service::Interceptor for TokenCheck {
-    fn call(&mut self, request: Request<()>) -> Result<Request<()>, Status> {
-        let Some(token) = &self.token else {
-            return Ok(request);
-        };
-        let sent = request
-            .metadata()
-            .get("authorization")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .unwrap_or_default();
-        if constant_time_eq(sent.as_bytes(), token.expose_secret().as_bytes()) {
-            Ok(request)
-        } else {
-            Err(Status::unauthenticated(
-                "a valid service token is required: send `authorization: Bearer <EXOBRAIN_INTERNAL_TOKEN>`",
-            ))
-        }
-    }
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
 
 /// The user a request is for, from `x-user-id` and/or the request's `user_id`.
 pub fn caller(
     metadata: &MetadataMap,
     body_user_id: Option<&str>,
 ) -> Result<Viewer, KnowledgeError> {
-    let header = metadata
-        .get(USER_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-        .filter(|v| !v.is_empty());
-    let body = body_user_id.map(str::trim).filter(|v| !v.is_empty());
-    let user = match (header, body) {
-        (Some(header), Some(body)) if header != body => {
-            return Err(KnowledgeError::PermissionDenied(format!(
-                "user_id `{body}` does not match the caller `{header}` ({USER_HEADER})"
-            )));
-        }
-        (Some(user), _) | (None, Some(user)) => user,
-        (None, None) => {
-            return Err(KnowledgeError::Invalid(format!(
-                "user_id is required (send {USER_HEADER} metadata or the request's user_id)"
-            )));
-        }
-    };
-    Ok(Viewer::new(user).expect("checked non-blank"))
+    let user = end_user(metadata, "user_id", body_user_id.unwrap_or_default())
+        .map_err(|conflict| KnowledgeError::Invalid(conflict.to_string()))?;
+    user.and_then(Viewer::new).ok_or_else(|| {
+        KnowledgeError::Invalid(format!(
+            "user_id is required (send {USER_HEADER} metadata or the request's user_id)"
+        ))
+    })
 }
 
 /// The user a delta is written for: `x-user-id`, or else the one user all its records

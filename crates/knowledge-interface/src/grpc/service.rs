@@ -4,12 +4,13 @@
 
 use std::sync::Arc;
 
+use exobrain_common::auth::{Caller, USER_HEADER};
 use exobrain_proto::knowledge as pb;
 use exobrain_proto::knowledge::knowledge_interface_server::KnowledgeInterface;
 use tonic::{Request, Response, Status};
 
 use super::error::KnowledgeError;
-use super::{context, identity, reads, schema, writes};
+use super::{context, reads, schema, writes};
 use crate::app::Knowledge;
 use crate::schema::Kind;
 
@@ -82,6 +83,7 @@ impl KnowledgeInterface for KnowledgeService {
         &self,
         request: Request<pb::UpsertSchemaTypeRequest>,
     ) -> Result<Response<pb::UpsertSchemaTypeReply>, Status> {
+        Caller::of(request.extensions()).require_operator("UpsertSchemaType")?;
         let reply = schema::upsert_type(self.knowledge.pool(), request.into_inner()).await;
         if reply.is_ok() {
             self.knowledge.schema_changed().await;
@@ -180,9 +182,10 @@ impl KnowledgeInterface for KnowledgeService {
         &self,
         request: Request<pb::ReindexAllRequest>,
     ) -> Result<Response<pb::ReindexReply>, Status> {
-        if request.metadata().get(identity::USER_HEADER).is_some() {
-            return Err(Status::permission_denied(
-                "ReindexAll is an operator action; call it without x-user-id",
+        Caller::of(request.extensions()).require_operator("ReindexAll")?;
+        if request.metadata().get(USER_HEADER).is_some() {
+            return Err(Status::invalid_argument(
+                "ReindexAll covers every user; call it without x-user-id (ReindexUser serves one)",
             ));
         }
         answer(writes::reindex_all(&self.knowledge).await)

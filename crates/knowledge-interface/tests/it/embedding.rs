@@ -9,7 +9,7 @@ use crate::support::fake_provider::{FakeProvider, Reply};
 use crate::support::model_provider::{
     EMBEDDING_ALIAS, spawn_model_provider, spawn_model_provider_with,
 };
-use exobrain_common::config::SecretString;
+use exobrain_common::auth::ServiceToken;
 use knowledge_interface::embedding::{EmbeddingClient, EmbeddingError, EmbeddingSettings};
 use serde_json::json;
 
@@ -122,7 +122,7 @@ async fn a_token_protected_model_provider_needs_the_configured_token() {
     );
 
     let embedder = client(EmbeddingSettings {
-        api_token: Some(SecretString::from("s3cret")),
+        token: ServiceToken::new("s3cret").expect("ascii"),
         timeout: Duration::from_secs(30),
         ..settings(&provider.base_url)
     });

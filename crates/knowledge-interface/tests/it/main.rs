@@ -13,4 +13,5 @@ mod schema_rpcs;
 mod seed;
 mod service;
 mod support;
+mod trust;
 mod vector_contract;

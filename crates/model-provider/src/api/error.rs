@@ -25,8 +25,11 @@ pub enum ApiError {
     /// The body is larger than allowed.
     #[error("the request body is too large (the limit is MODEL_PROVIDER_MAX_BODY_BYTES)")]
     TooLarge,
-    /// Missing or wrong bearer token.
-    #[error("missing or invalid bearer token (Authorization: Bearer <MODEL_PROVIDER_API_TOKEN>)")]
+    /// Missing or wrong service credential.
+    #[error(
+        "missing or invalid service credential (Authorization: Bearer <token>, a token of \
+         EXOBRAIN_SERVICE_CREDENTIALS or MODEL_PROVIDER_API_TOKEN)"
+    )]
     Unauthorized,
     /// The alias is unknown or of the other kind.
     #[error(transparent)]

@@ -1,14 +1,12 @@
 //! Request plumbing shared by the routes: a JSON body extractor whose failures are API errors
 //! (400 naming the JSON problem, 413 over the size limit), the request id (`x-request-id` in,
-//! or a new one, and always out), and the optional bearer token on `/v1`.
+//! or a new one, and always out).
 
-use axum::extract::{FromRequest, Request, State};
+use axum::extract::{FromRequest, Request};
 use axum::http::HeaderValue;
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
-use secrecy::{ExposeSecret, SecretString};
+use axum::response::Response;
 use serde::de::DeserializeOwned;
-use sha2::{Digest, Sha256};
 
 use super::error::ApiError;
 
@@ -51,25 +49,4 @@ pub async fn request_id(mut request: Request, next: Next) -> Response {
         response.headers_mut().insert("x-request-id", value);
     }
     response
-}
-
-/// Requires `Authorization: Bearer <token>` when a token is configured.
-pub async fn bearer(
-    State(token): State<Option<SecretString>>,
-    request: Request,
-    next: Next,
-) -> Response {
-    if let Some(token) = &token {
-        let given = request
-            .headers()
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.strip_prefix("Bearer "))
-            .unwrap_or_default();
-        // Comparing digests keeps the comparison time independent of where they differ.
-        if Sha256::digest(given.as_bytes()) != Sha256::digest(token.expose_secret().as_bytes()) {
-            return ApiError::Unauthorized.into_response();
-        }
-    }
-    next.run(request).await
 }

@@ -1,6 +1,6 @@
 //! The HTTP API: `/v1/models`, `/v1/chat/completions` (OpenAI-compatible),
 //! `/v1/internal/chat/messages` (native) and `/v1/embeddings`, behind the request-id layer, the
-//! optional bearer token and the body-size limit. Errors everywhere are OpenAI-shaped
+//! service-credential check ([`exobrain_common::auth::http`]) and the body-size limit. Errors everywhere are OpenAI-shaped
 //! ([`error`]).
 
 pub mod completions;
@@ -16,8 +16,10 @@ pub mod sse;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use secrecy::SecretString;
+use exobrain_common::auth::Credentials;
+use exobrain_common::auth::http::{CallerCheck, require_caller};
 
 use crate::gateway::Gateway;
 
@@ -28,15 +30,24 @@ pub struct AppState {
     pub gateway: Gateway,
 }
 
-/// The API routes for `gateway`; with `token`, every `/v1` route requires it.
-pub fn router(gateway: Gateway, token: Option<SecretString>, body_limit: usize) -> Router {
+/// The API routes for `gateway`; every route requires a caller of `credentials` (any caller
+/// when none is configured).
+pub fn router(gateway: Gateway, credentials: Credentials, body_limit: usize) -> Router {
+    let check = CallerCheck {
+        credentials,
+        refuse: refuse_caller,
+    };
     Router::new()
         .route("/v1/models", get(models::list))
         .route("/v1/chat/completions", post(completions::create))
         .route("/v1/internal/chat/messages", post(native::messages))
         .route("/v1/embeddings", post(embeddings::create))
         .with_state(AppState { gateway })
-        .layer(axum::middleware::from_fn_with_state(token, extract::bearer))
+        .layer(axum::middleware::from_fn_with_state(check, require_caller))
         .layer(axum::middleware::from_fn(extract::request_id))
         .layer(DefaultBodyLimit::max(body_limit))
+}
+
+fn refuse_caller(_: exobrain_common::auth::Refusal) -> Response {
+    error::ApiError::Unauthorized.into_response()
 }

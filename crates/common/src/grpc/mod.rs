@@ -1,6 +1,9 @@
 //! Serving gRPC the same way everywhere: `grpc.health.v1`, reflection for the Exobrain
-//! descriptor set, a tracing span per call that continues the caller's W3C trace, request
+//! descriptor set, the service-credential check ([`crate::auth`]), call limits ([`limits`]), a
+//! tracing span per call that continues the caller's W3C trace and names the caller, request
 //! metrics, and graceful shutdown bounded by a grace period.
+
+pub mod limits;
 
 use std::time::Duration;
 
@@ -10,9 +13,12 @@ use tonic::service::Routes;
 use tonic::transport::server::TcpIncoming;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
+use crate::auth::Credentials;
+use crate::auth::grpc::RequireCallerLayer;
 use crate::metrics::GrpcMetricsLayer;
 use crate::shutdown::drain;
 use crate::telemetry::propagation;
+use limits::{CallLimitLayer, CallLimits};
 
 /// Adds reflection (v1, and v1alpha for older `grpcurl`) over `descriptor_set` and the health
 /// protocol to `routes`.
@@ -32,23 +38,51 @@ pub fn with_reflection(
 }
 
 fn span_for(request: &http::Request<()>) -> tracing::Span {
-    let span = tracing::info_span!("grpc.request", rpc = %request.uri().path());
+    let span = tracing::info_span!(
+        "grpc.request",
+        rpc = %request.uri().path(),
+        caller = tracing::field::Empty
+    );
     let parent = propagation::extract_http(request.headers());
     let _ = span.set_parent(parent);
     span
 }
 
-/// Serves `routes` on `listener` (TCP_NODELAY on every connection) until `token` is cancelled; open calls (e.g. watch streams)
-/// get at most `grace` to finish.
+/// Who may call a server and how much it takes on.
+#[derive(Debug, Clone, Default)]
+pub struct Guard {
+    /// The callers accepted (open when none).
+    pub credentials: Credentials,
+    /// Concurrency and time limits.
+    pub limits: CallLimits,
+}
+
+impl Guard {
+    /// Reads the credentials and the call limits (see [`Credentials::from_env`] and
+    /// [`CallLimits::from_env`]).
+    pub fn from_env(env: &mut crate::config::Env, app_env: crate::config::AppEnv) -> Self {
+        Self {
+            credentials: Credentials::from_env(env, app_env),
+            limits: CallLimits::from_env(env),
+        }
+    }
+}
+
+/// Serves `routes` on `listener` (TCP_NODELAY on every connection) behind `guard` until
+/// `token` is cancelled; open calls (e.g. watch streams) get at most `grace` to finish.
 pub async fn serve(
     listener: TcpListener,
     routes: Routes,
+    guard: Guard,
     token: CancellationToken,
     grace: Duration,
 ) -> Result<(), tonic::transport::Error> {
+    // Outermost first: the caller is proved before it is counted or takes a call slot.
     let server = tonic::transport::Server::builder()
         .trace_fn(span_for)
+        .layer(RequireCallerLayer::new(guard.credentials))
         .layer(GrpcMetricsLayer)
+        .layer(CallLimitLayer::new(guard.limits))
         .add_routes(routes)
         .serve_with_incoming_shutdown(
             // Without TCP_NODELAY a reply written in pieces waits for the client's delayed
@@ -70,6 +104,8 @@ pub struct GrpcProcess {
     pub readiness: crate::health::Readiness,
     /// How long in-flight calls may run after shutdown starts.
     pub grace: Duration,
+    /// Credentials and call limits.
+    pub guard: Guard,
 }
 
 /// Serves `routes` plus health and reflection on `grpc_listener`, and the admin endpoints on
@@ -104,7 +140,13 @@ pub async fn serve_with_admin(
         token.clone(),
         process.grace,
     );
-    let grpc = serve(grpc_listener, routes, token.clone(), process.grace);
+    let grpc = serve(
+        grpc_listener,
+        routes,
+        process.guard,
+        token.clone(),
+        process.grace,
+    );
     let (admin, grpc) = tokio::join!(admin, grpc);
     token.cancel();
     let _ = mirror.await;
