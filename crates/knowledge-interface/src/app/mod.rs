@@ -23,6 +23,7 @@ use crate::embedding::{EmbeddingClient, ModelInfo};
 use crate::graph::GraphStore;
 use crate::graph::any::AnyGraphStore;
 use crate::grpc::error::KnowledgeError;
+use crate::limits::Limits;
 use crate::schema::{Schema, registry};
 use crate::vectors::{AnyVectorStore, CollectionSpec, VectorStore};
 
@@ -45,6 +46,7 @@ pub struct Knowledge<G = AnyGraphStore, V = AnyVectorStore> {
     graph: G,
     vectors: V,
     embedder: EmbeddingClient,
+    limits: Limits,
     schema: RwLock<Option<(Instant, Arc<Schema>)>>,
     model: OnceCell<ModelInfo>,
     projector: Notify,
@@ -53,18 +55,30 @@ pub struct Knowledge<G = AnyGraphStore, V = AnyVectorStore> {
 }
 
 impl<G: GraphStore, V: VectorStore> Knowledge<G, V> {
-    /// State over the schema registry in `pool` and the given stores.
+    /// State over the schema registry in `pool` and the given stores, with the default
+    /// [`Limits`].
     pub fn new(pool: PgPool, graph: G, vectors: V, embedder: EmbeddingClient) -> Self {
         Self {
             pool,
             graph,
             vectors,
             embedder,
+            limits: Limits::default(),
             schema: RwLock::new(None),
             model: OnceCell::new(),
             projector: Notify::new(),
             initialised: RwLock::new(Default::default()),
         }
+    }
+
+    /// The same state with other limits.
+    pub fn with_limits(self, limits: Limits) -> Self {
+        Self { limits, ..self }
+    }
+
+    /// What one request may cost.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
     }
 
     /// The schema registry's database.

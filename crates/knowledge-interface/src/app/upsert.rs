@@ -5,6 +5,7 @@
 
 use chrono::Utc;
 use exobrain_proto::knowledge as pb;
+use prost::Message;
 
 use super::Knowledge;
 use crate::access::{SYSTEM_USER, Viewer};
@@ -18,12 +19,17 @@ use crate::vectors::VectorStore;
 const WRITE_ATTEMPTS: usize = 3;
 
 impl<G: GraphStore, V: VectorStore> Knowledge<G, V> {
-    /// `UpsertGraphDelta` for `caller`.
+    /// `UpsertGraphDelta` for `caller`, within the delta caps.
     pub async fn upsert_delta(
         &self,
         caller: &Viewer,
         request: pb::UpsertGraphDeltaRequest,
     ) -> Result<Applied, KnowledgeError> {
+        let records = request.universes.len()
+            + request.entities.len()
+            + request.blocks.len()
+            + request.edges.len();
+        self.limits.check_delta(records, request.encoded_len())?;
         if caller.user_id() != SYSTEM_USER {
             self.ensure_initialised(caller).await?;
         }

@@ -51,8 +51,9 @@ impl GraphStore for AnyGraphStore {
         viewer: &Viewer,
         owner_id: Uuid,
         max_level: u32,
+        limit: usize,
     ) -> Result<Vec<TreeBlock>, StoreError> {
-        forward!(self, store => store.block_tree(viewer, owner_id, max_level).await)
+        forward!(self, store => store.block_tree(viewer, owner_id, max_level, limit).await)
     }
 
     async fn neighbors(
@@ -60,8 +61,9 @@ impl GraphStore for AnyGraphStore {
         viewer: &Viewer,
         ids: &[Uuid],
         history: bool,
+        limit: usize,
     ) -> Result<Vec<Neighbor>, StoreError> {
-        forward!(self, store => store.neighbors(viewer, ids, history).await)
+        forward!(self, store => store.neighbors(viewer, ids, history, limit).await)
     }
 
     async fn root_texts(

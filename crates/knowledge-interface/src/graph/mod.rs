@@ -73,21 +73,26 @@ pub trait GraphStore: Send + Sync {
     ) -> impl Future<Output = Result<Vec<Node>, StoreError>> + Send;
 
     /// The block tree under an entity's (or universe's) root block, down to `max_level`
-    /// (root = 0), visible blocks only, ordered by level then id.
+    /// (root = 0), visible blocks only, ordered by level then id; at most `limit` blocks,
+    /// the shallowest ones (a wide tree costs no more than `limit` blocks to read).
     fn block_tree(
         &self,
         viewer: &Viewer,
         owner_id: Uuid,
         max_level: u32,
+        limit: usize,
     ) -> impl Future<Output = Result<Vec<TreeBlock>, StoreError>> + Send;
 
     /// Edges between `ids` and visible entities, in both directions, without the structural
-    /// ones (DESCRIBED_BY, SUMMARIZES, IS_PART_OF); current facts only unless `history`.
+    /// ones (DESCRIBED_BY, SUMMARIZES, IS_PART_OF); current facts only unless `history`. At
+    /// most `limit` edges are read (current ones first); which ones, when there are more, is
+    /// up to the store.
     fn neighbors(
         &self,
         viewer: &Viewer,
         ids: &[Uuid],
         history: bool,
+        limit: usize,
     ) -> impl Future<Output = Result<Vec<Neighbor>, StoreError>> + Send;
 
     /// The text of each node's visible root block.

@@ -7,12 +7,21 @@ use super::error::KnowledgeError;
 use super::identity;
 use crate::app::Knowledge;
 
-/// Writes a delta for the caller; the reply counts what changed.
+/// Writes a delta for the caller; the reply counts what changed. A delta without records
+/// (the original's pipeline sends one when a conversation yields nothing, naming no user)
+/// changes nothing and reports zeros.
 pub async fn upsert_delta(
     knowledge: &Knowledge,
     request: Request<pb::UpsertGraphDeltaRequest>,
 ) -> Result<pb::UpsertGraphDeltaReply, KnowledgeError> {
     let (metadata, _, delta) = request.into_parts();
+    let empty = delta.universes.is_empty()
+        && delta.entities.is_empty()
+        && delta.blocks.is_empty()
+        && delta.edges.is_empty();
+    if empty {
+        return Ok(pb::UpsertGraphDeltaReply::default());
+    }
     let users: Vec<&str> = delta
         .universes
         .iter()

@@ -9,6 +9,7 @@ mod graph_names;
 mod graph_places;
 mod graph_reads;
 mod json_schema;
+mod limits;
 mod schema_rpcs;
 mod seed;
 mod service;

@@ -165,8 +165,9 @@ impl GraphStore for MemgraphStore {
         viewer: &Viewer,
         owner_id: Uuid,
         max_level: u32,
+        limit: usize,
     ) -> Result<Vec<TreeBlock>, StoreError> {
-        read::block_tree(&self.graph, viewer, owner_id, max_level).await
+        read::block_tree(&self.graph, viewer, owner_id, max_level, limit).await
     }
 
     async fn neighbors(
@@ -174,8 +175,9 @@ impl GraphStore for MemgraphStore {
         viewer: &Viewer,
         ids: &[Uuid],
         history: bool,
+        limit: usize,
     ) -> Result<Vec<Neighbor>, StoreError> {
-        read::neighbors(&self.graph, viewer, ids, history).await
+        read::neighbors(&self.graph, viewer, ids, history, limit).await
     }
 
     async fn root_texts(

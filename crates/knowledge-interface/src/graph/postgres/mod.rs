@@ -73,8 +73,9 @@ impl GraphStore for PgGraphStore {
         viewer: &Viewer,
         owner_id: Uuid,
         max_level: u32,
+        limit: usize,
     ) -> Result<Vec<TreeBlock>, StoreError> {
-        read::block_tree(&self.pool, viewer, owner_id, max_level).await
+        read::block_tree(&self.pool, viewer, owner_id, max_level, limit).await
     }
 
     async fn neighbors(
@@ -82,8 +83,9 @@ impl GraphStore for PgGraphStore {
         viewer: &Viewer,
         ids: &[Uuid],
         history: bool,
+        limit: usize,
     ) -> Result<Vec<Neighbor>, StoreError> {
-        read::neighbors(&self.pool, viewer, ids, history).await
+        read::neighbors(&self.pool, viewer, ids, history, limit).await
     }
 
     async fn root_texts(
