@@ -89,8 +89,9 @@ pub async fn run(
             what: "embedding client",
             cause: error.to_string(),
         })?;
-    let knowledge =
-        Arc::new(app::Knowledge::new(pool, graph, vectors, embedder).with_limits(config.limits.clone()));
+    let knowledge = Arc::new(
+        app::Knowledge::new(pool, graph, vectors, embedder).with_limits(config.limits.clone()),
+    );
     // The root graph is plain database work; written before serving so the first requests
     // find it. Without a seeded schema it fails here and the maintenance task retries.
     let booted = match knowledge.bootstrap().await {

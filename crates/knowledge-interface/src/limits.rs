@@ -142,7 +142,10 @@ mod tests {
         Limits::read(&mut env);
         let message = env.finish().expect_err("two problems").to_string();
         assert!(message.contains("KNOWLEDGE_DELTA_MAX_BYTES"), "{message}");
-        assert!(message.contains("KNOWLEDGE_CANDIDATE_MAX_NAMES"), "{message}");
+        assert!(
+            message.contains("KNOWLEDGE_CANDIDATE_MAX_NAMES"),
+            "{message}"
+        );
     }
 
     #[test]
@@ -165,6 +168,9 @@ mod tests {
             assert!(matches!(error, KnowledgeError::Invalid(_)));
             assert!(error.to_string().contains(variable), "{error}");
         }
-        assert!(limits.check_text("query", "äöü").is_ok(), "characters, not bytes");
+        assert!(
+            limits.check_text("query", "äöü").is_ok(),
+            "characters, not bytes"
+        );
     }
 }

@@ -3,6 +3,8 @@
 //! refusal writes nothing), retrying when a concurrent writer collides, and wake the vector
 //! projector for the blocks that changed.
 
+use std::sync::Arc;
+
 use chrono::Utc;
 use exobrain_proto::knowledge as pb;
 use prost::Message;
@@ -45,15 +47,17 @@ impl<G: GraphStore, V: VectorStore> Knowledge<G, V> {
     ) -> Result<Applied, KnowledgeError> {
         let schema = self.schema().await?;
         let query = check::state_query(&delta);
+        let delta = Arc::new(delta);
         let started = std::time::Instant::now();
         let mut attempt = 0;
         let applied = loop {
             attempt += 1;
+            let (schema, delta, marker) = (schema.clone(), delta.clone(), marker.clone());
             let outcome = self
                 .graph
-                .write(&query, |state| {
+                .write(&query, move |state| {
                     let mut plan = check::plan(&schema, &delta, state)?;
-                    plan.marker = marker.clone();
+                    plan.marker = marker;
                     Ok(plan)
                 })
                 .await;

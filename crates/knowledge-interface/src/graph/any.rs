@@ -37,7 +37,7 @@ macro_rules! forward {
 impl GraphStore for AnyGraphStore {
     async fn write<F>(&self, query: &StateQuery, check: F) -> Result<WriteOutcome, StoreError>
     where
-        F: FnOnce(&GraphState) -> Result<WritePlan, Refusal> + Send,
+        F: FnOnce(&GraphState) -> Result<WritePlan, Refusal> + Send + 'static,
     {
         forward!(self, store => store.write(query, check).await)
     }

@@ -55,15 +55,16 @@ pub type WriteOutcome = Result<Applied, Refusal>;
 /// A graph store adapter.
 pub trait GraphStore: Send + Sync {
     /// In one transaction: serialises against other writers touching `query.node_ids`,
-    /// reloads the state, lets `check` turn it into a plan, and applies the plan (nodes,
-    /// edges, supersessions, vector work, marker). A refusal writes nothing.
+    /// reloads the state, lets `check` turn it into a plan (on a blocking thread, through
+    /// [`plan::run_check`]), and applies the plan (nodes, edges, supersessions, vector work,
+    /// marker). A refusal writes nothing.
     fn write<F>(
         &self,
         query: &StateQuery,
         check: F,
     ) -> impl Future<Output = Result<WriteOutcome, StoreError>> + Send
     where
-        F: FnOnce(&GraphState) -> Result<WritePlan, Refusal> + Send;
+        F: FnOnce(&GraphState) -> Result<WritePlan, Refusal> + Send + 'static;
 
     /// Nodes by id that `viewer` may see (missing or invisible ids are left out).
     fn nodes(

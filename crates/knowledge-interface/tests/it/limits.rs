@@ -165,7 +165,11 @@ async fn offset_page_tokens_past_the_limit_are_refused_and_those_within_are_serv
         .await
         .expect_err("an offset past i64");
     assert_eq!(status.code(), Code::InvalidArgument, "{}", status.message());
-    assert!(status.message().contains("page_token"), "{}", status.message());
+    assert!(
+        status.message().contains("page_token"),
+        "{}",
+        status.message()
+    );
 
     let page = ada
         .inner
@@ -212,7 +216,11 @@ async fn an_entity_context_returns_at_most_the_configured_blocks_and_neighbours(
     let context = ada.context(hub, 5, false).await.expect("context");
     assert_eq!(context.neighbors.len(), 3, "the entity's own edges");
     assert_eq!(context.blocks.len(), 2);
-    assert_eq!(context.blocks[0].id, root_id.to_string(), "shallowest first");
+    assert_eq!(
+        context.blocks[0].id,
+        root_id.to_string(),
+        "shallowest first"
+    );
     let block_neighbors: usize = context.blocks.iter().map(|b| b.neighbors.len()).sum();
     assert_eq!(block_neighbors, 3, "the blocks' edges together");
 }

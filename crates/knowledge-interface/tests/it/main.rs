@@ -3,6 +3,7 @@
 //! the service over real gRPC.
 
 mod consistency;
+mod delta_bounds;
 mod embedding;
 mod graph_contract;
 mod graph_names;

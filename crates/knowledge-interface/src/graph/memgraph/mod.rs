@@ -151,7 +151,7 @@ fn is_conflict(text: &str) -> bool {
 impl GraphStore for MemgraphStore {
     async fn write<F>(&self, query: &StateQuery, check: F) -> Result<WriteOutcome, StoreError>
     where
-        F: FnOnce(&GraphState) -> Result<WritePlan, Refusal> + Send,
+        F: FnOnce(&GraphState) -> Result<WritePlan, Refusal> + Send + 'static,
     {
         write::write(&self.graph, query, check).await
     }

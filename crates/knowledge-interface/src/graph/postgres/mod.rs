@@ -3,6 +3,7 @@
 //! queries, names matched with a word index and fuzzily from memory, every delta written in one
 //! transaction that also queues its vector work.
 
+mod locks;
 mod names;
 mod outbox;
 mod read;
@@ -59,7 +60,7 @@ pub(crate) fn backend(error: sqlx::Error) -> StoreError {
 impl GraphStore for PgGraphStore {
     async fn write<F>(&self, query: &StateQuery, check: F) -> Result<WriteOutcome, StoreError>
     where
-        F: FnOnce(&GraphState) -> Result<WritePlan, Refusal> + Send,
+        F: FnOnce(&GraphState) -> Result<WritePlan, Refusal> + Send + 'static,
     {
         write::write(&self.pool, query, check).await
     }

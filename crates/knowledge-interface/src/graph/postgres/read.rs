@@ -116,9 +116,9 @@ pub async fn neighbors(
     .bind(ids)
     .bind(viewer.user_id())
     .bind(limit as i64)
-        .fetch_all(pool)
-        .await
-        .map_err(backend)?;
+    .fetch_all(pool)
+    .await
+    .map_err(backend)?;
     let edges = found
         .iter()
         .map(rows::edge)
