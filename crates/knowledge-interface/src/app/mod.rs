@@ -128,7 +128,7 @@ impl<G: GraphStore, V: VectorStore> Knowledge<G, V> {
                             "block vectors were built for another model; rebuilding them"
                         );
                         self.vectors.recreate_collection(&spec).await?;
-                        self.graph.queue_vectors(None, None).await?;
+                        self.graph.queue_vectors(None, None, true).await?;
                     }
                     other => other?,
                 }

@@ -34,7 +34,7 @@ impl<G: GraphStore, V: VectorStore> Knowledge<G, V> {
             &mut stale,
         )
         .await?;
-        let queued = self.queue(&stale).await?;
+        let queued = self.queue(&stale, false).await?;
         let mut deleted = 0;
         let mut after = None;
         loop {
@@ -75,9 +75,9 @@ impl<G: GraphStore, V: VectorStore> Knowledge<G, V> {
         .await?;
         if force {
             self.vectors.delete(BLOCKS, &all).await?;
-            return self.queue(&all).await;
+            return self.queue(&all, true).await;
         }
-        self.queue(&stale).await
+        self.queue(&stale, true).await
     }
 
     /// Rebuilds the block collection for the configured model and queues every block.
@@ -86,7 +86,7 @@ impl<G: GraphStore, V: VectorStore> Knowledge<G, V> {
         self.vectors
             .recreate_collection(&self.spec(BLOCKS, model))
             .await?;
-        let queued = self.graph.queue_vectors(None, None).await?;
+        let queued = self.graph.queue_vectors(None, None, true).await?;
         self.projector.notify_one();
         Ok(queued)
     }
@@ -121,11 +121,13 @@ impl<G: GraphStore, V: VectorStore> Knowledge<G, V> {
         Ok(())
     }
 
-    async fn queue(&self, blocks: &[Uuid]) -> Result<u64, KnowledgeError> {
+    /// Queues `blocks` for the projector; parked ones too with `unpark` (a reindex asked for
+    /// them), not when reconciling (a parked block has no vector on purpose).
+    async fn queue(&self, blocks: &[Uuid], unpark: bool) -> Result<u64, KnowledgeError> {
         if blocks.is_empty() {
             return Ok(0);
         }
-        let queued = self.graph.queue_vectors(None, Some(blocks)).await?;
+        let queued = self.graph.queue_vectors(None, Some(blocks), unpark).await?;
         self.projector.notify_one();
         Ok(queued)
     }

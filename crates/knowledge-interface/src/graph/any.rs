@@ -8,8 +8,8 @@ use super::model::Node;
 use super::plan::{GraphState, InitMarker, StateQuery, WritePlan};
 use super::postgres::PgGraphStore;
 use super::reads::{
-    BlockRoot, EntityPage, NameMatch, NameQuery, Neighbor, PageRequest, PendingVector, TextMatch,
-    TreeBlock, UniverseSummary,
+    BlockRoot, EntityPage, NameMatch, NameQuery, Neighbor, PageRequest, PendingVector, Rejected,
+    TextMatch, TreeBlock, UniverseSummary,
 };
 use super::{GraphStore, StoreError, WriteOutcome};
 use crate::access::Viewer;
@@ -131,12 +131,21 @@ impl GraphStore for AnyGraphStore {
         forward!(self, store => store.vectors_failed(blocks, error).await)
     }
 
+    async fn vectors_rejected(
+        &self,
+        rejected: &[Rejected],
+        park_after: u32,
+    ) -> Result<Vec<Uuid>, StoreError> {
+        forward!(self, store => store.vectors_rejected(rejected, park_after).await)
+    }
+
     async fn queue_vectors(
         &self,
         user_id: Option<&str>,
         blocks: Option<&[Uuid]>,
+        unpark: bool,
     ) -> Result<u64, StoreError> {
-        forward!(self, store => store.queue_vectors(user_id, blocks).await)
+        forward!(self, store => store.queue_vectors(user_id, blocks, unpark).await)
     }
 
     async fn scan_blocks(

@@ -25,8 +25,8 @@ use crate::delta::Refusal;
 use model::Node;
 use plan::{ChangeCounts, GraphState, InitMarker, StateQuery, WritePlan};
 use reads::{
-    BlockRoot, EntityPage, NameMatch, NameQuery, Neighbor, PageRequest, PendingVector, TextMatch,
-    TreeBlock, UniverseSummary,
+    BlockRoot, EntityPage, NameMatch, NameQuery, Neighbor, PageRequest, PendingVector, Rejected,
+    TextMatch, TreeBlock, UniverseSummary,
 };
 
 /// Why a store operation failed.
@@ -187,11 +187,23 @@ pub trait GraphStore: Send + Sync {
         error: &str,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// Queues vector work for blocks (reindexing); `user_id` None means every user.
+    /// Records blocks that failed on their own while others succeeded, each with its error,
+    /// for the versions that were read: retried after a growing backoff like any failure,
+    /// and parked (no longer due, the error kept) once a block has failed on its own
+    /// `park_after` times. Returns the blocks parked now.
+    fn vectors_rejected(
+        &self,
+        rejected: &[Rejected],
+        park_after: u32,
+    ) -> impl Future<Output = Result<Vec<Uuid>, StoreError>> + Send;
+
+    /// Queues vector work for blocks (reindexing); `user_id` None means every user. Parked
+    /// work is queued again only with `unpark` (reconciliation leaves it parked).
     fn queue_vectors(
         &self,
         user_id: Option<&str>,
         blocks: Option<&[Uuid]>,
+        unpark: bool,
     ) -> impl Future<Output = Result<u64, StoreError>> + Send;
 
     /// One page of all block ids in id order after `after`, with their text hash and owner

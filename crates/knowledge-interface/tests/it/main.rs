@@ -11,6 +11,7 @@ mod graph_places;
 mod graph_reads;
 mod json_schema;
 mod limits;
+mod projector;
 mod schema_rpcs;
 mod seed;
 mod service;

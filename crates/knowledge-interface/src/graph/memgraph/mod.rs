@@ -30,8 +30,8 @@ pub use settings::MemgraphSettings;
 use super::model::Node;
 use super::plan::{GraphState, InitMarker, StateQuery, WritePlan};
 use super::reads::{
-    BlockRoot, EntityPage, NameMatch, NameQuery, Neighbor, PageRequest, PendingVector, TextMatch,
-    TreeBlock, UniverseSummary,
+    BlockRoot, EntityPage, NameMatch, NameQuery, Neighbor, PageRequest, PendingVector, Rejected,
+    TextMatch, TreeBlock, UniverseSummary,
 };
 use super::{GraphStore, StoreError, WriteOutcome};
 use crate::access::Viewer;
@@ -237,12 +237,21 @@ impl GraphStore for MemgraphStore {
         outbox::failed(&self.graph, blocks, error).await
     }
 
+    async fn vectors_rejected(
+        &self,
+        rejected: &[Rejected],
+        park_after: u32,
+    ) -> Result<Vec<Uuid>, StoreError> {
+        outbox::rejected(&self.graph, rejected, park_after).await
+    }
+
     async fn queue_vectors(
         &self,
         user_id: Option<&str>,
         blocks: Option<&[Uuid]>,
+        unpark: bool,
     ) -> Result<u64, StoreError> {
-        outbox::queue(&self.graph, user_id, blocks).await
+        outbox::queue(&self.graph, user_id, blocks, unpark).await
     }
 
     async fn scan_blocks(

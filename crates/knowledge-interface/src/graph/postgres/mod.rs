@@ -20,8 +20,8 @@ use uuid::Uuid;
 use super::model::Node;
 use super::plan::{GraphState, InitMarker, StateQuery, WritePlan};
 use super::reads::{
-    BlockRoot, EntityPage, NameMatch, NameQuery, Neighbor, PageRequest, PendingVector, TextMatch,
-    TreeBlock, UniverseSummary,
+    BlockRoot, EntityPage, NameMatch, NameQuery, Neighbor, PageRequest, PendingVector, Rejected,
+    TextMatch, TreeBlock, UniverseSummary,
 };
 use super::{GraphStore, StoreError, WriteOutcome};
 use crate::access::Viewer;
@@ -154,12 +154,21 @@ impl GraphStore for PgGraphStore {
         outbox::failed(&self.pool, blocks, error).await
     }
 
+    async fn vectors_rejected(
+        &self,
+        rejected: &[Rejected],
+        park_after: u32,
+    ) -> Result<Vec<Uuid>, StoreError> {
+        outbox::rejected(&self.pool, rejected, park_after).await
+    }
+
     async fn queue_vectors(
         &self,
         user_id: Option<&str>,
         blocks: Option<&[Uuid]>,
+        unpark: bool,
     ) -> Result<u64, StoreError> {
-        outbox::queue(&self.pool, user_id, blocks).await
+        outbox::queue(&self.pool, user_id, blocks, unpark).await
     }
 
     async fn scan_blocks(

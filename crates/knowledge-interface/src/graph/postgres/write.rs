@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use super::locks::{self, LockPlan};
 use super::names::PRUNE_LOG as PRUNE_NAME_LOG;
+use super::outbox::REQUEUE;
 use super::rows::{properties_json, source_json};
 use super::{backend, state};
 use crate::delta::Refusal;
@@ -72,11 +73,10 @@ async fn apply(tx: &mut PgConnection, plan: &WritePlan) -> Result<(), StoreError
         counters.tally(edge.from_id, edge.to_id, &edge.label, 1);
     }
     if !plan.vector_work.is_empty() {
-        sqlx::query(
+        sqlx::query(&format!(
             "INSERT INTO kg_vector_outbox (block_id) SELECT unnest($1::uuid[])
-             ON CONFLICT (block_id) DO UPDATE SET version = kg_vector_outbox.version + 1,
-                 enqueued_at = NOW(), attempts = 0, not_before = NOW(), last_error = NULL",
-        )
+             ON CONFLICT (block_id) DO UPDATE SET {REQUEUE}"
+        ))
         .bind(&plan.vector_work)
         .execute(&mut *tx)
         .await
