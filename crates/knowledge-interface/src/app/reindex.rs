@@ -1,7 +1,9 @@
 //! Repairs and rebuilds of the block vectors: reconciliation (queue blocks whose vector is
-//! missing or stale, delete points of blocks that no longer exist), reindexing one user
-//! (stale only, or everything with `force`) and reindexing all (collections rebuilt for the
-//! configured model). The projector does the embedding.
+//! missing or stale, delete points of blocks that no longer exist, each point checked against
+//! the graph after it was read, so a block written during the pass keeps its vector),
+//! reindexing one user (stale only, or everything with `force`) and reindexing all
+//! (collections rebuilt for the configured model). The projector does the embedding; parked
+//! work is queued again by a reindex, never by reconciliation.
 
 use std::collections::HashSet;
 
@@ -24,37 +26,43 @@ impl<G: GraphStore, V: VectorStore> Knowledge<G, V> {
     /// returns (queued, deleted).
     pub async fn reconcile(&self) -> Result<(u64, u64), KnowledgeError> {
         self.model().await?;
-        let mut blocks = HashSet::new();
         let mut stale = Vec::new();
-        self.scan(
-            |page| {
-                blocks.extend(page.iter().map(|b| b.block_id));
-                page
-            },
-            &mut stale,
-        )
-        .await?;
+        self.scan(|page| page, &mut stale).await?;
         let queued = self.queue(&stale, false).await?;
+        let deleted = self.delete_orphans().await?;
+        if queued + deleted > 0 {
+            tracing::info!(queued, deleted, "block vectors reconciled");
+        }
+        Ok((queued, deleted))
+    }
+
+    /// Deletes the points whose block does not exist. Each page of points is checked against
+    /// the graph after it was read, not against an earlier scan: a block written meanwhile
+    /// existed before its point did, so its point is never taken for an orphan.
+    async fn delete_orphans(&self) -> Result<u64, KnowledgeError> {
         let mut deleted = 0;
         let mut after = None;
         loop {
             let points = self.vectors.scroll(BLOCKS, after, PAGE).await?;
             let Some(last) = points.last() else { break };
             after = Some(last.id);
-            let orphans: Vec<Uuid> = points
-                .iter()
-                .map(|p| p.id)
-                .filter(|id| !blocks.contains(id))
+            let ids: Vec<Uuid> = points.iter().map(|p| p.id).collect();
+            let existing: HashSet<Uuid> = self
+                .graph
+                .existing_blocks(&ids)
+                .await?
+                .into_iter()
+                .collect();
+            let orphans: Vec<Uuid> = ids
+                .into_iter()
+                .filter(|id| !existing.contains(id))
                 .collect();
             if !orphans.is_empty() {
                 self.vectors.delete(BLOCKS, &orphans).await?;
                 deleted += orphans.len() as u64;
             }
         }
-        if queued + deleted > 0 {
-            tracing::info!(queued, deleted, "block vectors reconciled");
-        }
-        Ok((queued, deleted))
+        Ok(deleted)
     }
 
     /// Re-embeds `user`'s blocks: those missing or stale, or all of them with `force`.

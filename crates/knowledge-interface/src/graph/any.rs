@@ -156,6 +156,10 @@ impl GraphStore for AnyGraphStore {
         forward!(self, store => store.scan_blocks(after, limit).await)
     }
 
+    async fn existing_blocks(&self, ids: &[Uuid]) -> Result<Vec<Uuid>, StoreError> {
+        forward!(self, store => store.existing_blocks(ids).await)
+    }
+
     async fn ping(&self) -> Result<(), StoreError> {
         forward!(self, store => store.ping().await)
     }

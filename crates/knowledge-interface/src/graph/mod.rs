@@ -214,6 +214,13 @@ pub trait GraphStore: Send + Sync {
         limit: usize,
     ) -> impl Future<Output = Result<Vec<PendingVector>, StoreError>> + Send;
 
+    /// The ids among `ids` that are stored blocks (for reconciliation: a point whose block
+    /// is not among them is an orphan).
+    fn existing_blocks(
+        &self,
+        ids: &[Uuid],
+    ) -> impl Future<Output = Result<Vec<Uuid>, StoreError>> + Send;
+
     /// Whether the store answers.
     fn ping(&self) -> impl Future<Output = Result<(), StoreError>> + Send;
 }

@@ -262,6 +262,10 @@ impl GraphStore for MemgraphStore {
         outbox::scan(&self.graph, after, limit).await
     }
 
+    async fn existing_blocks(&self, ids: &[Uuid]) -> Result<Vec<Uuid>, StoreError> {
+        outbox::existing_blocks(&self.graph, ids).await
+    }
+
     async fn ping(&self) -> Result<(), StoreError> {
         records::fetch(&self.graph, query("RETURN 1 AS one"))
             .await

@@ -243,3 +243,17 @@ pub async fn scan(
     .await?;
     found.iter().map(pending_vector).collect()
 }
+
+/// The ids among `wanted` that are stored blocks.
+pub async fn existing_blocks(graph: &Graph, wanted: &[Uuid]) -> Result<Vec<Uuid>, StoreError> {
+    let found = fetch(
+        graph,
+        query("UNWIND $ids AS id MATCH (b:Node {id: id}) WHERE b:Block RETURN b.id AS id")
+            .param("ids", ids(wanted)),
+    )
+    .await?;
+    found
+        .iter()
+        .map(|row| records::uuid(&column::<String>(row, "id")?))
+        .collect()
+}

@@ -179,6 +179,10 @@ impl GraphStore for PgGraphStore {
         outbox::scan(&self.pool, after, limit).await
     }
 
+    async fn existing_blocks(&self, ids: &[Uuid]) -> Result<Vec<Uuid>, StoreError> {
+        outbox::existing_blocks(&self.pool, ids).await
+    }
+
     async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1")
             .execute(&self.pool)

@@ -161,3 +161,12 @@ pub async fn scan(
     .map_err(backend)?;
     Ok(found.into_iter().map(pending_vector).collect())
 }
+
+/// The ids among `ids` that are stored blocks.
+pub async fn existing_blocks(pool: &PgPool, ids: &[Uuid]) -> Result<Vec<Uuid>, StoreError> {
+    sqlx::query_scalar("SELECT id FROM kg_nodes WHERE id = ANY($1) AND kind = 'block'")
+        .bind(ids)
+        .fetch_all(pool)
+        .await
+        .map_err(backend)
+}
