@@ -5,6 +5,7 @@
 
 mod candidates;
 mod context;
+mod guard;
 mod listing;
 mod projector;
 mod reindex;
@@ -29,6 +30,7 @@ use crate::vectors::{AnyVectorStore, CollectionSpec, VectorStore};
 
 pub use candidates::{Candidate, CandidateQuery};
 pub use context::{EntityContext, MAX_BLOCK_LEVEL};
+pub use guard::built_in_problems;
 pub use listing::ExtractionType;
 pub use projector::spawn_projector;
 pub use search::BlockHit;

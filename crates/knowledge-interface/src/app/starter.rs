@@ -68,6 +68,41 @@ fn parsed(caller: &Viewer, request: pb::UpsertGraphDeltaRequest) -> Delta {
 
 /// The starter graph of `caller`, named `user_name`, with the marker to record with it.
 pub fn user_delta(caller: &Viewer, user_name: &str) -> (Delta, InitMarker) {
+    let (person, assistant, _) = starter_ids(caller.user_id());
+    let marker = InitMarker {
+        user_id: caller.user_id().to_owned(),
+        person_entity_id: person,
+        assistant_entity_id: assistant,
+    };
+    (parsed(caller, user_request(caller, user_name)), marker)
+}
+
+/// A starter graph of `caller` with one block below the assistant's description block:
+/// every kind of record and edge the service writes for a user, to check a schema change
+/// against (see [`super::guard`]).
+pub(super) fn probe_delta(caller: &Viewer) -> Delta {
+    let (_, _, block) = starter_ids(caller.user_id());
+    let mut request = user_request(caller, "Schema Check");
+    let detail = Uuid::new_v5(&block, b"detail");
+    request.blocks.push(pb::BlockNode {
+        id: detail.to_string(),
+        type_id: "node.block".into(),
+        properties: vec![text("text", "A detail of the description.")],
+        user_id: String::new(),
+        visibility: pb::Visibility::Private as i32,
+    });
+    request.edges.push(edge(
+        block,
+        "SUMMARIZES",
+        detail,
+        "schema check",
+        pb::Visibility::Private,
+    ));
+    parsed(caller, request)
+}
+
+/// The request writing `caller`'s starter graph, named `user_name`.
+fn user_request(caller: &Viewer, user_name: &str) -> pb::UpsertGraphDeltaRequest {
     let (person, assistant, block) = starter_ids(caller.user_id());
     let private = pb::Visibility::Private;
     let entity = |id: Uuid, type_id: &str, properties| pb::EntityNode {
@@ -78,7 +113,7 @@ pub fn user_delta(caller: &Viewer, user_name: &str) -> (Delta, InitMarker) {
         user_id: String::new(),
         visibility: private as i32,
     };
-    let request = pb::UpsertGraphDeltaRequest {
+    pb::UpsertGraphDeltaRequest {
         entities: vec![
             entity(
                 person,
@@ -119,13 +154,7 @@ pub fn user_delta(caller: &Viewer, user_name: &str) -> (Delta, InitMarker) {
             ..Default::default()
         }),
         ..Default::default()
-    };
-    let marker = InitMarker {
-        user_id: caller.user_id().to_owned(),
-        person_entity_id: person,
-        assistant_entity_id: assistant,
-    };
-    (parsed(caller, request), marker)
+    }
 }
 
 /// The shared root graph, written by the system user.

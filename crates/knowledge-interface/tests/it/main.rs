@@ -12,6 +12,7 @@ mod graph_reads;
 mod json_schema;
 mod limits;
 mod projector;
+mod schema_guard;
 mod schema_rpcs;
 mod seed;
 mod service;
