@@ -34,7 +34,7 @@ pub use guard::built_in_problems;
 pub use listing::ExtractionType;
 pub use projector::spawn_projector;
 pub use search::BlockHit;
-pub use starter::{EXOBRAIN_BLOCK, EXOBRAIN_ENTITY, starter_ids};
+pub use starter::{EXOBRAIN_BLOCK, EXOBRAIN_ENTITY, StarterIds};
 pub use types::TypeHit;
 
 /// How long a loaded schema is trusted before it is read again (changes made through this

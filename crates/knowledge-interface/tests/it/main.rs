@@ -16,5 +16,6 @@ mod schema_guard;
 mod schema_rpcs;
 mod seed;
 mod service;
+mod starter_ids;
 mod support;
 mod vector_contract;
