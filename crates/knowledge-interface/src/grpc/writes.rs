@@ -8,8 +8,9 @@ use super::identity;
 use crate::app::Knowledge;
 
 /// Writes a delta for the caller; the reply counts what changed. A delta without records
-/// (the original's pipeline sends one when a conversation yields nothing, naming no user)
-/// changes nothing and reports zeros.
+/// and without a user (the original's pipeline sends one when a conversation yields
+/// nothing) changes nothing and reports zeros; one that names its user is served for that
+/// user like any other.
 pub async fn upsert_delta(
     knowledge: &Knowledge,
     request: Request<pb::UpsertGraphDeltaRequest>,
@@ -19,7 +20,7 @@ pub async fn upsert_delta(
         && delta.entities.is_empty()
         && delta.blocks.is_empty()
         && delta.edges.is_empty();
-    if empty {
+    if empty && metadata.get(identity::USER_HEADER).is_none() {
         return Ok(pb::UpsertGraphDeltaReply::default());
     }
     let users: Vec<&str> = delta
