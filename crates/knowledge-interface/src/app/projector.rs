@@ -9,7 +9,7 @@
 //! one background task woken after each write and every few seconds; it stops on shutdown,
 //! abandoning a round in flight (its work stays queued).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -167,10 +167,11 @@ impl<G: GraphStore, V: VectorStore> Knowledge<G, V> {
             self.graph.vectors_done(&finished).await?;
             metrics::counter!("knowledge_vectors_projected_total").increment(finished.len() as u64);
         }
+        let finished: HashSet<Uuid> = finished.into_iter().map(|(id, _)| id).collect();
         let left: Vec<Uuid> = pending
             .iter()
             .map(|p| p.block_id)
-            .filter(|id| !finished.iter().any(|(done, _)| done == id))
+            .filter(|id| !finished.contains(id))
             .collect();
         self.graph.vectors_failed(&left, &error.to_string()).await?;
         Ok(())

@@ -66,7 +66,7 @@ pub async fn block_tree(
              WITH b, p, size(relationships(p)) AS hops
              RETURN properties(b) AS n, hops - 1 AS level,
                     CASE WHEN hops > 1 THEN nodes(p)[hops - 1].id END AS parent
-             ORDER BY level, b.id LIMIT $limit",
+             ORDER BY level, n.id LIMIT $limit",
             depth = u64::from(max_level) + 1,
             visible = visible("x"),
         ))
