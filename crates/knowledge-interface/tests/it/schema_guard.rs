@@ -155,3 +155,28 @@ async fn properties_the_service_writes_stay_writable_and_nothing_it_lacks_become
         .await
         .expect("the starter graph is still writable");
 }
+
+#[tokio::test]
+async fn a_registry_broken_before_the_guard_still_takes_changes_and_its_repair() {
+    let service = spawn().await;
+    let mut operator = service.client("operator").await;
+    let mut person = current(&mut operator, "node.person").await;
+    sqlx::query("UPDATE knowledge_graph_schema_types SET active = FALSE WHERE id = 'node.person'")
+        .execute(&service.db.pool)
+        .await
+        .expect("broken by hand");
+    let mut note = current(&mut operator, "node.note").await;
+    note.active = false;
+    operator
+        .inner
+        .upsert_schema_type(note)
+        .await
+        .expect("a change that breaks nothing more");
+    person.active = true;
+    person.parent_type_id = Some("node.entity".into());
+    operator
+        .inner
+        .upsert_schema_type(person)
+        .await
+        .expect("the repair");
+}
