@@ -11,6 +11,7 @@ use exobrain_common::telemetry::TelemetryConfig;
 
 use crate::embedding::EmbeddingSettings;
 use crate::graph::memgraph::MemgraphSettings;
+use crate::limits::Limits;
 use crate::vectors::VectorBackendSettings;
 
 /// Everything the knowledge interface needs to start.
@@ -40,6 +41,8 @@ pub struct Config {
     pub reconcile_interval: Duration,
     /// How long to keep trying to reach PostgreSQL at startup.
     pub connect: ConnectPolicy,
+    /// What one request or one piece of background work may cost.
+    pub limits: Limits,
 }
 
 /// Which graph store serves the graph.
@@ -97,6 +100,7 @@ impl Config {
                 Duration::from_secs(600),
             ),
             connect: ConnectPolicy::from_env(&mut env),
+            limits: Limits::read(&mut env),
         };
         env.finish()?;
         Ok(config)

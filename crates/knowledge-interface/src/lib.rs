@@ -10,6 +10,7 @@ pub mod delta;
 pub mod embedding;
 pub mod graph;
 pub mod grpc;
+pub mod limits;
 pub mod schema;
 pub mod vectors;
 
@@ -53,9 +54,6 @@ const RETRY: Duration = Duration::from_secs(10);
 /// "Not again" for a disabled periodic step.
 const NEVER: Duration = Duration::from_secs(86_400 * 365);
 
-/// The largest request accepted (big deltas).
-const MAX_MESSAGE_BYTES: usize = 32 * 1024 * 1024;
-
 /// Connects PostgreSQL (failing fast when unreachable) and the stores, starts the vector
 /// projector and the maintenance task, and serves until `shutdown` is cancelled.
 pub async fn run(
@@ -91,7 +89,9 @@ pub async fn run(
             what: "embedding client",
             cause: error.to_string(),
         })?;
-    let knowledge = Arc::new(app::Knowledge::new(pool, graph, vectors, embedder));
+    let knowledge = Arc::new(
+        app::Knowledge::new(pool, graph, vectors, embedder).with_limits(config.limits.clone()),
+    );
     // The root graph is plain database work; written before serving so the first requests
     // find it. Without a seeded schema it fails here and the maintenance task retries.
     let booted = match knowledge.bootstrap().await {
@@ -128,7 +128,7 @@ pub async fn run(
         guard: config.guard.clone(),
     };
     let server = KnowledgeInterfaceServer::new(grpc::service::KnowledgeService::new(knowledge))
-        .max_decoding_message_size(MAX_MESSAGE_BYTES);
+        .max_decoding_message_size(limits::MAX_MESSAGE_BYTES);
     let served = serve_with_admin(
         process,
         tonic::service::Routes::new(server),

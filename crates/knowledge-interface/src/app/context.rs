@@ -1,6 +1,9 @@
 //! `GetEntityContext`: an entity with its block tree (to a bounded depth), the edges of its
 //! blocks and of itself to other visible entities (current facts, or with history), and the
 //! root-block text of each entity it links to. A missing or invisible entity is NOT_FOUND.
+//! The request is always valid, so the lists are bounded rather than refused: at most
+//! `KNOWLEDGE_CONTEXT_MAX_BLOCKS` blocks (the shallowest) and `KNOWLEDGE_CONTEXT_MAX_NEIGHBORS`
+//! edges for the entity and again for its blocks, so a hub costs a bounded read.
 
 use std::collections::HashMap;
 
@@ -53,18 +56,29 @@ impl<G: GraphStore, V: VectorStore> Knowledge<G, V> {
             })?;
         let blocks = self
             .graph
-            .block_tree(viewer, entity_id, max_block_level.min(MAX_BLOCK_LEVEL))
+            .block_tree(
+                viewer,
+                entity_id,
+                max_block_level.min(MAX_BLOCK_LEVEL),
+                self.limits.context_blocks,
+            )
             .await?;
         let block_ids: Vec<Uuid> = blocks.iter().map(|b| b.node.id).collect();
+        let limit = self.limits.context_neighbors;
         let now = Utc::now();
         let current = |n: &Neighbor| history || n.edge.holds_at(now);
         let mut block_neighbors: Vec<Neighbor> = if block_ids.is_empty() {
             Vec::new()
         } else {
-            self.graph.neighbors(viewer, &block_ids, history).await?
+            self.graph
+                .neighbors(viewer, &block_ids, history, limit)
+                .await?
         };
         block_neighbors.retain(current);
-        let mut neighbors = self.graph.neighbors(viewer, &[entity_id], history).await?;
+        let mut neighbors = self
+            .graph
+            .neighbors(viewer, &[entity_id], history, limit)
+            .await?;
         neighbors.retain(|n| current(n) && n.other.id != entity_id);
         for list in [&mut block_neighbors, &mut neighbors] {
             list.sort_by(|a, b| {

@@ -5,6 +5,7 @@
 
 mod candidates;
 mod context;
+mod guard;
 mod listing;
 mod projector;
 mod reindex;
@@ -23,15 +24,17 @@ use crate::embedding::{EmbeddingClient, ModelInfo};
 use crate::graph::GraphStore;
 use crate::graph::any::AnyGraphStore;
 use crate::grpc::error::KnowledgeError;
+use crate::limits::Limits;
 use crate::schema::{Schema, registry};
 use crate::vectors::{AnyVectorStore, CollectionSpec, VectorStore};
 
 pub use candidates::{Candidate, CandidateQuery};
 pub use context::{EntityContext, MAX_BLOCK_LEVEL};
+pub use guard::built_in_problems;
 pub use listing::ExtractionType;
 pub use projector::spawn_projector;
 pub use search::BlockHit;
-pub use starter::{EXOBRAIN_BLOCK, EXOBRAIN_ENTITY, starter_ids};
+pub use starter::{EXOBRAIN_BLOCK, EXOBRAIN_ENTITY, StarterIds};
 pub use types::TypeHit;
 
 /// How long a loaded schema is trusted before it is read again (changes made through this
@@ -45,6 +48,7 @@ pub struct Knowledge<G = AnyGraphStore, V = AnyVectorStore> {
     graph: G,
     vectors: V,
     embedder: EmbeddingClient,
+    limits: Limits,
     schema: RwLock<Option<(Instant, Arc<Schema>)>>,
     model: OnceCell<ModelInfo>,
     projector: Notify,
@@ -53,18 +57,30 @@ pub struct Knowledge<G = AnyGraphStore, V = AnyVectorStore> {
 }
 
 impl<G: GraphStore, V: VectorStore> Knowledge<G, V> {
-    /// State over the schema registry in `pool` and the given stores.
+    /// State over the schema registry in `pool` and the given stores, with the default
+    /// [`Limits`].
     pub fn new(pool: PgPool, graph: G, vectors: V, embedder: EmbeddingClient) -> Self {
         Self {
             pool,
             graph,
             vectors,
             embedder,
+            limits: Limits::default(),
             schema: RwLock::new(None),
             model: OnceCell::new(),
             projector: Notify::new(),
             initialised: RwLock::new(Default::default()),
         }
+    }
+
+    /// The same state with other limits.
+    pub fn with_limits(self, limits: Limits) -> Self {
+        Self { limits, ..self }
+    }
+
+    /// What one request may cost.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
     }
 
     /// The schema registry's database.
@@ -114,7 +130,7 @@ impl<G: GraphStore, V: VectorStore> Knowledge<G, V> {
                             "block vectors were built for another model; rebuilding them"
                         );
                         self.vectors.recreate_collection(&spec).await?;
-                        self.graph.queue_vectors(None, None).await?;
+                        self.graph.queue_vectors(None, None, true).await?;
                     }
                     other => other?,
                 }

@@ -1,11 +1,15 @@
 //! Keeps block vectors in step with the graph: drains the vector outbox the graph store
 //! fills in the same transaction as each change, embeds in batches, upserts or deletes
 //! points, and marks the work done (or failed, to be retried with backoff). Text that is
-//! already stored with the same hash, owner and visibility is not embedded again. Runs as one
-//! background task woken after each write and every few seconds; it stops on shutdown,
+//! already stored with the same hash, owner and visibility is not embedded again. A batch
+//! the provider or the vector store refuses is split down to the block, so one block that can
+//! never be embedded costs only itself: it is parked, with its reason, once it has failed on
+//! its own often enough, and leaves the parking when its text changes or it is reindexed. An
+//! outage (a dependency unavailable) fails the round as a whole and parks nothing. Runs as
+//! one background task woken after each write and every few seconds; it stops on shutdown,
 //! abandoning a round in flight (its work stays queued).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,7 +20,7 @@ use uuid::Uuid;
 use super::Knowledge;
 use crate::embedding::text_hash;
 use crate::graph::GraphStore;
-use crate::graph::reads::PendingVector;
+use crate::graph::reads::{PendingVector, Rejected};
 use crate::grpc::error::KnowledgeError;
 use crate::vectors::{BLOCKS, StoredPoint, VectorPoint, VectorStore};
 
@@ -55,28 +59,122 @@ where
 }
 
 impl<G: GraphStore, V: VectorStore> Knowledge<G, V> {
-    /// One round: projects up to a batch of due work; returns how many blocks it handled.
+    /// One round: projects up to a batch of due work; returns how many blocks it handled. A
+    /// batch that fails is split down to the item, so one block that cannot be embedded does
+    /// not hold back the others: it is retried with backoff and parked after failing on its
+    /// own [`Limits::vector_park_after`](crate::limits::Limits) times.
     pub async fn project_pending(&self) -> Result<usize, KnowledgeError> {
         let pending = self.graph.pending_vectors(BATCH).await?;
         if pending.is_empty() {
             return Ok(0);
         }
-        let handled = pending.len();
-        let ids: Vec<Uuid> = pending.iter().map(|p| p.block_id).collect();
-        match self.project(&pending).await {
-            Ok(()) => {
-                let done: Vec<(Uuid, i64)> =
-                    pending.iter().map(|p| (p.block_id, p.version)).collect();
-                self.graph.vectors_done(&done).await?;
-                metrics::counter!("knowledge_vectors_projected_total").increment(handled as u64);
-                Ok(handled)
+        let settled = match self.model().await {
+            Ok(_) => self.settle(&pending).await,
+            Err(error) => Err((Vec::new(), error)),
+        };
+        match settled {
+            Ok(settled) if settled.done.is_empty() && pending.len() > 1 => {
+                // Every block failed on its own: the fault is not theirs (a provider that
+                // refuses everything), so none of them counts towards parking.
+                let error = settled.rejected.into_iter().next().map_or_else(
+                    || KnowledgeError::Internal("nothing settled".into()),
+                    |r| r.1,
+                );
+                self.round_failed(&pending, &[], &error).await?;
+                Err(error)
             }
-            Err(error) => {
-                metrics::counter!("knowledge_vector_projection_failures_total").increment(1);
-                self.graph.vectors_failed(&ids, &error.to_string()).await?;
+            Ok(settled) => {
+                self.settled(&settled).await?;
+                Ok(pending.len())
+            }
+            Err((done, error)) => {
+                self.round_failed(&pending, &done, &error).await?;
                 Err(error)
             }
         }
+    }
+
+    /// Projects `pending`, halving what fails until single blocks fail alone. Stops at an
+    /// error that is not about the blocks (an outage), returning what was done before it.
+    async fn settle<'p>(
+        &self,
+        pending: &'p [PendingVector],
+    ) -> Result<Settled<'p>, (Vec<&'p PendingVector>, KnowledgeError)> {
+        let mut settled = Settled::default();
+        let mut parts = vec![pending];
+        while let Some(part) = parts.pop() {
+            match self.project(part).await {
+                Ok(()) => settled.done.extend(part),
+                Err(error) if !about_the_input(&error) => return Err((settled.done, error)),
+                Err(error) => match part {
+                    [one] => settled.rejected.push((one, error)),
+                    _ => {
+                        let (first, second) = part.split_at(part.len() / 2);
+                        parts.push(second);
+                        parts.push(first);
+                    }
+                },
+            }
+        }
+        Ok(settled)
+    }
+
+    /// Records a round that split: done work, and blocks that failed alone (parking some).
+    async fn settled(&self, settled: &Settled<'_>) -> Result<(), KnowledgeError> {
+        let done: Vec<(Uuid, i64)> = settled
+            .done
+            .iter()
+            .map(|p| (p.block_id, p.version))
+            .collect();
+        self.graph.vectors_done(&done).await?;
+        metrics::counter!("knowledge_vectors_projected_total").increment(done.len() as u64);
+        if settled.rejected.is_empty() {
+            return Ok(());
+        }
+        metrics::counter!("knowledge_vector_projection_failures_total")
+            .increment(settled.rejected.len() as u64);
+        let rejected: Vec<Rejected> = settled
+            .rejected
+            .iter()
+            .map(|(p, error)| Rejected {
+                block_id: p.block_id,
+                version: p.version,
+                error: error.to_string(),
+            })
+            .collect();
+        let parked = self
+            .graph
+            .vectors_rejected(&rejected, self.limits.vector_park_after)
+            .await?;
+        metrics::counter!("knowledge_vectors_parked_total").increment(parked.len() as u64);
+        for rejected in rejected.iter().filter(|r| parked.contains(&r.block_id)) {
+            tracing::warn!(block_id = %rejected.block_id, reason = %rejected.error, "block vector parked: it keeps failing on its own");
+        }
+        Ok(())
+    }
+
+    /// Records a round that failed as a whole: what was done stays done, the rest is retried
+    /// after a backoff.
+    async fn round_failed(
+        &self,
+        pending: &[PendingVector],
+        done: &[&PendingVector],
+        error: &KnowledgeError,
+    ) -> Result<(), KnowledgeError> {
+        metrics::counter!("knowledge_vector_projection_failures_total").increment(1);
+        let finished: Vec<(Uuid, i64)> = done.iter().map(|p| (p.block_id, p.version)).collect();
+        if !finished.is_empty() {
+            self.graph.vectors_done(&finished).await?;
+            metrics::counter!("knowledge_vectors_projected_total").increment(finished.len() as u64);
+        }
+        let finished: HashSet<Uuid> = finished.into_iter().map(|(id, _)| id).collect();
+        let left: Vec<Uuid> = pending
+            .iter()
+            .map(|p| p.block_id)
+            .filter(|id| !finished.contains(id))
+            .collect();
+        self.graph.vectors_failed(&left, &error.to_string()).await?;
+        Ok(())
     }
 
     /// Projects until nothing is due (tests, reindexing and shutdown drains use it).
@@ -146,4 +244,22 @@ impl<G: GraphStore, V: VectorStore> Knowledge<G, V> {
         self.vectors.upsert(BLOCKS, points).await?;
         Ok(())
     }
+}
+
+/// What a round made of its batch.
+#[derive(Default)]
+struct Settled<'p> {
+    /// Projected.
+    done: Vec<&'p PendingVector>,
+    /// Failed alone, each with its error.
+    rejected: Vec<(&'p PendingVector, KnowledgeError)>,
+}
+
+/// Whether a failure may be about the texts or points sent (the provider or the vector store
+/// refused them) rather than about a dependency being down, which splitting cannot help.
+fn about_the_input(error: &KnowledgeError) -> bool {
+    matches!(
+        error,
+        KnowledgeError::Internal(_) | KnowledgeError::Invalid(_)
+    )
 }

@@ -1,7 +1,9 @@
 //! Repairs and rebuilds of the block vectors: reconciliation (queue blocks whose vector is
-//! missing or stale, delete points of blocks that no longer exist), reindexing one user
-//! (stale only, or everything with `force`) and reindexing all (collections rebuilt for the
-//! configured model). The projector does the embedding.
+//! missing or stale, delete points of blocks that no longer exist, each point checked against
+//! the graph after it was read, so a block written during the pass keeps its vector),
+//! reindexing one user (stale only, or everything with `force`) and reindexing all
+//! (collections rebuilt for the configured model). The projector does the embedding; parked
+//! work is queued again by a reindex, never by reconciliation.
 
 use std::collections::HashSet;
 
@@ -24,37 +26,43 @@ impl<G: GraphStore, V: VectorStore> Knowledge<G, V> {
     /// returns (queued, deleted).
     pub async fn reconcile(&self) -> Result<(u64, u64), KnowledgeError> {
         self.model().await?;
-        let mut blocks = HashSet::new();
         let mut stale = Vec::new();
-        self.scan(
-            |page| {
-                blocks.extend(page.iter().map(|b| b.block_id));
-                page
-            },
-            &mut stale,
-        )
-        .await?;
-        let queued = self.queue(&stale).await?;
+        self.scan(|page| page, &mut stale).await?;
+        let queued = self.queue(&stale, false).await?;
+        let deleted = self.delete_orphans().await?;
+        if queued + deleted > 0 {
+            tracing::info!(queued, deleted, "block vectors reconciled");
+        }
+        Ok((queued, deleted))
+    }
+
+    /// Deletes the points whose block does not exist. Each page of points is checked against
+    /// the graph after it was read, not against an earlier scan: a block written meanwhile
+    /// existed before its point did, so its point is never taken for an orphan.
+    async fn delete_orphans(&self) -> Result<u64, KnowledgeError> {
         let mut deleted = 0;
         let mut after = None;
         loop {
             let points = self.vectors.scroll(BLOCKS, after, PAGE).await?;
             let Some(last) = points.last() else { break };
             after = Some(last.id);
-            let orphans: Vec<Uuid> = points
-                .iter()
-                .map(|p| p.id)
-                .filter(|id| !blocks.contains(id))
+            let ids: Vec<Uuid> = points.iter().map(|p| p.id).collect();
+            let existing: HashSet<Uuid> = self
+                .graph
+                .existing_blocks(&ids)
+                .await?
+                .into_iter()
+                .collect();
+            let orphans: Vec<Uuid> = ids
+                .into_iter()
+                .filter(|id| !existing.contains(id))
                 .collect();
             if !orphans.is_empty() {
                 self.vectors.delete(BLOCKS, &orphans).await?;
                 deleted += orphans.len() as u64;
             }
         }
-        if queued + deleted > 0 {
-            tracing::info!(queued, deleted, "block vectors reconciled");
-        }
-        Ok((queued, deleted))
+        Ok(deleted)
     }
 
     /// Re-embeds `user`'s blocks: those missing or stale, or all of them with `force`.
@@ -75,9 +83,9 @@ impl<G: GraphStore, V: VectorStore> Knowledge<G, V> {
         .await?;
         if force {
             self.vectors.delete(BLOCKS, &all).await?;
-            return self.queue(&all).await;
+            return self.queue(&all, true).await;
         }
-        self.queue(&stale).await
+        self.queue(&stale, true).await
     }
 
     /// Rebuilds the block collection for the configured model and queues every block.
@@ -86,7 +94,7 @@ impl<G: GraphStore, V: VectorStore> Knowledge<G, V> {
         self.vectors
             .recreate_collection(&self.spec(BLOCKS, model))
             .await?;
-        let queued = self.graph.queue_vectors(None, None).await?;
+        let queued = self.graph.queue_vectors(None, None, true).await?;
         self.projector.notify_one();
         Ok(queued)
     }
@@ -121,11 +129,13 @@ impl<G: GraphStore, V: VectorStore> Knowledge<G, V> {
         Ok(())
     }
 
-    async fn queue(&self, blocks: &[Uuid]) -> Result<u64, KnowledgeError> {
+    /// Queues `blocks` for the projector; parked ones too with `unpark` (a reindex asked for
+    /// them), not when reconciling (a parked block has no vector on purpose).
+    async fn queue(&self, blocks: &[Uuid], unpark: bool) -> Result<u64, KnowledgeError> {
         if blocks.is_empty() {
             return Ok(0);
         }
-        let queued = self.graph.queue_vectors(None, Some(blocks)).await?;
+        let queued = self.graph.queue_vectors(None, Some(blocks), unpark).await?;
         self.projector.notify_one();
         Ok(queued)
     }

@@ -1,8 +1,11 @@
 //! The graphs the service writes itself, as ordinary deltas through the same checks: the
 //! shared root graph (the Real World universe and the Exobrain concept with its root block,
 //! owned by the system user and SHARED) and each user's starter graph (their person, their
-//! assistant, its description block and the edges between them). Ids are fixed (root) or
-//! UUIDv5 of the user id, so callers can rely on them and retries write nothing new.
+//! assistant, its description block and the edges between them). Root ids are fixed. A
+//! starter graph's ids are UUIDv5 of the user id ([`StarterIds::derived`]), so retries write
+//! nothing new; anyone can compute them, though, so when another user already holds one of
+//! them the starter graph takes fresh ids ([`StarterIds::fresh`]). Either way the ids are
+//! recorded in the user's init marker, which is where they are read from afterwards.
 
 use exobrain_proto::knowledge as pb;
 use uuid::{Uuid, uuid};
@@ -17,11 +20,39 @@ pub const EXOBRAIN_ENTITY: Uuid = uuid!("8c75cc89-6204-4fed-aec1-34d032ff95ee");
 /// Its root block.
 pub const EXOBRAIN_BLOCK: Uuid = uuid!("ea5ca80f-346b-4f66-bff2-d307ce5d7da9");
 
-/// The ids of a user's starter graph: (person, assistant, assistant's block).
-pub fn starter_ids(user_id: &str) -> (Uuid, Uuid, Uuid) {
-    let id =
-        |what: &str| Uuid::new_v5(&Uuid::NAMESPACE_OID, format!("{what}:{user_id}").as_bytes());
-    (id("person"), id("assistant"), id("assistant-block"))
+/// The ids of a user's starter graph.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StarterIds {
+    /// The user's person.
+    pub person: Uuid,
+    /// Their assistant.
+    pub assistant: Uuid,
+    /// The assistant's description block.
+    pub block: Uuid,
+}
+
+impl StarterIds {
+    /// The usual ids: UUIDv5 (OID namespace) of `person:{user}`, `assistant:{user}` and
+    /// `assistant-block:{user}`.
+    pub fn derived(user_id: &str) -> Self {
+        let id =
+            |what: &str| Uuid::new_v5(&Uuid::NAMESPACE_OID, format!("{what}:{user_id}").as_bytes());
+        Self {
+            person: id("person"),
+            assistant: id("assistant"),
+            block: id("assistant-block"),
+        }
+    }
+
+    /// Random ids no one can compute ahead, for a user one of whose derived ids another
+    /// user took first.
+    pub fn fresh() -> Self {
+        Self {
+            person: Uuid::new_v4(),
+            assistant: Uuid::new_v4(),
+            block: Uuid::new_v4(),
+        }
+    }
 }
 
 fn text(key: &str, value: &str) -> pb::PropertyValue {
@@ -66,9 +97,49 @@ fn parsed(caller: &Viewer, request: pb::UpsertGraphDeltaRequest) -> Delta {
     parse::delta(caller, request).expect("built-in deltas are well formed")
 }
 
-/// The starter graph of `caller`, named `user_name`, with the marker to record with it.
-pub fn user_delta(caller: &Viewer, user_name: &str) -> (Delta, InitMarker) {
-    let (person, assistant, block) = starter_ids(caller.user_id());
+/// The starter graph of `caller`, named `user_name`, with `ids`, and the marker to record
+/// with it.
+pub fn user_delta(caller: &Viewer, user_name: &str, ids: StarterIds) -> (Delta, InitMarker) {
+    let marker = InitMarker {
+        user_id: caller.user_id().to_owned(),
+        person_entity_id: ids.person,
+        assistant_entity_id: ids.assistant,
+    };
+    (parsed(caller, user_request(user_name, ids)), marker)
+}
+
+/// A starter graph of `caller` with one block below the assistant's description block:
+/// every kind of record and edge the service writes for a user, to check a schema change
+/// against (see [`super::guard`]).
+pub(super) fn probe_delta(caller: &Viewer) -> Delta {
+    let ids = StarterIds::derived(caller.user_id());
+    let block = ids.block;
+    let mut request = user_request("Schema Check", ids);
+    let detail = Uuid::new_v5(&block, b"detail");
+    request.blocks.push(pb::BlockNode {
+        id: detail.to_string(),
+        type_id: "node.block".into(),
+        properties: vec![text("text", "A detail of the description.")],
+        user_id: String::new(),
+        visibility: pb::Visibility::Private as i32,
+    });
+    request.edges.push(edge(
+        block,
+        "SUMMARIZES",
+        detail,
+        "schema check",
+        pb::Visibility::Private,
+    ));
+    parsed(caller, request)
+}
+
+/// The request writing a starter graph with `ids`, its person named `user_name`.
+fn user_request(user_name: &str, ids: StarterIds) -> pb::UpsertGraphDeltaRequest {
+    let StarterIds {
+        person,
+        assistant,
+        block,
+    } = ids;
     let private = pb::Visibility::Private;
     let entity = |id: Uuid, type_id: &str, properties| pb::EntityNode {
         id: id.to_string(),
@@ -78,7 +149,7 @@ pub fn user_delta(caller: &Viewer, user_name: &str) -> (Delta, InitMarker) {
         user_id: String::new(),
         visibility: private as i32,
     };
-    let request = pb::UpsertGraphDeltaRequest {
+    pb::UpsertGraphDeltaRequest {
         entities: vec![
             entity(
                 person,
@@ -119,13 +190,7 @@ pub fn user_delta(caller: &Viewer, user_name: &str) -> (Delta, InitMarker) {
             ..Default::default()
         }),
         ..Default::default()
-    };
-    let marker = InitMarker {
-        user_id: caller.user_id().to_owned(),
-        person_entity_id: person,
-        assistant_entity_id: assistant,
-    };
-    (parsed(caller, request), marker)
+    }
 }
 
 /// The shared root graph, written by the system user.

@@ -3,10 +3,14 @@
 //! refusal writes nothing), retrying when a concurrent writer collides, and wake the vector
 //! projector for the blocks that changed.
 
+use std::sync::Arc;
+
 use chrono::Utc;
 use exobrain_proto::knowledge as pb;
+use prost::Message;
 
 use super::Knowledge;
+use super::starter::{self, StarterIds};
 use crate::access::{SYSTEM_USER, Viewer};
 use crate::delta::{Delta, check, parse};
 use crate::graph::plan::InitMarker;
@@ -16,14 +20,21 @@ use crate::vectors::VectorStore;
 
 /// How often a write is retried after colliding with another writer.
 const WRITE_ATTEMPTS: usize = 3;
+/// How many sets of ids a starter graph tries (the derived ones, then fresh ones).
+const STARTER_TRIES: usize = 3;
 
 impl<G: GraphStore, V: VectorStore> Knowledge<G, V> {
-    /// `UpsertGraphDelta` for `caller`.
+    /// `UpsertGraphDelta` for `caller`, within the delta caps.
     pub async fn upsert_delta(
         &self,
         caller: &Viewer,
         request: pb::UpsertGraphDeltaRequest,
     ) -> Result<Applied, KnowledgeError> {
+        let records = request.universes.len()
+            + request.entities.len()
+            + request.blocks.len()
+            + request.edges.len();
+        self.limits.check_delta(records, request.encoded_len())?;
         if caller.user_id() != SYSTEM_USER {
             self.ensure_initialised(caller).await?;
         }
@@ -39,15 +50,17 @@ impl<G: GraphStore, V: VectorStore> Knowledge<G, V> {
     ) -> Result<Applied, KnowledgeError> {
         let schema = self.schema().await?;
         let query = check::state_query(&delta);
+        let delta = Arc::new(delta);
         let started = std::time::Instant::now();
         let mut attempt = 0;
         let applied = loop {
             attempt += 1;
+            let (schema, delta, marker) = (schema.clone(), delta.clone(), marker.clone());
             let outcome = self
                 .graph
-                .write(&query, |state| {
+                .write(&query, move |state| {
                     let mut plan = check::plan(&schema, &delta, state)?;
-                    plan.marker = marker.clone();
+                    plan.marker = marker;
                     Ok(plan)
                 })
                 .await;
@@ -90,9 +103,9 @@ impl<G: GraphStore, V: VectorStore> Knowledge<G, V> {
     }
 
     /// Creates `caller`'s starter graph unless its marker exists (named `user_name`);
-    /// returns the person and assistant ids. Idempotent and safe to retry: the marker is
-    /// written in the same transaction as the graph it marks, and re-applying the starter
-    /// graph over an existing one changes nothing.
+    /// returns the marker, which holds the person and assistant ids. Idempotent and safe to
+    /// retry: the marker is written in the same transaction as the graph it marks, and
+    /// re-applying the starter graph over an existing one changes nothing.
     pub async fn init_user(
         &self,
         caller: &Viewer,
@@ -101,12 +114,7 @@ impl<G: GraphStore, V: VectorStore> Knowledge<G, V> {
         let user_id = caller.user_id();
         let marker = match self.graph.init_marker(user_id).await? {
             Some(marker) => marker,
-            None => {
-                self.bootstrap().await?;
-                let (delta, marker) = super::starter::user_delta(caller, user_name);
-                self.apply(delta, Some(marker.clone())).await?;
-                marker
-            }
+            None => self.write_starter(caller, user_name).await?,
         };
         self.initialised
             .write()
@@ -115,12 +123,42 @@ impl<G: GraphStore, V: VectorStore> Knowledge<G, V> {
         Ok(marker)
     }
 
+    /// Writes `caller`'s starter graph with its derived ids, or with fresh ones when another
+    /// user holds one of those (the only reason the caller's own starter graph is refused
+    /// as PERMISSION_DENIED: it touches no other record). Returns the marker as stored,
+    /// which a concurrent first call may have written.
+    async fn write_starter(
+        &self,
+        caller: &Viewer,
+        user_name: &str,
+    ) -> Result<InitMarker, KnowledgeError> {
+        self.bootstrap().await?;
+        let mut ids = StarterIds::derived(caller.user_id());
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            let (delta, marker) = starter::user_delta(caller, user_name, ids);
+            match self.apply(delta, Some(marker)).await {
+                Ok(_) => break,
+                Err(KnowledgeError::PermissionDenied(reason)) if tries < STARTER_TRIES => {
+                    tracing::warn!(user_id = %caller.user_id(), %reason, "starter ids taken by another user; using fresh ones");
+                    ids = StarterIds::fresh();
+                }
+                Err(error) => return Err(error),
+            }
+        }
+        self.graph
+            .init_marker(caller.user_id())
+            .await?
+            .ok_or_else(|| {
+                KnowledgeError::Internal("starter graph written without its marker".into())
+            })
+    }
+
     /// Writes the shared root graph (Real World, Exobrain) unless it is already there.
     pub async fn bootstrap(&self) -> Result<(), KnowledgeError> {
         let system = Viewer::new(SYSTEM_USER).expect("system user id is not blank");
-        let applied = self
-            .apply(super::starter::root_delta(&system), None)
-            .await?;
+        let applied = self.apply(starter::root_delta(&system), None).await?;
         if applied.counts != Default::default() {
             tracing::info!("shared root graph written");
         }

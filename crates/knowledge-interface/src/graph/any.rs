@@ -8,8 +8,8 @@ use super::model::Node;
 use super::plan::{GraphState, InitMarker, StateQuery, WritePlan};
 use super::postgres::PgGraphStore;
 use super::reads::{
-    BlockRoot, EntityPage, NameMatch, NameQuery, Neighbor, PageRequest, PendingVector, TextMatch,
-    TreeBlock, UniverseSummary,
+    BlockRoot, EntityPage, NameMatch, NameQuery, Neighbor, PageRequest, PendingVector, Rejected,
+    TextMatch, TreeBlock, UniverseSummary,
 };
 use super::{GraphStore, StoreError, WriteOutcome};
 use crate::access::Viewer;
@@ -37,7 +37,7 @@ macro_rules! forward {
 impl GraphStore for AnyGraphStore {
     async fn write<F>(&self, query: &StateQuery, check: F) -> Result<WriteOutcome, StoreError>
     where
-        F: FnOnce(&GraphState) -> Result<WritePlan, Refusal> + Send,
+        F: FnOnce(&GraphState) -> Result<WritePlan, Refusal> + Send + 'static,
     {
         forward!(self, store => store.write(query, check).await)
     }
@@ -51,8 +51,9 @@ impl GraphStore for AnyGraphStore {
         viewer: &Viewer,
         owner_id: Uuid,
         max_level: u32,
+        limit: usize,
     ) -> Result<Vec<TreeBlock>, StoreError> {
-        forward!(self, store => store.block_tree(viewer, owner_id, max_level).await)
+        forward!(self, store => store.block_tree(viewer, owner_id, max_level, limit).await)
     }
 
     async fn neighbors(
@@ -60,8 +61,9 @@ impl GraphStore for AnyGraphStore {
         viewer: &Viewer,
         ids: &[Uuid],
         history: bool,
+        limit: usize,
     ) -> Result<Vec<Neighbor>, StoreError> {
-        forward!(self, store => store.neighbors(viewer, ids, history).await)
+        forward!(self, store => store.neighbors(viewer, ids, history, limit).await)
     }
 
     async fn root_texts(
@@ -129,12 +131,21 @@ impl GraphStore for AnyGraphStore {
         forward!(self, store => store.vectors_failed(blocks, error).await)
     }
 
+    async fn vectors_rejected(
+        &self,
+        rejected: &[Rejected],
+        park_after: u32,
+    ) -> Result<Vec<Uuid>, StoreError> {
+        forward!(self, store => store.vectors_rejected(rejected, park_after).await)
+    }
+
     async fn queue_vectors(
         &self,
         user_id: Option<&str>,
         blocks: Option<&[Uuid]>,
+        unpark: bool,
     ) -> Result<u64, StoreError> {
-        forward!(self, store => store.queue_vectors(user_id, blocks).await)
+        forward!(self, store => store.queue_vectors(user_id, blocks, unpark).await)
     }
 
     async fn scan_blocks(
@@ -143,6 +154,10 @@ impl GraphStore for AnyGraphStore {
         limit: usize,
     ) -> Result<Vec<PendingVector>, StoreError> {
         forward!(self, store => store.scan_blocks(after, limit).await)
+    }
+
+    async fn existing_blocks(&self, ids: &[Uuid]) -> Result<Vec<Uuid>, StoreError> {
+        forward!(self, store => store.existing_blocks(ids).await)
     }
 
     async fn ping(&self) -> Result<(), StoreError> {

@@ -25,8 +25,8 @@ use crate::delta::Refusal;
 use model::Node;
 use plan::{ChangeCounts, GraphState, InitMarker, StateQuery, WritePlan};
 use reads::{
-    BlockRoot, EntityPage, NameMatch, NameQuery, Neighbor, PageRequest, PendingVector, TextMatch,
-    TreeBlock, UniverseSummary,
+    BlockRoot, EntityPage, NameMatch, NameQuery, Neighbor, PageRequest, PendingVector, Rejected,
+    TextMatch, TreeBlock, UniverseSummary,
 };
 
 /// Why a store operation failed.
@@ -55,15 +55,16 @@ pub type WriteOutcome = Result<Applied, Refusal>;
 /// A graph store adapter.
 pub trait GraphStore: Send + Sync {
     /// In one transaction: serialises against other writers touching `query.node_ids`,
-    /// reloads the state, lets `check` turn it into a plan, and applies the plan (nodes,
-    /// edges, supersessions, vector work, marker). A refusal writes nothing.
+    /// reloads the state, lets `check` turn it into a plan (on a blocking thread, through
+    /// [`plan::run_check`]), and applies the plan (nodes, edges, supersessions, vector work,
+    /// marker). A refusal writes nothing.
     fn write<F>(
         &self,
         query: &StateQuery,
         check: F,
     ) -> impl Future<Output = Result<WriteOutcome, StoreError>> + Send
     where
-        F: FnOnce(&GraphState) -> Result<WritePlan, Refusal> + Send;
+        F: FnOnce(&GraphState) -> Result<WritePlan, Refusal> + Send + 'static;
 
     /// Nodes by id that `viewer` may see (missing or invisible ids are left out).
     fn nodes(
@@ -73,21 +74,26 @@ pub trait GraphStore: Send + Sync {
     ) -> impl Future<Output = Result<Vec<Node>, StoreError>> + Send;
 
     /// The block tree under an entity's (or universe's) root block, down to `max_level`
-    /// (root = 0), visible blocks only, ordered by level then id.
+    /// (root = 0), visible blocks only, ordered by level then id; at most `limit` blocks,
+    /// the shallowest ones (a wide tree costs no more than `limit` blocks to read).
     fn block_tree(
         &self,
         viewer: &Viewer,
         owner_id: Uuid,
         max_level: u32,
+        limit: usize,
     ) -> impl Future<Output = Result<Vec<TreeBlock>, StoreError>> + Send;
 
     /// Edges between `ids` and visible entities, in both directions, without the structural
-    /// ones (DESCRIBED_BY, SUMMARIZES, IS_PART_OF); current facts only unless `history`.
+    /// ones (DESCRIBED_BY, SUMMARIZES, IS_PART_OF); current facts only unless `history`. At
+    /// most `limit` edges are read (current ones first); which ones, when there are more, is
+    /// up to the store.
     fn neighbors(
         &self,
         viewer: &Viewer,
         ids: &[Uuid],
         history: bool,
+        limit: usize,
     ) -> impl Future<Output = Result<Vec<Neighbor>, StoreError>> + Send;
 
     /// The text of each node's visible root block.
@@ -181,11 +187,23 @@ pub trait GraphStore: Send + Sync {
         error: &str,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// Queues vector work for blocks (reindexing); `user_id` None means every user.
+    /// Records blocks that failed on their own while others succeeded, each with its error,
+    /// for the versions that were read: retried after a growing backoff like any failure,
+    /// and parked (no longer due, the error kept) once a block has failed on its own
+    /// `park_after` times. Returns the blocks parked now.
+    fn vectors_rejected(
+        &self,
+        rejected: &[Rejected],
+        park_after: u32,
+    ) -> impl Future<Output = Result<Vec<Uuid>, StoreError>> + Send;
+
+    /// Queues vector work for blocks (reindexing); `user_id` None means every user. Parked
+    /// work is queued again only with `unpark` (reconciliation leaves it parked).
     fn queue_vectors(
         &self,
         user_id: Option<&str>,
         blocks: Option<&[Uuid]>,
+        unpark: bool,
     ) -> impl Future<Output = Result<u64, StoreError>> + Send;
 
     /// One page of all block ids in id order after `after`, with their text hash and owner
@@ -195,6 +213,13 @@ pub trait GraphStore: Send + Sync {
         after: Option<Uuid>,
         limit: usize,
     ) -> impl Future<Output = Result<Vec<PendingVector>, StoreError>> + Send;
+
+    /// The ids among `ids` that are stored blocks (for reconciliation: a point whose block
+    /// is not among them is an orphan).
+    fn existing_blocks(
+        &self,
+        ids: &[Uuid],
+    ) -> impl Future<Output = Result<Vec<Uuid>, StoreError>> + Send;
 
     /// Whether the store answers.
     fn ping(&self) -> impl Future<Output = Result<(), StoreError>> + Send;

@@ -6,7 +6,9 @@ use std::collections::HashMap;
 
 use uuid::Uuid;
 
+use super::StoreError;
 use super::model::{Edge, Node, Provenance};
+use crate::delta::Refusal;
 
 /// Which stored records a delta's check needs.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -93,5 +95,27 @@ impl WritePlan {
             && self.new_edges.is_empty()
             && self.superseded.is_empty()
             && self.marker.is_none()
+    }
+}
+
+/// Runs a delta's check on a blocking thread (it is CPU work that grows with the delta, and
+/// must not hold up the async runtime), handing the state back with the outcome. A check
+/// that panics panics the caller, as it would inline.
+pub async fn run_check<F>(
+    check: F,
+    state: GraphState,
+) -> Result<(GraphState, Result<WritePlan, Refusal>), StoreError>
+where
+    F: FnOnce(&GraphState) -> Result<WritePlan, Refusal> + Send + 'static,
+{
+    let checked = tokio::task::spawn_blocking(move || {
+        let outcome = check(&state);
+        (state, outcome)
+    })
+    .await;
+    match checked {
+        Ok(checked) => Ok(checked),
+        Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
+        Err(error) => Err(StoreError::Backend(format!("delta check stopped: {error}"))),
     }
 }

@@ -205,6 +205,17 @@ pub struct PendingVector {
     pub version: i64,
 }
 
+/// Vector work that failed on its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejected {
+    /// The block.
+    pub block_id: Uuid,
+    /// The version of the work that was read.
+    pub version: i64,
+    /// Why it failed.
+    pub error: String,
+}
+
 /// Every node id at either end of `edges`, sorted and without repeats.
 pub fn endpoints(edges: &[Edge]) -> Vec<Uuid> {
     let mut ids: Vec<Uuid> = edges.iter().flat_map(|e| [e.from_id, e.to_id]).collect();

@@ -1,6 +1,6 @@
 //! `ListEntitiesByType` page tokens: opaque keyset cursors (`k1.` + base64url JSON of the
 //! last item's relevance, update time and id), and the original's decimal offsets, still
-//! accepted.
+//! accepted up to [`MAX_PAGE_OFFSET`].
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use super::error::KnowledgeError;
 use crate::graph::reads::{Cursor, PageStart};
+use crate::limits::MAX_PAGE_OFFSET;
 
 const PREFIX: &str = "k1.";
 
@@ -37,8 +38,13 @@ pub fn decode(token: &str) -> Result<PageStart, KnowledgeError> {
     if token.is_empty() {
         return Ok(PageStart::First);
     }
-    if let Ok(offset) = token.parse::<u64>() {
-        return Ok(PageStart::Offset(offset));
+    if token.bytes().all(|b| b.is_ascii_digit()) {
+        return match token.parse::<u64>() {
+            Ok(offset) if offset <= MAX_PAGE_OFFSET => Ok(PageStart::Offset(offset)),
+            _ => Err(KnowledgeError::Invalid(format!(
+                "page_token: offsets up to {MAX_PAGE_OFFSET} are accepted; page further with the next_page_token each reply carries"
+            ))),
+        };
     }
     let invalid = || KnowledgeError::Invalid("page_token must be a valid pagination cursor".into());
     let body = token.strip_prefix(PREFIX).ok_or_else(invalid)?;
@@ -69,6 +75,14 @@ mod tests {
         };
         assert_eq!(decode(&encode(&cursor)).unwrap(), PageStart::After(cursor));
         assert_eq!(decode(" 100 ").unwrap(), PageStart::Offset(100));
+        assert_eq!(
+            decode("1000000").unwrap(),
+            PageStart::Offset(MAX_PAGE_OFFSET)
+        );
+        for past in ["1000001", "18446744073709551615", "99999999999999999999999"] {
+            let refused = decode(past).expect_err(past).to_string();
+            assert!(refused.contains("page_token"), "{refused}");
+        }
         assert_eq!(decode("").unwrap(), PageStart::First);
         for bad in ["abc", "k1.!!", "-3", "k1.e30"] {
             assert!(decode(bad).is_err(), "{bad}");

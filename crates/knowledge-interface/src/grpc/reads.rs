@@ -26,6 +26,14 @@ pub async fn find_candidates(
         .filter(|n| !n.is_empty())
         .collect();
     let description = Some(body.short_description.trim().to_owned()).filter(|d| !d.is_empty());
+    let limits = knowledge.limits();
+    limits.check_names(names.len())?;
+    for (index, name) in names.iter().enumerate() {
+        limits.check_text(&format!("names[{index}]"), name)?;
+    }
+    if let Some(description) = &description {
+        limits.check_text("short_description", description)?;
+    }
     if names.is_empty() && description.is_none() {
         return Err(KnowledgeError::Invalid(
             "at least one name or short_description is required".into(),
@@ -161,6 +169,7 @@ pub async fn search_blocks(
     if query.is_empty() {
         return Err(KnowledgeError::Invalid("query is required".into()));
     }
+    knowledge.limits().check_text("query", query)?;
     let limit = body.limit.unwrap_or(10).clamp(1, 50) as usize;
     let entity_id =
         match body

@@ -175,7 +175,9 @@ fn rule(rule: &EdgeRule) -> pb::EdgeEndpointRule {
     }
 }
 
-/// Adds or changes a schema type with its parent link and properties.
+/// Adds or changes a schema type with its parent link and properties; a change that would
+/// stop the service writing its own graphs (structural types, the root and starter graphs)
+/// where it could before is FAILED_PRECONDITION.
 pub async fn upsert_type(
     pool: &sqlx::PgPool,
     request: pb::UpsertSchemaTypeRequest,
@@ -232,6 +234,20 @@ pub async fn upsert_type(
         Err(Refusal::Conflict(message)) => return Err(KnowledgeError::FailedPrecondition(message)),
         Ok(()) if !problems.is_empty() => return Err(KnowledgeError::Invalid(problems.join("; "))),
         Ok(()) => {}
+    }
+    // Only what the change breaks: a registry already broken in one place (written before
+    // this check existed) must still take changes, the repair among them.
+    let before = crate::app::built_in_problems(&schema);
+    let problems: Vec<String> = crate::app::built_in_problems(&upsert::preview(&schema, &change))
+        .into_iter()
+        .filter(|problem| !before.contains(problem))
+        .collect();
+    if !problems.is_empty() {
+        return Err(KnowledgeError::FailedPrecondition(format!(
+            "{} cannot change so: the service's own graphs would no longer be writable:\n- {}",
+            change.schema_type.id,
+            problems.join("\n- ")
+        )));
     }
     let stored = upsert::write(pool, &change).await?;
     Ok(pb::UpsertSchemaTypeReply {

@@ -7,12 +7,22 @@ use super::error::KnowledgeError;
 use super::identity;
 use crate::app::Knowledge;
 
-/// Writes a delta for the caller; the reply counts what changed.
+/// Writes a delta for the caller; the reply counts what changed. A delta without records
+/// and without a user (the original's pipeline sends one when a conversation yields
+/// nothing) changes nothing and reports zeros; one that names its user is served for that
+/// user like any other.
 pub async fn upsert_delta(
     knowledge: &Knowledge,
     request: Request<pb::UpsertGraphDeltaRequest>,
 ) -> Result<pb::UpsertGraphDeltaReply, KnowledgeError> {
     let (metadata, _, delta) = request.into_parts();
+    let empty = delta.universes.is_empty()
+        && delta.entities.is_empty()
+        && delta.blocks.is_empty()
+        && delta.edges.is_empty();
+    if empty && metadata.get(exobrain_common::auth::USER_HEADER).is_none() {
+        return Ok(pb::UpsertGraphDeltaReply::default());
+    }
     let users: Vec<&str> = delta
         .universes
         .iter()

@@ -183,6 +183,19 @@ pub struct Schema {
     rules: Vec<EdgeRule>,
 }
 
+/// The rows of a schema, by table.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SchemaRows {
+    /// Types.
+    pub types: Vec<SchemaType>,
+    /// Parent links.
+    pub inheritance: Vec<Inheritance>,
+    /// Properties.
+    pub properties: Vec<Property>,
+    /// Edge endpoint rules.
+    pub rules: Vec<EdgeRule>,
+}
+
 /// How deep inheritance may go before it is treated as a cycle.
 const MAX_DEPTH: usize = 64;
 
@@ -214,6 +227,16 @@ impl Schema {
                 .push(property);
         }
         schema
+    }
+
+    /// Every row (inactive ones included), as [`Schema::new`] takes them.
+    pub fn rows(&self) -> SchemaRows {
+        SchemaRows {
+            types: self.types.values().cloned().collect(),
+            inheritance: self.parents.values().flatten().cloned().collect(),
+            properties: self.properties.values().flatten().cloned().collect(),
+            rules: self.rules.clone(),
+        }
     }
 
     /// The type `id`, active or not.

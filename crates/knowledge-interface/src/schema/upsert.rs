@@ -7,7 +7,7 @@
 
 use sqlx::PgPool;
 
-use super::model::{Kind, Property, Schema, SchemaType};
+use super::model::{Inheritance, Kind, Property, Schema, SchemaType};
 
 /// A validated type change.
 #[derive(Debug, Clone, PartialEq)]
@@ -127,6 +127,44 @@ pub fn check(schema: &Schema, change: &TypeChange) -> Result<(), Refusal> {
     Ok(())
 }
 
+/// The schema as it will be once `change` is written (as [`write`] writes it: properties
+/// that exist keep their stored constraints), to check what the change does to readers.
+pub fn preview(schema: &Schema, change: &TypeChange) -> Schema {
+    let t = &change.schema_type;
+    let mut rows = schema.rows();
+    rows.types.retain(|stored| stored.id != t.id);
+    rows.types.push(t.clone());
+    if let Some(parent) = &change.parent_type_id {
+        match rows
+            .inheritance
+            .iter_mut()
+            .find(|l| l.child_type_id == t.id && &l.parent_type_id == parent)
+        {
+            Some(link) => link.active = true,
+            None => rows.inheritance.push(parent_link(t, parent)),
+        }
+    }
+    for p in &change.properties {
+        let stored = rows
+            .properties
+            .iter_mut()
+            .find(|s| s.owner_type_id == t.id && s.prop_name == p.prop_name);
+        match stored {
+            Some(stored) => {
+                *stored = Property {
+                    constraints: stored.constraints.clone(),
+                    ..p.clone()
+                }
+            }
+            None => rows.properties.push(Property {
+                owner_type_id: t.id.clone(),
+                ..p.clone()
+            }),
+        }
+    }
+    Schema::new(rows.types, rows.inheritance, rows.properties, rows.rules)
+}
+
 /// Writes a checked change in one transaction; returns the stored type.
 pub async fn write(pool: &PgPool, change: &TypeChange) -> Result<SchemaType, sqlx::Error> {
     let t = &change.schema_type;
@@ -143,15 +181,15 @@ pub async fn write(pool: &PgPool, change: &TypeChange) -> Result<SchemaType, sql
     .bind(t.active)
     .execute(&mut *tx)
     .await?;
-    if let Some(parent) = &change.parent_type_id {
+    if let Some(link) = change.parent_type_id.as_ref().map(|p| parent_link(t, p)) {
         sqlx::query(
             "INSERT INTO knowledge_graph_schema_type_inheritance (child_type_id, parent_type_id, description, active)
              VALUES ($1, $2, $3, TRUE)
              ON CONFLICT (child_type_id, parent_type_id) DO UPDATE SET active = TRUE",
         )
-        .bind(&t.id)
-        .bind(parent)
-        .bind(format!("{} is a kind of {parent}.", t.name))
+        .bind(&link.child_type_id)
+        .bind(&link.parent_type_id)
+        .bind(&link.description)
         .execute(&mut *tx)
         .await?;
     }
@@ -177,6 +215,16 @@ pub async fn write(pool: &PgPool, change: &TypeChange) -> Result<SchemaType, sql
     }
     tx.commit().await?;
     Ok(t.clone())
+}
+
+/// The active link from `t` to its parent that a change writes.
+fn parent_link(t: &SchemaType, parent: &str) -> Inheritance {
+    Inheritance {
+        child_type_id: t.id.clone(),
+        parent_type_id: parent.to_owned(),
+        description: format!("{} is a kind of {parent}.", t.name),
+        active: true,
+    }
 }
 
 fn is_identifier(text: &str) -> bool {

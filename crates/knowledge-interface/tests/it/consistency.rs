@@ -3,11 +3,12 @@
 //! Runs the knowledge use cases directly, with the real PostgreSQL graph store, the real
 //! embedded vector store behind a switch that makes its writes fail, and real embeddings.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use exobrain_proto::knowledge as pb;
 use exobrain_testkit::TestDb;
+use futures::future::BoxFuture;
 use knowledge_interface::MIGRATOR;
 use knowledge_interface::access::Viewer;
 use knowledge_interface::app::Knowledge;
@@ -23,11 +24,18 @@ use uuid::Uuid;
 
 use crate::support::knowledge::{described, model_provider_url};
 
-/// The embedded store, whose writes fail while `broken` is set.
-#[derive(Debug)]
+/// The embedded store, whose writes fail while `broken` is set, and which runs
+/// `before_scroll` (once) when it is first scrolled.
 struct Switchable {
     store: EmbeddedStore,
     broken: Arc<AtomicBool>,
+    before_scroll: Mutex<Option<BoxFuture<'static, ()>>>,
+}
+
+impl std::fmt::Debug for Switchable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Switchable").finish_non_exhaustive()
+    }
 }
 
 impl Switchable {
@@ -76,6 +84,10 @@ impl VectorStore for Switchable {
         after: Option<Uuid>,
         limit: usize,
     ) -> Result<Vec<StoredPoint>, VectorError> {
+        let hook = self.before_scroll.lock().expect("hook").take();
+        if let Some(hook) = hook {
+            hook.await;
+        }
         self.store.scroll(collection, after, limit).await
     }
     async fn ping(&self) -> Result<(), VectorError> {
@@ -83,16 +95,21 @@ impl VectorStore for Switchable {
     }
 }
 
-async fn knowledge(db: &TestDb, broken: Arc<AtomicBool>) -> Knowledge<PgGraphStore, Switchable> {
-    seed::apply(&db.pool).await.expect("seed");
-    let embedder = EmbeddingClient::new(EmbeddingSettings {
+fn embedder() -> EmbeddingClient {
+    EmbeddingClient::new(EmbeddingSettings {
         base_url: model_provider_url(),
         ..EmbeddingSettings::default()
     })
-    .expect("embedder");
+    .expect("embedder")
+}
+
+async fn knowledge(db: &TestDb, broken: Arc<AtomicBool>) -> Knowledge<PgGraphStore, Switchable> {
+    seed::apply(&db.pool).await.expect("seed");
+    let embedder = embedder();
     let vectors = Switchable {
         store: EmbeddedStore::new(db.pool.clone()),
         broken,
+        before_scroll: Mutex::new(None),
     };
     let knowledge = Knowledge::new(
         db.pool.clone(),
@@ -248,4 +265,39 @@ async fn vectors_catch_up_after_the_vector_store_fails_and_reconciliation_repair
     );
     knowledge.project_all().await.expect("re-embedded");
     assert!(stored_hash(&knowledge, block).await.is_some());
+}
+
+#[tokio::test]
+async fn a_block_written_between_the_reconcilers_two_scans_keeps_its_vector() {
+    let db = TestDb::migrated(&MIGRATOR).await;
+    let knowledge = knowledge(&db, Arc::new(AtomicBool::new(false))).await;
+    // Another service process on the same database writes a block and projects it after the
+    // reconciler scanned the blocks and before it scrolls the points.
+    let other = Knowledge::new(
+        db.pool.clone(),
+        PgGraphStore::new(db.pool.clone()),
+        EmbeddedStore::new(db.pool.clone()),
+        embedder(),
+    );
+    let (node, root, link) = described(Uuid::new_v4(), "node.person", "Late", "Late arrival.");
+    let block: Uuid = root.id.parse().unwrap();
+    let write = async move {
+        let ada = Viewer::new("ada").unwrap();
+        let delta = pb::UpsertGraphDeltaRequest {
+            entities: vec![node],
+            blocks: vec![root],
+            edges: vec![link],
+            ..Default::default()
+        };
+        other.upsert_delta(&ada, delta).await.expect("late write");
+        other.project_all().await.expect("late vectors");
+    };
+    *knowledge.vectors().before_scroll.lock().unwrap() = Some(Box::pin(write));
+    let (_, deleted) = knowledge.reconcile().await.expect("reconcile");
+    assert_eq!(deleted, 0, "no point of an existing block is an orphan");
+    assert_eq!(
+        stored_hash(&knowledge, block).await,
+        Some(text_hash("Late arrival.")),
+        "the late block keeps its vector"
+    );
 }

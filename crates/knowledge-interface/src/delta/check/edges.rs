@@ -121,8 +121,9 @@ impl<'a> Checker<'a> {
     /// The caller's current edge for a triple, if stored.
     pub(super) fn current_edge(&self, from: Uuid, label: &str, to: Uuid) -> Option<&'a Edge> {
         let caller = self.delta.caller.user_id();
-        self.stored_edges()
-            .find(|e| e.from_id == from && e.to_id == to && e.label == label && e.user_id == caller)
+        self.stored
+            .triple(from, label, to)
+            .find(|e| e.user_id == caller)
     }
 
     /// Pulls the trust fields out of checked properties.

@@ -4,10 +4,13 @@
 //! along the hierarchy; properties follow the schema; every edge follows an endpoint rule,
 //! whether its endpoints are new or stored; an entity belongs to exactly one universe;
 //! a block has exactly one parent and the block tree has no cycles; an entity or universe has
-//! at most one root block. The check is pure and runs twice: before embedding (fast
-//! feedback) and inside the write transaction (against locked state).
+//! at most one root block. The check is pure and runs inside the write transaction, against
+//! the locked state, off the async runtime (the store hands it to a blocking thread); every
+//! lookup of an edge goes through an [`index::EdgeIndex`], so its cost grows with the size
+//! of the delta and the state, not with their product.
 
 mod edges;
+mod index;
 mod nodes;
 mod structure;
 
@@ -15,6 +18,7 @@ use std::collections::{HashMap, HashSet};
 
 use uuid::{Uuid, uuid};
 
+use self::index::EdgeIndex;
 use super::properties::PropertyRules;
 use super::{Delta, Refusal};
 use crate::access::Visibility;
@@ -85,6 +89,7 @@ pub fn plan(schema: &Schema, delta: &Delta, state: &GraphState) -> Result<WriteP
         denied: Vec::new(),
         nodes: HashMap::new(),
         desired: Vec::new(),
+        stored: EdgeIndex::new(state.edges.iter().filter(|e| e.superseded_at.is_none())),
     };
     checker.check_nodes();
     checker.check_edges();
@@ -111,6 +116,8 @@ struct Checker<'a> {
     nodes: HashMap<Uuid, Node>,
     /// Edges the delta wants current: explicit ones and implicit memberships.
     desired: Vec<Desired>,
+    /// The stored current edges, indexed.
+    stored: EdgeIndex<'a>,
 }
 
 /// An edge the delta wants current, with where it came from.

@@ -2,7 +2,7 @@
 //! merged over what is stored, the promoted fields (`name`, `aliases`, `text`), and universe
 //! membership of entities (exactly one, visible universe; Real World by default).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use super::{Checker, REAL_WORLD};
 use crate::delta::NodeInput;
@@ -156,26 +156,29 @@ impl Checker<'_> {
             .filter(|n| n.kind == NodeKind::Entity && self.nodes.contains_key(&n.id))
             .map(|n| (n.at.clone(), n.id, n.universe_id))
             .collect();
+        let mut settled: HashSet<uuid::Uuid> = entities.iter().map(|(_, id, _)| *id).collect();
+        let mut explicit_of: HashMap<uuid::Uuid, BTreeSet<uuid::Uuid>> = HashMap::new();
         for edge in &self.delta.edges {
+            if edge.label == labels::IS_PART_OF {
+                explicit_of
+                    .entry(edge.from_id)
+                    .or_default()
+                    .insert(edge.to_id);
+            }
             let moves_stored = edge.label == labels::IS_PART_OF
-                && !entities.iter().any(|(_, id, _)| *id == edge.from_id)
+                && !settled.contains(&edge.from_id)
                 && self
                     .state
                     .nodes
                     .get(&edge.from_id)
                     .is_some_and(|n| n.kind == NodeKind::Entity && n.user_id == self.caller());
             if moves_stored {
+                settled.insert(edge.from_id);
                 entities.push((edge.at.clone(), edge.from_id, None));
             }
         }
         for (at, id, requested) in entities {
-            let explicit: BTreeSet<uuid::Uuid> = self
-                .delta
-                .edges
-                .iter()
-                .filter(|e| e.label == labels::IS_PART_OF && e.from_id == id)
-                .map(|e| e.to_id)
-                .collect();
+            let explicit = explicit_of.remove(&id).unwrap_or_default();
             let stored = self.state.nodes.get(&id).and_then(|n| n.universe_id);
             let universe = match (requested, explicit.len()) {
                 (Some(u), 0) => u,

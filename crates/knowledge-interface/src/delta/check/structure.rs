@@ -8,6 +8,7 @@ use std::collections::HashSet;
 
 use uuid::Uuid;
 
+use super::index::EdgeIndex;
 use super::{Checker, Desired, joint_visibility};
 use crate::graph::model::{Edge, EdgeStatus, Node, NodeKind, labels};
 use crate::graph::plan::WritePlan;
@@ -32,18 +33,26 @@ impl Checker<'_> {
                 None => {}
             }
             plan.new_edges.push(edge.clone());
-            let replaced = self.stored_edges().filter(|old| {
-                let same_membership = edge.label == labels::IS_PART_OF
-                    && old.label == labels::IS_PART_OF
-                    && old.from_id == edge.from_id
-                    && old.to_id != edge.to_id;
-                let same_child = labels::is_parent(&edge.label)
-                    && labels::is_parent(&old.label)
-                    && old.to_id == edge.to_id
-                    && (old.from_id, &old.label) != (edge.from_id, &edge.label);
-                same_membership || same_child
+            let memberships = match edge.label == labels::IS_PART_OF {
+                true => self.stored.leaving(edge.from_id),
+                false => &[],
+            };
+            let other_memberships = memberships
+                .iter()
+                .filter(|old| old.label == labels::IS_PART_OF && old.to_id != edge.to_id);
+            let parents = match labels::is_parent(&edge.label) {
+                true => self.stored.entering(edge.to_id),
+                false => &[],
+            };
+            let other_parents = parents.iter().filter(|old| {
+                labels::is_parent(&old.label)
+                    && (old.from_id, &old.label) != (edge.from_id, &edge.label)
             });
-            superseded.extend(replaced.map(|old| (old.id, Some(edge.id))));
+            superseded.extend(
+                other_memberships
+                    .chain(other_parents)
+                    .map(|old| (old.id, Some(edge.id))),
+            );
         }
         let mut seen = HashSet::new();
         superseded.retain(|(old, _)| seen.insert(*old));
@@ -63,15 +72,19 @@ impl Checker<'_> {
             .filter(|n| n.kind == NodeKind::Entity)
             .collect();
         entities.sort_by_key(|n| n.id);
+        let desired: HashSet<(Uuid, Uuid)> = self
+            .desired
+            .iter()
+            .filter(|d| d.edge.label == labels::IS_PART_OF)
+            .map(|d| (d.edge.from_id, d.edge.to_id))
+            .collect();
         let mut implicit = Vec::new();
         for entity in entities {
             let Some(universe) = entity.universe_id else {
                 continue;
             };
-            let linked = |e: &Edge| {
-                e.label == labels::IS_PART_OF && e.from_id == entity.id && e.to_id == universe
-            };
-            if self.desired.iter().any(|d| linked(&d.edge)) || self.stored_edges().any(linked) {
+            let mut stored = self.stored.triple(entity.id, labels::IS_PART_OF, universe);
+            if desired.contains(&(entity.id, universe)) || stored.next().is_some() {
                 continue;
             }
             let Some(target) = self.endpoint(universe) else {
@@ -103,11 +116,11 @@ impl Checker<'_> {
 
     /// One parent per block of the delta, at most one root block per node, no cycles.
     fn check_shape(&mut self, new_edges: &[Edge], superseded: &HashSet<Uuid>) {
-        let current: Vec<&Edge> = self
-            .stored_edges()
-            .filter(|e| !superseded.contains(&e.id))
-            .chain(new_edges)
-            .collect();
+        let current = EdgeIndex::new(
+            self.stored_edges()
+                .filter(|e| !superseded.contains(&e.id))
+                .chain(new_edges),
+        );
         let mut problems = Vec::new();
         for input in self
             .delta
@@ -115,11 +128,12 @@ impl Checker<'_> {
             .iter()
             .filter(|n| n.kind == NodeKind::Block)
         {
-            let parents: Vec<&&Edge> = current
+            let parents = current
+                .entering(input.id)
                 .iter()
-                .filter(|e| labels::is_parent(&e.label) && e.to_id == input.id)
-                .collect();
-            match parents.len() {
+                .filter(|e| labels::is_parent(&e.label))
+                .count();
+            match parents {
                 1 => {}
                 0 => problems.push(format!(
                     "{}: block {} has no parent; link it with DESCRIBED_BY from its entity or universe, or SUMMARIZES from a parent block",
@@ -127,9 +141,7 @@ impl Checker<'_> {
                 )),
                 _ => problems.push(format!(
                     "{}: block {} is given {} parents; a block has exactly one",
-                    input.at,
-                    input.id,
-                    parents.len()
+                    input.at, input.id, parents
                 )),
             }
         }
@@ -137,8 +149,9 @@ impl Checker<'_> {
             let edge = &desired.edge;
             if edge.label == labels::DESCRIBED_BY {
                 let roots: Vec<Uuid> = current
+                    .leaving(edge.from_id)
                     .iter()
-                    .filter(|e| e.label == labels::DESCRIBED_BY && e.from_id == edge.from_id)
+                    .filter(|e| e.label == labels::DESCRIBED_BY)
                     .map(|e| e.to_id)
                     .collect();
                 if roots.len() > 1 {
@@ -165,10 +178,11 @@ impl Checker<'_> {
     /// moved by an explicit IS_PART_OF.
     fn changed_nodes(&self, plan: &mut WritePlan) {
         let mut order: Vec<Uuid> = self.delta.nodes.iter().map(|n| n.id).collect();
+        let sent: HashSet<Uuid> = order.iter().copied().collect();
         let mut moved: Vec<Uuid> = self
             .nodes
             .keys()
-            .filter(|id| !order.contains(id))
+            .filter(|id| !sent.contains(id))
             .copied()
             .collect();
         moved.sort_unstable();
@@ -198,15 +212,16 @@ impl Checker<'_> {
 }
 
 /// Whether `edge` (parent → child) puts the child above its own parent.
-fn makes_cycle(current: &[&Edge], edge: &Edge) -> bool {
+fn makes_cycle(current: &EdgeIndex<'_>, edge: &Edge) -> bool {
     let mut node = edge.from_id;
     for _ in 0..MAX_TREE_DEPTH {
         if node == edge.to_id {
             return true;
         }
         match current
+            .entering(node)
             .iter()
-            .find(|e| e.label == labels::SUMMARIZES && e.to_id == node)
+            .find(|e| e.label == labels::SUMMARIZES)
         {
             Some(parent) => node = parent.from_id,
             None => return false,

@@ -30,8 +30,8 @@ pub use settings::MemgraphSettings;
 use super::model::Node;
 use super::plan::{GraphState, InitMarker, StateQuery, WritePlan};
 use super::reads::{
-    BlockRoot, EntityPage, NameMatch, NameQuery, Neighbor, PageRequest, PendingVector, TextMatch,
-    TreeBlock, UniverseSummary,
+    BlockRoot, EntityPage, NameMatch, NameQuery, Neighbor, PageRequest, PendingVector, Rejected,
+    TextMatch, TreeBlock, UniverseSummary,
 };
 use super::{GraphStore, StoreError, WriteOutcome};
 use crate::access::Viewer;
@@ -151,7 +151,7 @@ fn is_conflict(text: &str) -> bool {
 impl GraphStore for MemgraphStore {
     async fn write<F>(&self, query: &StateQuery, check: F) -> Result<WriteOutcome, StoreError>
     where
-        F: FnOnce(&GraphState) -> Result<WritePlan, Refusal> + Send,
+        F: FnOnce(&GraphState) -> Result<WritePlan, Refusal> + Send + 'static,
     {
         write::write(&self.graph, query, check).await
     }
@@ -165,8 +165,9 @@ impl GraphStore for MemgraphStore {
         viewer: &Viewer,
         owner_id: Uuid,
         max_level: u32,
+        limit: usize,
     ) -> Result<Vec<TreeBlock>, StoreError> {
-        read::block_tree(&self.graph, viewer, owner_id, max_level).await
+        read::block_tree(&self.graph, viewer, owner_id, max_level, limit).await
     }
 
     async fn neighbors(
@@ -174,8 +175,9 @@ impl GraphStore for MemgraphStore {
         viewer: &Viewer,
         ids: &[Uuid],
         history: bool,
+        limit: usize,
     ) -> Result<Vec<Neighbor>, StoreError> {
-        read::neighbors(&self.graph, viewer, ids, history).await
+        read::neighbors(&self.graph, viewer, ids, history, limit).await
     }
 
     async fn root_texts(
@@ -235,12 +237,21 @@ impl GraphStore for MemgraphStore {
         outbox::failed(&self.graph, blocks, error).await
     }
 
+    async fn vectors_rejected(
+        &self,
+        rejected: &[Rejected],
+        park_after: u32,
+    ) -> Result<Vec<Uuid>, StoreError> {
+        outbox::rejected(&self.graph, rejected, park_after).await
+    }
+
     async fn queue_vectors(
         &self,
         user_id: Option<&str>,
         blocks: Option<&[Uuid]>,
+        unpark: bool,
     ) -> Result<u64, StoreError> {
-        outbox::queue(&self.graph, user_id, blocks).await
+        outbox::queue(&self.graph, user_id, blocks, unpark).await
     }
 
     async fn scan_blocks(
@@ -249,6 +260,10 @@ impl GraphStore for MemgraphStore {
         limit: usize,
     ) -> Result<Vec<PendingVector>, StoreError> {
         outbox::scan(&self.graph, after, limit).await
+    }
+
+    async fn existing_blocks(&self, ids: &[Uuid]) -> Result<Vec<Uuid>, StoreError> {
+        outbox::existing_blocks(&self.graph, ids).await
     }
 
     async fn ping(&self) -> Result<(), StoreError> {

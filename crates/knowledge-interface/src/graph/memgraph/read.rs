@@ -47,12 +47,14 @@ pub async fn nodes(
 
 /// The visible block tree under `owner_id`'s root block, to `max_level`. Paths start with
 /// the DESCRIBED_BY edge, so a path of n edges ends at level n - 1; an invisible block hides
-/// its subtree (every node on the path must be visible).
+/// its subtree (every node on the path must be visible). At most `limit` blocks, the
+/// shallowest.
 pub async fn block_tree(
     graph: &Graph,
     viewer: &Viewer,
     owner_id: Uuid,
     max_level: u32,
+    limit: usize,
 ) -> Result<Vec<TreeBlock>, StoreError> {
     let found = fetch(
         graph,
@@ -63,12 +65,14 @@ pub async fn block_tree(
                AND all(x IN tail(nodes(p)) WHERE {visible})
              WITH b, p, size(relationships(p)) AS hops
              RETURN properties(b) AS n, hops - 1 AS level,
-                    CASE WHEN hops > 1 THEN nodes(p)[hops - 1].id END AS parent",
+                    CASE WHEN hops > 1 THEN nodes(p)[hops - 1].id END AS parent
+             ORDER BY level, n.id LIMIT $limit",
             depth = u64::from(max_level) + 1,
             visible = visible("x"),
         ))
         .param("owner", owner_id.to_string())
-        .param("viewer", viewer.user_id()),
+        .param("viewer", viewer.user_id())
+        .param("limit", limit as i64),
     )
     .await?;
     let mut tree = Vec::with_capacity(found.len());
@@ -85,12 +89,13 @@ pub async fn block_tree(
     Ok(tree)
 }
 
-/// Non-structural edges between `wanted` and visible entities.
+/// Non-structural edges between `wanted` and visible entities, at most `limit`.
 pub async fn neighbors(
     graph: &Graph,
     viewer: &Viewer,
     wanted: &[Uuid],
     history: bool,
+    limit: usize,
 ) -> Result<Vec<Neighbor>, StoreError> {
     let found = fetch(
         graph,
@@ -99,12 +104,13 @@ pub async fn neighbors(
              MATCH (:Node {{id: id}})-[e]-(:Node)
              WHERE NOT type(e) IN ['DESCRIBED_BY', 'SUMMARIZES', 'IS_PART_OF']
                AND {} AND ($history OR e.superseded_at IS NULL)
-             RETURN DISTINCT {EDGE}",
+             RETURN DISTINCT {EDGE} LIMIT $limit",
             visible("e")
         ))
         .param("ids", ids(wanted))
         .param("viewer", viewer.user_id())
-        .param("history", history),
+        .param("history", history)
+        .param("limit", limit as i64),
     )
     .await?;
     let mut edges = Vec::with_capacity(found.len());

@@ -19,7 +19,7 @@ use super::records::{self, edge_props, fetch_in, ids, kind_label, label, map, no
 use super::{error, outbox, state};
 use crate::delta::Refusal;
 use crate::graph::model::{Edge, Node};
-use crate::graph::plan::{GraphState, StateQuery, WritePlan};
+use crate::graph::plan::{GraphState, StateQuery, WritePlan, run_check};
 use crate::graph::{Applied, StoreError, WriteOutcome};
 
 /// How deep the walk from a changed block up to the entity heading its tree goes.
@@ -32,12 +32,12 @@ pub async fn write<F>(
     check: F,
 ) -> Result<WriteOutcome, StoreError>
 where
-    F: FnOnce(&GraphState) -> Result<WritePlan, Refusal> + Send,
+    F: FnOnce(&GraphState) -> Result<WritePlan, Refusal> + Send + 'static,
 {
     let mut txn = graph.start_txn().await.map_err(error)?;
     lock(&mut txn, &request.lock_ids).await?;
-    let state = state::load(&mut txn, request).await?;
-    let plan = match check(&state) {
+    let (state, checked) = run_check(check, state::load(&mut txn, request).await?).await?;
+    let plan = match checked {
         Ok(plan) if !plan.is_empty() => plan,
         Ok(_) => {
             txn.rollback().await.map_err(error)?;

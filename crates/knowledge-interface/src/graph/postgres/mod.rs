@@ -3,6 +3,7 @@
 //! queries, names matched with a word index and fuzzily from memory, every delta written in one
 //! transaction that also queues its vector work.
 
+mod locks;
 mod names;
 mod outbox;
 mod read;
@@ -19,8 +20,8 @@ use uuid::Uuid;
 use super::model::Node;
 use super::plan::{GraphState, InitMarker, StateQuery, WritePlan};
 use super::reads::{
-    BlockRoot, EntityPage, NameMatch, NameQuery, Neighbor, PageRequest, PendingVector, TextMatch,
-    TreeBlock, UniverseSummary,
+    BlockRoot, EntityPage, NameMatch, NameQuery, Neighbor, PageRequest, PendingVector, Rejected,
+    TextMatch, TreeBlock, UniverseSummary,
 };
 use super::{GraphStore, StoreError, WriteOutcome};
 use crate::access::Viewer;
@@ -59,7 +60,7 @@ pub(crate) fn backend(error: sqlx::Error) -> StoreError {
 impl GraphStore for PgGraphStore {
     async fn write<F>(&self, query: &StateQuery, check: F) -> Result<WriteOutcome, StoreError>
     where
-        F: FnOnce(&GraphState) -> Result<WritePlan, Refusal> + Send,
+        F: FnOnce(&GraphState) -> Result<WritePlan, Refusal> + Send + 'static,
     {
         write::write(&self.pool, query, check).await
     }
@@ -73,8 +74,9 @@ impl GraphStore for PgGraphStore {
         viewer: &Viewer,
         owner_id: Uuid,
         max_level: u32,
+        limit: usize,
     ) -> Result<Vec<TreeBlock>, StoreError> {
-        read::block_tree(&self.pool, viewer, owner_id, max_level).await
+        read::block_tree(&self.pool, viewer, owner_id, max_level, limit).await
     }
 
     async fn neighbors(
@@ -82,8 +84,9 @@ impl GraphStore for PgGraphStore {
         viewer: &Viewer,
         ids: &[Uuid],
         history: bool,
+        limit: usize,
     ) -> Result<Vec<Neighbor>, StoreError> {
-        read::neighbors(&self.pool, viewer, ids, history).await
+        read::neighbors(&self.pool, viewer, ids, history, limit).await
     }
 
     async fn root_texts(
@@ -151,12 +154,21 @@ impl GraphStore for PgGraphStore {
         outbox::failed(&self.pool, blocks, error).await
     }
 
+    async fn vectors_rejected(
+        &self,
+        rejected: &[Rejected],
+        park_after: u32,
+    ) -> Result<Vec<Uuid>, StoreError> {
+        outbox::rejected(&self.pool, rejected, park_after).await
+    }
+
     async fn queue_vectors(
         &self,
         user_id: Option<&str>,
         blocks: Option<&[Uuid]>,
+        unpark: bool,
     ) -> Result<u64, StoreError> {
-        outbox::queue(&self.pool, user_id, blocks).await
+        outbox::queue(&self.pool, user_id, blocks, unpark).await
     }
 
     async fn scan_blocks(
@@ -165,6 +177,10 @@ impl GraphStore for PgGraphStore {
         limit: usize,
     ) -> Result<Vec<PendingVector>, StoreError> {
         outbox::scan(&self.pool, after, limit).await
+    }
+
+    async fn existing_blocks(&self, ids: &[Uuid]) -> Result<Vec<Uuid>, StoreError> {
+        outbox::existing_blocks(&self.pool, ids).await
     }
 
     async fn ping(&self) -> Result<(), StoreError> {

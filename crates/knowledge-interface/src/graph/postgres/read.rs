@@ -31,12 +31,16 @@ pub async fn nodes(pool: &PgPool, viewer: &Viewer, ids: &[Uuid]) -> Result<Vec<N
     found.iter().map(rows::node).collect()
 }
 
-/// The visible block tree under `owner_id`'s root block, to `max_level`.
+/// The visible block tree under `owner_id`'s root block, to `max_level`, at most `limit`
+/// blocks. The walk goes level by level and stops once `limit` blocks are found (the limit
+/// sits on the walk, not after a sort), so the shallowest blocks are kept and a wide tree
+/// is not read whole.
 pub async fn block_tree(
     pool: &PgPool,
     viewer: &Viewer,
     owner_id: Uuid,
     max_level: u32,
+    limit: usize,
 ) -> Result<Vec<TreeBlock>, StoreError> {
     let found = sqlx::query(&format!(
         "WITH RECURSIVE tree(id, level, parent) AS (
@@ -49,13 +53,15 @@ pub async fn block_tree(
                   WHERE x.from_id = t.id AND x.label = 'SUMMARIZES'
                     AND x.superseded_at IS NULL) e
                JOIN kg_nodes b ON b.id = e.to_id AND (b.user_id = $2 OR b.visibility = 'SHARED')
-              WHERE t.level < $3)
-         SELECT {NODE_COLUMNS}, t.level, t.parent FROM tree t JOIN kg_nodes n ON n.id = t.id
+              WHERE t.level < $3),
+         kept AS (SELECT * FROM tree LIMIT $4)
+         SELECT {NODE_COLUMNS}, t.level, t.parent FROM kept t JOIN kg_nodes n ON n.id = t.id
           ORDER BY t.level, n.id"
     ))
     .bind(owner_id)
     .bind(viewer.user_id())
     .bind(max_level as i32)
+    .bind(limit as i64)
     .fetch_all(pool)
     .await
     .map_err(backend)?;
@@ -71,12 +77,14 @@ pub async fn block_tree(
         .collect()
 }
 
-/// Non-structural edges between `ids` and visible entities.
+/// Non-structural edges between `ids` and visible entities, at most `limit` read (the
+/// branches stream, so a hub's edges past the limit are never read).
 pub async fn neighbors(
     pool: &PgPool,
     viewer: &Viewer,
     ids: &[Uuid],
     history: bool,
+    limit: usize,
 ) -> Result<Vec<Neighbor>, StoreError> {
     // One branch per index (outgoing, incoming; current, superseded), each a per-id probe: an
     // OR across them, or a parameter deciding whether superseded edges count, scanned the
@@ -101,12 +109,16 @@ pub async fn neighbors(
     if history {
         branches.extend([branch("from_id", false), branch("to_id", false)]);
     }
-    let found = sqlx::query(&branches.join(" UNION ALL "))
-        .bind(ids)
-        .bind(viewer.user_id())
-        .fetch_all(pool)
-        .await
-        .map_err(backend)?;
+    let found = sqlx::query(&format!(
+        "SELECT * FROM ({}) e LIMIT $3",
+        branches.join(" UNION ALL ")
+    ))
+    .bind(ids)
+    .bind(viewer.user_id())
+    .bind(limit as i64)
+    .fetch_all(pool)
+    .await
+    .map_err(backend)?;
     let edges = found
         .iter()
         .map(rows::edge)

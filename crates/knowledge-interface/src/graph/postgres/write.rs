@@ -1,20 +1,23 @@
-//! Applies a delta in one transaction: take advisory locks on the ids it touches (sorted, so
-//! writers never deadlock), reload the state, let the check produce the plan, then write
-//! nodes, entity names, supersessions, new edges, vector work, the init marker and the listing
-//! counters with a handful of set-based statements. Relations lock their far end in shared
+//! Applies a delta in one transaction: take advisory locks on the ids it touches (a bounded
+//! number, in order so writers never deadlock; see [`super::locks`]), reload the state, let
+//! the check produce the plan, then write nodes, entity names, supersessions, new edges,
+//! vector work, the init marker and the listing counters with a handful of set-based
+//! statements. Relations lock their far end in shared
 //! mode and bump its degree in place, so writers linking to the same entity run side by side.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::HashMap;
 
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
+use super::locks::{self, LockPlan};
 use super::names::PRUNE_LOG as PRUNE_NAME_LOG;
+use super::outbox::REQUEUE;
 use super::rows::{properties_json, source_json};
 use super::{backend, state};
 use crate::delta::Refusal;
 use crate::graph::model::{Node, NodeKind, labels};
-use crate::graph::plan::{GraphState, StateQuery, WritePlan};
+use crate::graph::plan::{GraphState, StateQuery, WritePlan, run_check};
 use crate::graph::{Applied, StoreError, WriteOutcome};
 
 /// Runs the locked check-and-write transaction.
@@ -24,24 +27,12 @@ pub async fn write<F>(
     check: F,
 ) -> Result<WriteOutcome, StoreError>
 where
-    F: FnOnce(&GraphState) -> Result<WritePlan, Refusal> + Send,
+    F: FnOnce(&GraphState) -> Result<WritePlan, Refusal> + Send + 'static,
 {
     let mut tx = pool.begin().await.map_err(backend)?;
-    let (keys, shared) = lock_keys(query);
-    // A plain scan of the sorted arrays takes the locks in key order, so writers never wait
-    // for each other in a cycle.
-    sqlx::query(
-        "SELECT CASE WHEN t.shared THEN pg_advisory_xact_lock_shared(t.k)
-                     ELSE pg_advisory_xact_lock(t.k) END
-           FROM unnest($1::bigint[], $2::bool[]) AS t(k, shared)",
-    )
-    .bind(&keys)
-    .bind(&shared)
-    .execute(&mut *tx)
-    .await
-    .map_err(backend)?;
+    locks::acquire(&mut tx, &LockPlan::of(query)).await?;
     let state = state::load(&mut tx, query).await?;
-    let plan = match check(&state) {
+    let plan = match run_check(check, state).await?.1 {
         Ok(plan) => plan,
         Err(refusal) => return Ok(Err(refusal)),
     };
@@ -54,26 +45,6 @@ where
         counts: plan.counts,
         vector_work: plan.vector_work,
     }))
-}
-
-/// The advisory-lock key of a node id (its first eight bytes).
-fn lock_key(id: &Uuid) -> i64 {
-    let bytes = id.as_bytes();
-    i64::from_be_bytes(bytes[..8].try_into().unwrap_or_default())
-}
-
-/// The sorted lock keys of a write and whether each may be shared: a key is exclusive when
-/// any id mapping to it is written.
-fn lock_keys(query: &StateQuery) -> (Vec<i64>, Vec<bool>) {
-    let shared: BTreeSet<Uuid> = query.shared_lock_ids.iter().copied().collect();
-    let mut keys: BTreeMap<i64, bool> = BTreeMap::new();
-    for id in &query.lock_ids {
-        let only_read = shared.contains(id);
-        keys.entry(lock_key(id))
-            .and_modify(|may_share| *may_share &= only_read)
-            .or_insert(only_read);
-    }
-    keys.into_iter().unzip()
 }
 
 async fn apply(tx: &mut PgConnection, plan: &WritePlan) -> Result<(), StoreError> {
@@ -102,11 +73,10 @@ async fn apply(tx: &mut PgConnection, plan: &WritePlan) -> Result<(), StoreError
         counters.tally(edge.from_id, edge.to_id, &edge.label, 1);
     }
     if !plan.vector_work.is_empty() {
-        sqlx::query(
+        sqlx::query(&format!(
             "INSERT INTO kg_vector_outbox (block_id) SELECT unnest($1::uuid[])
-             ON CONFLICT (block_id) DO UPDATE SET version = kg_vector_outbox.version + 1,
-                 enqueued_at = NOW(), attempts = 0, not_before = NOW(), last_error = NULL",
-        )
+             ON CONFLICT (block_id) DO UPDATE SET {REQUEUE}"
+        ))
         .bind(&plan.vector_work)
         .execute(&mut *tx)
         .await

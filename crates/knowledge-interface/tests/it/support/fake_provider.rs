@@ -2,8 +2,10 @@
 //! the real one cannot be made to show on demand. `GET /v1/models` lists a fixed set of
 //! aliases; `POST /v1/embeddings` answers from a queue of canned replies and, once the queue
 //! is empty, embeds properly with tiny deterministic vectors ([`FakeProvider::vector_of`])
-//! listed in reverse order, so only a client that orders by `index` gets them right. Every
-//! embeddings request is recorded, and the most requests ever in flight at once is tracked.
+//! listed in reverse order, so only a client that orders by `index` gets them right. Texts
+//! containing a refused word ([`FakeProvider::refuse`]) make any request holding them fail
+//! with 400, as a provider refuses input it cannot embed. Every embeddings request is
+//! recorded, and the most requests ever in flight at once is tracked.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -39,6 +41,7 @@ pub struct Seen {
 #[derive(Clone, Default)]
 struct Script {
     replies: Arc<Mutex<VecDeque<Reply>>>,
+    refused: Arc<Mutex<Vec<String>>>,
     seen: Arc<Mutex<Vec<Seen>>>,
     in_flight: Arc<AtomicUsize>,
     most_in_flight: Arc<AtomicUsize>,
@@ -68,6 +71,15 @@ impl FakeProvider {
     /// Queues replies for the next embeddings requests, in order.
     pub fn reply(&self, replies: impl IntoIterator<Item = Reply>) {
         self.script.replies.lock().expect("lock").extend(replies);
+    }
+
+    /// From now on, requests with a text containing `word` are refused (400).
+    pub fn refuse(&self, word: &str) {
+        self.script
+            .refused
+            .lock()
+            .expect("lock")
+            .push(word.to_owned());
     }
 
     /// Embeddings requests received so far.
@@ -116,6 +128,11 @@ async fn embeddings(
             .map(str::to_owned),
         body: body.clone(),
     });
+    if let Some(word) = refused_word(&script, &body) {
+        let error =
+            json!({ "error": { "message": format!("input holding `{word}` cannot be embedded") } });
+        return (StatusCode::BAD_REQUEST, Json(error)).into_response();
+    }
     let reply = script.replies.lock().expect("lock").pop_front();
     match reply {
         Some(Reply::Json(status, body)) => {
@@ -131,6 +148,20 @@ async fn embeddings(
             Json(embed(&body)).into_response()
         }
     }
+}
+
+/// The refused word one of the request's texts holds, if any.
+fn refused_word(script: &Script, request: &Value) -> Option<String> {
+    let refused = script.refused.lock().expect("lock");
+    let inputs = request["input"].as_array()?;
+    refused
+        .iter()
+        .find(|word| {
+            inputs
+                .iter()
+                .any(|text| text.as_str().is_some_and(|t| t.contains(word.as_str())))
+        })
+        .cloned()
 }
 
 /// A correct reply to `request`, items listed last to first.
