@@ -16,6 +16,7 @@ mod page;
 mod request_error;
 mod snapshot;
 mod transitions;
+mod unpublishable;
 
 use exobrain_common::error::{ErrorKind, ServiceError};
 use exobrain_common::nats::NatsConfig;
@@ -34,6 +35,7 @@ pub use listing::JobFilter;
 pub use page::{Cursor, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, PageRequest};
 pub use request_error::RequestError;
 pub use snapshot::JobSnapshot;
+pub use unpublishable::UNPUBLISHABLE;
 
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -115,6 +117,7 @@ impl JobStore {
         self.nats.subject("jobs.dlq")
     }
 
+    /// The job database.
     pub(crate) fn pool(&self) -> &PgPool {
         &self.pool
     }
