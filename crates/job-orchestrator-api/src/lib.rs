@@ -65,7 +65,10 @@ pub async fn run(
     let service = JobOrchestratorService::new(
         store,
         registry,
-        EnqueueLimits::default(),
+        EnqueueLimits {
+            max_message_bytes: nats.client.max_payload(),
+            ..EnqueueLimits::default()
+        },
         Admission::new(
             config.policy.clone(),
             config.max_queued_per_user,
