@@ -128,6 +128,11 @@ pub async fn run(
         config.lease,
         background.clone(),
     ));
+    upkeep.spawn(jobs::upkeep::lapsed_leases(
+        lifecycle.clone(),
+        config.lease,
+        background.clone(),
+    ));
     upkeep.spawn(jobs::upkeep::backlog(consumers, background.clone()));
     upkeep.spawn(heartbeat::run(
         nats.client.clone(),
