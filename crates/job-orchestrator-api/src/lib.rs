@@ -77,6 +77,7 @@ pub async fn run(
         ),
         nats.jetstream.clone(),
         streams.status,
+        config.watches,
     );
     tracing::info!(
         grpc = ?listeners.grpc.local_addr().ok(),

@@ -46,6 +46,26 @@ pub enum ApiError {
         /// The configured limit.
         limit: u64,
     },
+    /// The user has as many watches open as allowed.
+    #[error(
+        "user {user} already has {limit} open watches, the most allowed per user \
+         (JOB_WATCH_MAX_PER_USER); close one first"
+    )]
+    TooManyWatches {
+        /// The watcher.
+        user: String,
+        /// The configured limit.
+        limit: usize,
+    },
+    /// A watch stayed open for its whole lifetime.
+    #[error(
+        "this watch reached its lifetime of {seconds} s (JOB_WATCH_MAX_SECONDS); watch again \
+         to follow the job further"
+    )]
+    WatchExpired {
+        /// The configured lifetime.
+        seconds: f64,
+    },
     /// The job store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -83,9 +103,10 @@ impl ServiceError for ApiError {
         match self {
             ApiError::Invalid(_) => ErrorKind::InvalidArgument,
             ApiError::Denied { .. } => ErrorKind::PermissionDenied,
-            ApiError::QueueFull { .. } | ApiError::Backlogged { .. } => {
-                ErrorKind::ResourceExhausted
-            }
+            ApiError::QueueFull { .. }
+            | ApiError::Backlogged { .. }
+            | ApiError::TooManyWatches { .. } => ErrorKind::ResourceExhausted,
+            ApiError::WatchExpired { .. } => ErrorKind::DeadlineExceeded,
             ApiError::Stopping => ErrorKind::Unavailable,
             ApiError::Store(error) => error.kind(),
         }

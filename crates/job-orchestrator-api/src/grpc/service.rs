@@ -21,6 +21,7 @@ use super::error::ApiError;
 use super::listing::{dead_letter_reply, dead_letters_query, jobs_query, next_page_token};
 use super::watch;
 use super::watch_batch::{self, BatchWatch};
+use super::watchers::{WatchLimits, Watchers};
 use crate::admission::Admission;
 use crate::intake::Intake;
 
@@ -36,11 +37,13 @@ pub struct JobOrchestratorService {
     intake: Intake,
     jetstream: async_nats::jetstream::Context,
     status_stream: String,
+    watchers: Watchers,
 }
 
 impl JobOrchestratorService {
     /// A service over `store` accepting the types in `registry` within `limits` and
-    /// `admission`, following status events in `status_stream`.
+    /// `admission`, following status events in `status_stream` for at most the watches
+    /// `watch_limits` allow.
     pub fn new(
         store: JobStore,
         registry: Registry,
@@ -48,6 +51,7 @@ impl JobOrchestratorService {
         admission: Admission,
         jetstream: async_nats::jetstream::Context,
         status_stream: String,
+        watch_limits: WatchLimits,
     ) -> Self {
         Self {
             intake: Intake::new(store.clone()),
@@ -57,6 +61,7 @@ impl JobOrchestratorService {
             admission,
             jetstream,
             status_stream,
+            watchers: Watchers::new(watch_limits),
         }
     }
 }
@@ -107,6 +112,7 @@ impl JobOrchestrator for JobOrchestratorService {
         let request = request.into_inner();
         let job_id = JobId::parse("job_id", &request.job_id).map_err(ApiError::from)?;
         let owner = UserId::parse("user_id", &request.user_id).map_err(ApiError::from)?;
+        let permit = self.watchers.admit(&owner)?;
         let snapshot = self
             .store
             .snapshot(job_id, &owner)
@@ -124,6 +130,7 @@ impl JobOrchestrator for JobOrchestratorService {
                 subject,
                 snapshot,
                 sender,
+                permit,
             ));
         }
         Ok(Response::new(Box::pin(
@@ -190,6 +197,7 @@ impl JobOrchestrator for JobOrchestratorService {
         let request = request.into_inner();
         let batch_id = BatchId::parse("batch_id", &request.batch_id).map_err(ApiError::from)?;
         let owner = UserId::parse("user_id", &request.user_id).map_err(ApiError::from)?;
+        let permit = self.watchers.admit(&owner)?;
         // Subscribed before the snapshot is read, so no transition falls in between.
         let every_job = self.store.status_subject("*");
         let events = watch_batch::subscribe(&self.jetstream.client(), every_job).await?;
@@ -207,7 +215,7 @@ impl JobOrchestrator for JobOrchestratorService {
         let _ = sender.send(Ok(current)).await;
         if !counts.is_terminal() {
             let watch = BatchWatch::new(self.store.clone(), owner, &snapshot);
-            tokio::spawn(watch_batch::follow(watch, events, sender));
+            tokio::spawn(watch_batch::follow(watch, events, sender, permit));
         }
         Ok(Response::new(Box::pin(
             tokio_stream::wrappers::ReceiverStream::new(receiver),
