@@ -78,10 +78,7 @@ pub async fn follow(
 ) {
     let stream = match js.get_stream(&stream_name).await {
         Ok(stream) => stream,
-        Err(error) => {
-            tracing::warn!(%error, stream = %stream_name, "status stream unavailable");
-            return fail(&sender, error).await;
-        }
+        Err(error) => return fail(&sender, format!("stream {stream_name}: {error}")).await,
     };
     let name = format!("watch_{}", uuid::Uuid::new_v4().simple());
     let config = consumer::pull::OrderedConfig {
