@@ -122,7 +122,7 @@ async fn run(runner: &Runner, message: jetstream::Message, job_id: JobId, owner:
     {
         return hand_back(runner, &message, &attempt).await;
     }
-    let state = finish(runner, attempt.clone(), outcome.clone()).await;
+    let state = finish(runner, &message, attempt.clone(), outcome.clone()).await;
     drop(tracked);
     metrics::finished(job_type, &outcome, state, began.elapsed());
     match state {
@@ -192,9 +192,15 @@ async fn run_handler(
 }
 
 /// Records the outcome, retrying through a database outage (pausing up to
-/// [`MAX_FINISH_PAUSE`] between tries) until it is recorded or found stale. `None` only when
-/// the worker stops hard first (the lease then expires and the job runs again).
-async fn finish(runner: &Runner, attempt: Attempt, outcome: Outcome) -> Option<Option<JobState>> {
+/// [`MAX_FINISH_PAUSE`] between tries, and telling JetStream the message is still in
+/// progress) until it is recorded or found stale. `None` only when the worker stops hard
+/// first (the lease then expires and the job runs again).
+async fn finish(
+    runner: &Runner,
+    message: &jetstream::Message,
+    attempt: Attempt,
+    outcome: Outcome,
+) -> Option<Option<JobState>> {
     let (mut pause, mut tries) = (Duration::from_millis(100), 0u32);
     loop {
         tries = tries.saturating_add(1);
@@ -215,6 +221,9 @@ async fn finish(runner: &Runner, attempt: Attempt, outcome: Outcome) -> Option<O
             Err(error) => {
                 if tries == 1 || tries % 10 == 0 {
                     tracing::warn!(%error, tries, "cannot record the outcome yet, retrying");
+                }
+                if let Err(error) = message.ack_with(AckKind::Progress).await {
+                    tracing::debug!(%error, "progress ack failed");
                 }
                 tokio::select! {
                     _ = runner.hard_stop.cancelled() => return None,
