@@ -10,6 +10,7 @@ use exobrain_jobs::StoresConfig;
 use exobrain_jobs::domain::Registry;
 
 use crate::admission::{DEFAULT_MAX_BACKLOG, DEFAULT_MAX_QUEUED_PER_USER, JobPolicy};
+use crate::grpc::watchers::{DEFAULT_MAX_LIFETIME, DEFAULT_MAX_PER_USER, WatchLimits};
 
 /// Everything the job orchestrator API needs to start.
 #[derive(Debug, Clone)]
@@ -39,6 +40,10 @@ pub struct Config {
     /// `JOB_MAX_BACKLOG`: most requests of one job type waiting in JetStream before enqueues
     /// of that type are refused (default 1000000).
     pub max_backlog: u64,
+    /// `JOB_WATCH_MAX_SECONDS` (how long one watch may stay open, default 3600) and
+    /// `JOB_WATCH_MAX_PER_USER` (watches one user may have open at once, 1..=100000,
+    /// default 32).
+    pub watches: WatchLimits,
 }
 
 impl Config {
@@ -69,6 +74,10 @@ impl Config {
             10_000_000,
         );
         let max_backlog = env.bounded("JOB_MAX_BACKLOG", DEFAULT_MAX_BACKLOG, 1, 1_000_000_000);
+        let watches = WatchLimits {
+            max_lifetime: env.seconds("JOB_WATCH_MAX_SECONDS", DEFAULT_MAX_LIFETIME),
+            max_per_user: env.bounded("JOB_WATCH_MAX_PER_USER", DEFAULT_MAX_PER_USER, 1, 100_000),
+        };
         env.finish()?;
         Ok(Self {
             app_env,
@@ -82,6 +91,7 @@ impl Config {
             policy,
             max_queued_per_user,
             max_backlog,
+            watches,
         })
     }
 

@@ -52,7 +52,8 @@ pub async fn run(
             what: "JetStream setup",
             cause,
         })?;
-    let outbox = outbox::start(pool.clone(), nats.jetstream.clone(), outbox::SERVICE_RELAY);
+    let store = JobStore::new(pool.clone(), config.stores.nats.clone());
+    let outbox = outbox::start(store.clone(), nats.jetstream.clone(), outbox::SERVICE_RELAY);
     let backlog = Backlog::default();
     let following = tokio::spawn(backlog.clone().follow(
         nats.jetstream.clone(),
@@ -60,12 +61,14 @@ pub async fn run(
         config.stores.nats.subject("jobs.>"),
         shutdown.clone(),
     ));
-    let store = JobStore::new(pool.clone(), config.stores.nats.clone())
-        .with_publisher(outbox.publisher.clone());
+    let store = store.with_publisher(outbox.publisher.clone());
     let service = JobOrchestratorService::new(
         store,
         registry,
-        EnqueueLimits::default(),
+        EnqueueLimits {
+            max_message_bytes: nats.client.max_payload(),
+            ..EnqueueLimits::default()
+        },
         Admission::new(
             config.policy.clone(),
             config.max_queued_per_user,
@@ -74,6 +77,7 @@ pub async fn run(
         ),
         nats.jetstream.clone(),
         streams.status,
+        config.watches,
     );
     tracing::info!(
         grpc = ?listeners.grpc.local_addr().ok(),

@@ -48,8 +48,9 @@ pub struct Config {
     /// concurrency; `max_ack_pending` = pool size × this (default 16).
     pub max_workers: u32,
     /// `JOB_LEASE_SECONDS`: how long an attempt's lease lasts without renewal; renewed every
-    /// third of it while the job runs, and a dead worker's jobs run again after about this
-    /// long (default 30 s).
+    /// quarter of it while the job runs and its outcome is recorded, a handler whose lease
+    /// could not be renewed for three quarters of it is stopped, and a dead worker's jobs run
+    /// again after about this long (default 30 s).
     pub lease: Duration,
     /// `WORKER_SHUTDOWN_GRACE_SECONDS`: on SIGTERM, how long running jobs may take to finish
     /// before they are interrupted and handed back without penalty (default 20 s).

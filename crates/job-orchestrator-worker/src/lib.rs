@@ -62,9 +62,9 @@ pub async fn run(
         &uuid::Uuid::new_v4().simple().to_string()[..12]
     );
 
-    let outbox = outbox::start(pool.clone(), nats.jetstream.clone(), outbox::SERVICE_RELAY);
-    let store =
-        JobStore::new(pool.clone(), nats_config.clone()).with_publisher(outbox.publisher.clone());
+    let store = JobStore::new(pool.clone(), nats_config.clone());
+    let outbox = outbox::start(store.clone(), nats.jetstream.clone(), outbox::SERVICE_RELAY);
+    let store = store.with_publisher(outbox.publisher.clone());
     let lifecycle = Lifecycle::new(store.clone(), worker_id.clone(), config.lease);
     let handlers = Handlers::standard(&Dependencies { pool: pool.clone() });
     let hard_stop = CancellationToken::new();
@@ -125,6 +125,11 @@ pub async fn run(
     upkeep.spawn(jobs::upkeep::leases(
         lifecycle.clone(),
         store.clone(),
+        config.lease,
+        background.clone(),
+    ));
+    upkeep.spawn(jobs::upkeep::lapsed_leases(
+        lifecycle.clone(),
         config.lease,
         background.clone(),
     ));

@@ -1,6 +1,6 @@
 //! The worker's Prometheus metrics, named in one place: attempts started and how they ended,
-//! their durations, dead letters, skipped duplicate deliveries, jobs running, pool capacity
-//! and the consumer backlog, all by job type.
+//! their durations, dead letters, skipped duplicate deliveries, handlers stopped for a lost
+//! lease, jobs running, pool capacity and the consumer backlog, all by job type.
 
 use std::time::Duration;
 
@@ -67,6 +67,11 @@ pub fn pool(job_type: &str, running: usize, capacity: usize) {
 pub fn backlog(job_type: &str, pending: u64, unacked: usize) {
     metrics::gauge!("jobs_backlog", "job_type" => job_type.to_owned()).set(pending as f64);
     metrics::gauge!("jobs_unacked", "job_type" => job_type.to_owned()).set(unacked as f64);
+}
+
+/// A handler was stopped because its lease could not be renewed in time.
+pub fn lease_lost(job_type: &str) {
+    metrics::counter!("jobs_leases_lost_total", "job_type" => job_type.to_owned()).increment(1);
 }
 
 /// Leases that expired and were handled by this process's monitor.

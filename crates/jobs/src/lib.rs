@@ -3,6 +3,7 @@
 //! transport and no process wiring.
 
 pub mod domain;
+pub mod envelope;
 pub mod group;
 pub mod outbox;
 pub mod store;

@@ -10,6 +10,11 @@
 //! Request subjects are listed literally rather than as `jobs.*.*.requested` because a
 //! wildcard would overlap the other streams' subjects, which JetStream refuses; job type names
 //! may not start with `status`, `events` or `dlq` for the same reason.
+//!
+//! Processes with different registries (an API that accepts a type no local worker runs, an
+//! older or newer version) share the `JOBS` stream, so a process only ever adds its request
+//! subjects to it and never removes another's: a request subject that no stream captures
+//! would make every request of that type unpublishable.
 
 use std::time::Duration;
 
@@ -43,7 +48,8 @@ impl Streams {
     }
 }
 
-/// Creates the four streams, or updates them to this configuration.
+/// Creates the four streams, or updates them to this configuration; the `JOBS` stream keeps
+/// the request subjects other processes added.
 pub async fn ensure(
     js: &jetstream::Context,
     nats: &NatsConfig,
@@ -90,11 +96,62 @@ pub async fn ensure(
     ];
     for config in configs {
         let name = config.name.clone();
-        match js.get_stream(&name).await {
-            Ok(_) => js.update_stream(config).await.map(|_| ()),
-            Err(_) => js.create_stream(config).await.map(|_| ()),
-        }
-        .map_err(|error| format!("cannot create or update stream {name}: {error}"))?;
+        let applied = if name == names.jobs {
+            add_subjects(js, config).await
+        } else {
+            match js.get_stream(&name).await {
+                Ok(_) => js.update_stream(config).await.map(|_| ()),
+                Err(_) => js.create_stream(config).await.map(|_| ()),
+            }
+            .map_err(|error| error.to_string())
+        };
+        applied.map_err(|error| format!("cannot create or update stream {name}: {error}"))?;
     }
     Ok(names)
+}
+
+/// Tries of [`add_subjects`] before it gives up on a stream other processes keep changing.
+const ADD_TRIES: usize = 5;
+
+/// Creates the stream of `config`, or adds `config`'s subjects to the existing one, keeping
+/// every subject it has. Another process may update the stream between the read and the
+/// write; the subjects are read back and the update repeated until they are all there.
+async fn add_subjects(js: &jetstream::Context, config: stream::Config) -> Result<(), String> {
+    for _ in 0..ADD_TRIES {
+        let current = match js.get_stream(&config.name).await {
+            Ok(mut stream) => stream
+                .info()
+                .await
+                .map_err(|e| e.to_string())?
+                .config
+                .clone(),
+            Err(_) => match js.create_stream(config.clone()).await {
+                Ok(_) => return Ok(()),
+                // Created by another process meanwhile: add to it on the next try.
+                Err(_) => continue,
+            },
+        };
+        let mut subjects = current.subjects.clone();
+        let missing: Vec<String> = config
+            .subjects
+            .iter()
+            .filter(|subject| !subjects.contains(subject))
+            .cloned()
+            .collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        subjects.extend(missing);
+        subjects.sort();
+        js.update_stream(stream::Config {
+            subjects,
+            ..config.clone()
+        })
+        .await
+        .map_err(|error| error.to_string())?;
+    }
+    Err(format!(
+        "its subjects kept changing under {ADD_TRIES} tries to add {:?}",
+        config.subjects
+    ))
 }

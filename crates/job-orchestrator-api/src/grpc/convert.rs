@@ -1,6 +1,7 @@
 //! `EnqueueJobRequest` → [`NewJob`]: every field checked against the job type registry and
-//! the size limits, with all problems reported together by field name; and a job snapshot back
-//! to its wire reply.
+//! the size limits, with all problems reported together by field name, then the job's request
+//! message measured against the NATS server's `max_payload`; and a job snapshot back to its
+//! wire reply.
 
 use exobrain_jobs::domain::payload::RawKnowledgeUpdate;
 use exobrain_jobs::domain::registry::PayloadRule;
@@ -8,6 +9,7 @@ use exobrain_jobs::domain::{
     IdempotencyKey, InvalidField, JobType, KnowledgeUpdate, KnowledgeUpdateLimits, NewJob,
     Registry, UserId,
 };
+use exobrain_jobs::envelope::largest_request_len;
 use exobrain_jobs::store::JobSnapshot;
 use exobrain_proto::job_orchestrator::enqueue_job_request::Payload;
 use exobrain_proto::job_orchestrator::{EnqueueJobRequest, GetJobStatusReply};
@@ -21,13 +23,20 @@ pub struct EnqueueLimits {
     pub max_payload_bytes: usize,
     /// Limits of the typed `knowledge_update` payload.
     pub knowledge_update: KnowledgeUpdateLimits,
+    /// Largest job request message NATS accepts (the server's `max_payload`): a job whose
+    /// message would be larger could never be published.
+    pub max_message_bytes: usize,
 }
+
+/// NATS's default `max_payload` (1 MiB).
+pub const NATS_DEFAULT_MAX_PAYLOAD: usize = 1024 * 1024;
 
 impl Default for EnqueueLimits {
     fn default() -> Self {
         Self {
             max_payload_bytes: 256 * 1024,
             knowledge_update: KnowledgeUpdateLimits::default(),
+            max_message_bytes: NATS_DEFAULT_MAX_PAYLOAD,
         }
     }
 }
@@ -105,17 +114,33 @@ pub fn check_job(
             None
         }
     };
-    match payload {
-        Some(payload) if problems.is_empty() => Ok(NewJob {
+    let job = match payload {
+        Some(payload) if problems.is_empty() => NewJob {
             job_type: spec.job_type.clone(),
             owner,
             payload,
             idempotency_key,
             max_attempts: spec.max_attempts,
             trace_context: current_trace_context(),
-        }),
-        _ => Err(problems),
+        },
+        _ => return Err(problems),
+    };
+    let encoded = largest_request_len(&job);
+    if encoded > limits.max_message_bytes {
+        let field = match spec.payload {
+            PayloadRule::KnowledgeUpdate => "knowledge_update",
+            _ => "payload_json",
+        };
+        return Err(vec![InvalidField::new(
+            field,
+            format!(
+                "makes a job message of {encoded} bytes once encoded; the NATS server accepts at \
+                 most {} (its max_payload)",
+                limits.max_message_bytes
+            ),
+        )]);
     }
+    Ok(job)
 }
 
 /// The W3C trace context of the request being handled.
@@ -253,16 +278,10 @@ mod tests {
 
     #[test]
     fn message_problems_name_their_index() {
-        let request = knowledge_request(vec![message("user", "ok"), message("robot", "")]);
+        let request = knowledge_request(vec![message("user", "ok"), message("robot", "hi")]);
         let fields = invalid_fields(
             new_job(request, &registry(), &Default::default()).expect_err("invalid"),
         );
-        assert_eq!(
-            fields,
-            [
-                "knowledge_update.messages[1].role",
-                "knowledge_update.messages[1].content"
-            ]
-        );
+        assert_eq!(fields, ["knowledge_update.messages[1].role"]);
     }
 }

@@ -52,13 +52,34 @@ pub enum ApiError {
     UserConflict(#[from] UserConflict),
     /// Acting across users needs the operator credential.
     #[error(
-        "{action} needs the operator credential, or a user named in x-user-id or user_id          (caller `{caller}` is a service)"
+        "{action} needs the operator credential, or a user named in x-user-id or user_id \
+         (caller `{caller}` is a service)"
     )]
     OperatorOnly {
         /// What was asked.
         action: &'static str,
         /// The calling service.
         caller: String,
+    },
+    /// The user has as many watches open as allowed.
+    #[error(
+        "user {user} already has {limit} open watches, the most allowed per user \
+         (JOB_WATCH_MAX_PER_USER); close one first"
+    )]
+    TooManyWatches {
+        /// The watcher.
+        user: String,
+        /// The configured limit.
+        limit: usize,
+    },
+    /// A watch stayed open for its whole lifetime.
+    #[error(
+        "this watch reached its lifetime of {seconds} s (JOB_WATCH_MAX_SECONDS); watch again \
+         to follow the job further"
+    )]
+    WatchExpired {
+        /// The configured lifetime.
+        seconds: f64,
     },
     /// The job store failed.
     #[error(transparent)]
@@ -97,9 +118,10 @@ impl ServiceError for ApiError {
         match self {
             ApiError::Invalid(_) | ApiError::UserConflict(_) => ErrorKind::InvalidArgument,
             ApiError::Denied { .. } | ApiError::OperatorOnly { .. } => ErrorKind::PermissionDenied,
-            ApiError::QueueFull { .. } | ApiError::Backlogged { .. } => {
-                ErrorKind::ResourceExhausted
-            }
+            ApiError::QueueFull { .. }
+            | ApiError::Backlogged { .. }
+            | ApiError::TooManyWatches { .. } => ErrorKind::ResourceExhausted,
+            ApiError::WatchExpired { .. } => ErrorKind::DeadlineExceeded,
             ApiError::Stopping => ErrorKind::Unavailable,
             ApiError::Store(error) => error.kind(),
         }

@@ -9,3 +9,4 @@ pub mod listing;
 pub mod service;
 pub mod watch;
 pub mod watch_batch;
+pub mod watchers;

@@ -23,6 +23,7 @@ use super::error::ApiError;
 use super::listing::{dead_letter_reply, dead_letters_query, jobs_query, next_page_token};
 use super::watch;
 use super::watch_batch::{self, BatchWatch};
+use super::watchers::{WatchLimits, Watchers};
 use crate::admission::Admission;
 use crate::intake::Intake;
 
@@ -38,11 +39,13 @@ pub struct JobOrchestratorService {
     intake: Intake,
     jetstream: async_nats::jetstream::Context,
     status_stream: String,
+    watchers: Watchers,
 }
 
 impl JobOrchestratorService {
     /// A service over `store` accepting the types in `registry` within `limits` and
-    /// `admission`, following status events in `status_stream`.
+    /// `admission`, following status events in `status_stream` for at most the watches
+    /// `watch_limits` allow.
     pub fn new(
         store: JobStore,
         registry: Registry,
@@ -50,6 +53,7 @@ impl JobOrchestratorService {
         admission: Admission,
         jetstream: async_nats::jetstream::Context,
         status_stream: String,
+        watch_limits: WatchLimits,
     ) -> Self {
         Self {
             intake: Intake::new(store.clone()),
@@ -59,6 +63,7 @@ impl JobOrchestratorService {
             admission,
             jetstream,
             status_stream,
+            watchers: Watchers::new(watch_limits),
         }
     }
 }
@@ -116,6 +121,9 @@ impl JobOrchestrator for JobOrchestratorService {
             .snapshot(job_id, call.reader())
             .await
             .map_err(|error| to_status(&error))?;
+        // Counted against the job's owner, whether or not the call named them.
+        let owner = UserId::parse("user_id", &snapshot.owner).map_err(ApiError::from)?;
+        let permit = self.watchers.admit(&owner)?;
         let (sender, receiver) = tokio::sync::mpsc::channel(16);
         if request.include_current {
             let _ = sender.send(Ok(watch::snapshot_event(&snapshot))).await;
@@ -128,6 +136,7 @@ impl JobOrchestrator for JobOrchestratorService {
                 subject,
                 snapshot,
                 sender,
+                permit,
             ));
         }
         Ok(Response::new(Box::pin(
@@ -199,6 +208,7 @@ impl JobOrchestrator for JobOrchestratorService {
         let owner = call.user()?.clone();
         let batch_id =
             BatchId::parse("batch_id", &request.get_ref().batch_id).map_err(ApiError::from)?;
+        let permit = self.watchers.admit(&owner)?;
         // Subscribed before the snapshot is read, so no transition falls in between.
         let every_job = self.store.status_subject("*");
         let events = watch_batch::subscribe(&self.jetstream.client(), every_job).await?;
@@ -216,7 +226,7 @@ impl JobOrchestrator for JobOrchestratorService {
         let _ = sender.send(Ok(current)).await;
         if !counts.is_terminal() {
             let watch = BatchWatch::new(self.store.clone(), owner, &snapshot);
-            tokio::spawn(watch_batch::follow(watch, events, sender));
+            tokio::spawn(watch_batch::follow(watch, events, sender, permit));
         }
         Ok(Response::new(Box::pin(
             tokio_stream::wrappers::ReceiverStream::new(receiver),

@@ -2,6 +2,10 @@
 //! `JOB_STATUS` stream with a larger `seq`, so a watcher never sees a replay, a duplicate or a
 //! state going backwards, and the stream ends with the first terminal state. A watcher that
 //! arrives before the job was picked up simply waits for the events.
+//!
+//! Each watch reads through its own ordered consumer, named so the watch deletes it when it
+//! ends (terminal state, client gone, lifetime over; see [`super::watchers`]) rather than
+//! leaving it to the server's thirty-second inactivity threshold.
 
 use async_nats::jetstream::{self, consumer};
 use exobrain_jobs::store::JobSnapshot;
@@ -10,6 +14,10 @@ use futures::StreamExt;
 use serde::Deserialize;
 use tokio::sync::mpsc;
 use tonic::Status;
+
+use super::watchers::WatchPermit;
+
+type Sender = mpsc::Sender<Result<JobStatusEvent, Status>>;
 
 /// One status event as the store writes it to the outbox.
 #[derive(Debug, Deserialize)]
@@ -58,47 +66,53 @@ pub fn snapshot_event(snapshot: &JobSnapshot) -> JobStatusEvent {
     }
 }
 
-/// Sends the events after `snapshot` into `sender` until a terminal one, the client leaving,
-/// or an error.
+/// Sends the events after `snapshot` into `sender` until a terminal one, an error, the client
+/// leaving or the end of `permit`'s lifetime, then deletes its consumer.
 pub async fn follow(
     js: jetstream::Context,
     stream_name: String,
     subject: String,
     snapshot: JobSnapshot,
-    sender: mpsc::Sender<Result<JobStatusEvent, Status>>,
+    sender: Sender,
+    permit: WatchPermit,
 ) {
-    let consumer = match js.get_stream(&stream_name).await {
-        Ok(stream) => {
-            stream
-                .create_consumer(consumer::pull::OrderedConfig {
-                    filter_subject: subject,
-                    deliver_policy: consumer::DeliverPolicy::All,
-                    ..Default::default()
-                })
-                .await
-        }
-        Err(error) => {
-            tracing::warn!(%error, stream = %stream_name, "status stream unavailable");
-            let _ = sender
-                .send(Err(Status::unavailable(
-                    "status events are unavailable, retry later",
-                )))
-                .await;
-            return;
-        }
+    let stream = match js.get_stream(&stream_name).await {
+        Ok(stream) => stream,
+        Err(error) => return fail(&sender, format!("stream {stream_name}: {error}")).await,
     };
-    let mut messages = match consumer {
-        Ok(consumer) => match consumer.messages().await {
-            Ok(messages) => messages,
-            Err(error) => return fail(&sender, error).await,
-        },
+    let name = format!("watch_{}", uuid::Uuid::new_v4().simple());
+    let config = consumer::pull::OrderedConfig {
+        name: Some(name.clone()),
+        filter_subject: subject,
+        deliver_policy: consumer::DeliverPolicy::All,
+        ..Default::default()
+    };
+    let consumer = match stream.create_consumer(config).await {
+        Ok(consumer) => consumer,
         Err(error) => return fail(&sender, error).await,
     };
-    let mut last_seq = snapshot.seq;
+    permit
+        .run(&sender, send_events(consumer, snapshot.seq, &sender))
+        .await;
+    if let Err(error) = stream.delete_consumer(&name).await {
+        tracing::debug!(%error, consumer = %name, "watch consumer not deleted; it expires on its own");
+    }
+}
+
+/// Sends the events of `consumer` with a `seq` above `last_seq` until a terminal one.
+async fn send_events(
+    consumer: consumer::Consumer<consumer::pull::OrderedConfig>,
+    mut last_seq: i64,
+    sender: &Sender,
+) {
+    let mut messages = match consumer.messages().await {
+        Ok(messages) => messages,
+        Err(error) => return fail(sender, error).await,
+    };
     while let Some(message) = messages.next().await {
         let message = match message {
             Ok(message) => message,
-            Err(error) => return fail(&sender, error).await,
+            Err(error) => return fail(sender, error).await,
         };
         let Some(event) = parse_event(&message.payload) else {
             tracing::warn!(subject = %message.subject, "skipping an unreadable status event");
@@ -115,10 +129,7 @@ pub async fn follow(
     }
 }
 
-async fn fail(
-    sender: &mpsc::Sender<Result<JobStatusEvent, Status>>,
-    error: impl std::fmt::Display,
-) {
+async fn fail(sender: &Sender, error: impl std::fmt::Display) {
     tracing::warn!(%error, "status watch failed");
     let _ = sender
         .send(Err(Status::unavailable(

@@ -2,7 +2,8 @@
 //! jobs publishes a status event, ending with the first aggregate in which every job is
 //! terminal. Events only prompt a re-read (the database stays the source of truth), so a burst
 //! of events costs one query and an event lost in transit is caught by the periodic re-read.
-//! An aggregate equal to the previous one is not sent again.
+//! An aggregate equal to the previous one is not sent again. The watch ends early when its
+//! client leaves or its lifetime is over (see [`super::watchers`]).
 //!
 //! Events arrive on one core NATS subscription to `jobs.status.*`, filtered here by job id:
 //! a JetStream consumer with one filter per job needs NATS 2.10, and a consumer per job would
@@ -22,6 +23,7 @@ use tonic::Status;
 
 use super::batch::batch_status;
 use super::watch::parse_event;
+use super::watchers::WatchPermit;
 
 /// How often the aggregate is re-read even without events.
 pub const RESYNC_EVERY: Duration = Duration::from_secs(5);
@@ -81,13 +83,28 @@ impl BatchWatch {
 }
 
 /// Sends each changed aggregate of `watch` into `sender` until the batch is terminal, the
-/// client leaves, or the events or database fail.
-pub async fn follow(mut watch: BatchWatch, mut events: async_nats::Subscriber, sender: Sender) {
+/// events or database fail, the client leaves or `permit`'s lifetime ends.
+pub async fn follow(
+    watch: BatchWatch,
+    events: async_nats::Subscriber,
+    sender: Sender,
+    permit: WatchPermit,
+) {
+    permit
+        .run(&sender, send_aggregates(watch, events, &sender))
+        .await;
+}
+
+/// Sends each changed aggregate of `watch` until the batch is terminal or a failure.
+async fn send_aggregates(
+    mut watch: BatchWatch,
+    mut events: async_nats::Subscriber,
+    sender: &Sender,
+) {
     let mut resync = tokio::time::interval_at(Instant::now() + RESYNC_EVERY, RESYNC_EVERY);
     resync.set_missed_tick_behavior(MissedTickBehavior::Delay);
     loop {
         let mut job_event = tokio::select! {
-            () = sender.closed() => return,
             _ = resync.tick() => None,
             message = events.next() => match message {
                 Some(message) => match watch.event(&message) {

@@ -2,8 +2,14 @@
 //! the dead-letter queue once and is never delivered again), start the attempt (a request for
 //! a job that is finished or running elsewhere is acknowledged and skipped), run the handler
 //! under the job type's timeout while telling JetStream the message is in progress, record the
-//! outcome, then acknowledge, or nak with a backoff delay when a retry follows. At shutdown an
-//! interrupted attempt is handed back without counting and its message naked at once.
+//! outcome, then acknowledge, or nak with a backoff delay when a retry follows.
+//!
+//! The attempt stays tracked (its lease renewed) until its outcome is recorded, and recording
+//! is retried through a database outage for as long as it takes: the write applies only while
+//! this worker still holds the attempt, so it is always safe, and a job that succeeded is
+//! never run again or failed because the database was briefly away. A handler stopped early
+//! (shutdown, or a lease this worker could not renew in time) has no outcome worth recording:
+//! its attempt is handed back without counting and its message naked at once.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -19,7 +25,7 @@ use tracing::Instrument;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 use super::handlers::{Handlers, JobContext};
-use super::lifecycle::Lifecycle;
+use super::lifecycle::{Lifecycle, LifecycleError};
 use crate::metrics;
 
 /// Settings of message handling shared by every pool of a process.
@@ -53,6 +59,9 @@ pub struct Runner {
     /// Cancelled when running handlers must stop (shutdown grace exceeded).
     pub hard_stop: CancellationToken,
 }
+
+/// Longest pause between two tries to record an outcome.
+const MAX_FINISH_PAUSE: Duration = Duration::from_secs(1);
 
 #[derive(Deserialize)]
 struct Envelope {
@@ -102,14 +111,19 @@ async fn run(runner: &Runner, message: jetstream::Message, job_id: JobId, owner:
     tracing::Span::current().record("attempt", attempt.attempt);
     metrics::started(job_type);
     let began = Instant::now();
+    let stop = runner.hard_stop.child_token();
+    let tracked = runner.lifecycle.track(&attempt, stop.clone());
     let outcome = match Registry::check_stored(&runner.spec, &attempt.payload) {
         Err(problem) => Outcome::InvalidPayload(problem.to_string()),
-        Ok(()) => run_handler(runner, &message, &attempt).await,
+        Ok(()) => run_handler(runner, &message, &attempt, stop).await,
     };
-    if runner.hard_stop.is_cancelled() && !matches!(outcome, Outcome::Succeeded(_)) {
+    let lease_lost = tracked.handler_returned();
+    if (runner.hard_stop.is_cancelled() || lease_lost) && !matches!(outcome, Outcome::Succeeded(_))
+    {
         return hand_back(runner, &message, &attempt).await;
     }
-    let state = finish(runner, attempt.clone(), outcome.clone()).await;
+    let state = finish(runner, &message, attempt.clone(), outcome.clone()).await;
+    drop(tracked);
     metrics::finished(job_type, &outcome, state, began.elapsed());
     match state {
         Some(Some(JobState::Retrying)) => {
@@ -129,16 +143,20 @@ async fn run(runner: &Runner, message: jetstream::Message, job_id: JobId, owner:
     }
 }
 
-/// Runs the handler under the type's timeout, sending progress acks meanwhile.
-async fn run_handler(runner: &Runner, message: &jetstream::Message, attempt: &Attempt) -> Outcome {
+/// Runs the handler under the type's timeout, sending progress acks meanwhile; `stop` tells
+/// it to stop early.
+async fn run_handler(
+    runner: &Runner,
+    message: &jetstream::Message,
+    attempt: &Attempt,
+    stop: CancellationToken,
+) -> Outcome {
     let Some(handler) = runner.handlers.get(&attempt.job_type) else {
         return Outcome::Failed {
             detail: format!("this worker has no handler for {}", attempt.job_type),
             retry: false,
         };
     };
-    let stop = runner.hard_stop.child_token();
-    let _tracked = runner.lifecycle.track(attempt, stop.clone());
     let context = JobContext {
         job_id: attempt.job_id,
         job_type: attempt.job_type.clone(),
@@ -173,11 +191,19 @@ async fn run_handler(runner: &Runner, message: &jetstream::Message, attempt: &At
     }
 }
 
-/// Records the outcome, retrying a few times through a database blip. `None` when it could
-/// not be recorded (the lease then expires and the job runs again).
-async fn finish(runner: &Runner, attempt: Attempt, outcome: Outcome) -> Option<Option<JobState>> {
-    let mut pause = Duration::from_millis(100);
-    for _ in 0..5 {
+/// Records the outcome, retrying through a database outage (pausing up to
+/// [`MAX_FINISH_PAUSE`] between tries, and telling JetStream the message is still in
+/// progress) until it is recorded or found stale. `None` only when the worker stops hard
+/// first (the lease then expires and the job runs again).
+async fn finish(
+    runner: &Runner,
+    message: &jetstream::Message,
+    attempt: Attempt,
+    outcome: Outcome,
+) -> Option<Option<JobState>> {
+    let (mut pause, mut tries) = (Duration::from_millis(100), 0u32);
+    loop {
+        tries = tries.saturating_add(1);
         match runner
             .lifecycle
             .finish(attempt.clone(), outcome.clone())
@@ -186,17 +212,27 @@ async fn finish(runner: &Runner, attempt: Attempt, outcome: Outcome) -> Option<O
             Ok(state) => {
                 if state.is_none() {
                     tracing::info!("outcome ignored: the attempt was cancelled or taken over");
+                } else if tries > 1 {
+                    tracing::info!(tries, "outcome recorded after the database came back");
                 }
                 return Some(state);
             }
+            Err(LifecycleError::Stopped(_)) => return None,
             Err(error) => {
-                tracing::warn!(%error, "cannot record the outcome, retrying");
-                tokio::time::sleep(pause).await;
-                pause *= 2;
+                if tries == 1 || tries % 10 == 0 {
+                    tracing::warn!(%error, tries, "cannot record the outcome yet, retrying");
+                }
+                if let Err(error) = message.ack_with(AckKind::Progress).await {
+                    tracing::debug!(%error, "progress ack failed");
+                }
+                tokio::select! {
+                    _ = runner.hard_stop.cancelled() => return None,
+                    _ = tokio::time::sleep(pause) => {}
+                }
+                pause = (pause * 2).min(MAX_FINISH_PAUSE);
             }
         }
     }
-    None
 }
 
 /// A request for a job that is not waiting to run: acknowledged, unless no such job exists,

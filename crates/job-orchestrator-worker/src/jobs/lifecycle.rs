@@ -2,15 +2,22 @@
 //! commits (every job picked up or finished at about the same time shares one transaction),
 //! and the attempts running in this process are tracked so their leases can be renewed, their
 //! handlers stopped when a lease is lost, and the rest handed back at shutdown.
+//!
+//! A lease counts as lost when a renewal says so (the job was cancelled or taken over), and
+//! also when this process could not renew it for the lease minus a quarter: a worker cut off
+//! from PostgreSQL stops its handler before another worker can take the job over, instead of
+//! running it alongside the next attempt.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use exobrain_common::shutdown::CancellationToken;
 use exobrain_jobs::domain::{JobId, JobState};
 use exobrain_jobs::group::{GroupCommit, Stopped};
 use exobrain_jobs::store::{Attempt, JobStore, Outcome, StoreError};
+
+use crate::metrics;
 
 /// Most transitions per transaction.
 const MAX_GROUP: usize = 512;
@@ -31,7 +38,14 @@ pub enum LifecycleError {
 #[derive(Debug)]
 struct Running {
     attempt: i32,
+    job_type: String,
     stop: CancellationToken,
+    /// When the last renewal that held the lease was sent (at first, when it started).
+    renewed: Instant,
+    /// The lease is presumed lost: the handler was told to stop.
+    lost: bool,
+    /// The handler returned; only the outcome is being recorded.
+    finishing: bool,
 }
 
 /// Starts, finishes and tracks this process's attempts.
@@ -50,6 +64,19 @@ pub struct Lifecycle {
 pub struct Tracked<'a> {
     lifecycle: &'a Lifecycle,
     job_id: JobId,
+}
+
+impl Tracked<'_> {
+    /// Notes that the handler returned: from now on only the outcome is being recorded, and
+    /// a lapsing lease no longer stops anything. Says whether the lease was presumed lost
+    /// before (so the handler was told to stop).
+    pub fn handler_returned(&self) -> bool {
+        let mut running = self.lifecycle.running();
+        running.get_mut(&self.job_id).is_some_and(|run| {
+            run.finishing = true;
+            run.lost
+        })
+    }
 }
 
 impl Drop for Tracked<'_> {
@@ -122,14 +149,19 @@ impl Lifecycle {
         Ok(!released.is_empty())
     }
 
-    /// Tracks `attempt` as running until the returned guard drops; `stop` is cancelled if
-    /// its lease is lost.
+    /// Tracks `attempt` as running until the returned guard drops: its lease is renewed
+    /// meanwhile, and `stop` is cancelled if the lease is lost. Keep the guard until the
+    /// attempt's outcome is recorded.
     pub fn track(&self, attempt: &Attempt, stop: CancellationToken) -> Tracked<'_> {
         self.running().insert(
             attempt.job_id,
             Running {
                 attempt: attempt.attempt,
+                job_type: attempt.job_type.clone(),
                 stop,
+                renewed: Instant::now(),
+                lost: false,
+                finishing: false,
             },
         );
         Tracked {
@@ -146,23 +178,51 @@ impl Lifecycle {
     /// Renews the leases of every running attempt and stops the handlers of those whose lease
     /// is gone (job cancelled, or taken over after this process stalled).
     pub async fn renew_leases(&self) -> Result<(), StoreError> {
-        let running: Vec<(JobId, i32)> = self
+        let renewing: Vec<(JobId, i32)> = self
             .running()
             .iter()
             .map(|(id, run)| (*id, run.attempt))
             .collect();
+        let sent = Instant::now();
         let lost = self
             .store
-            .renew_leases(&self.worker_id, &running, lease_until(self.lease))
+            .renew_leases(&self.worker_id, &renewing, lease_until(self.lease))
             .await?;
-        let running = self.running();
-        for job_id in lost {
-            if let Some(run) = running.get(&job_id) {
+        let mut running = self.running();
+        for (job_id, attempt) in &renewing {
+            let Some(run) = running
+                .get_mut(job_id)
+                .filter(|run| run.attempt == *attempt)
+            else {
+                continue;
+            };
+            if lost.contains(job_id) {
                 tracing::info!(%job_id, "lease lost (job cancelled or taken over); stopping its handler");
                 run.stop.cancel();
+            } else {
+                run.renewed = sent;
             }
         }
         Ok(())
+    }
+
+    /// Stops the handlers whose lease was last renewed longer ago than the lease minus a
+    /// quarter (this process cannot reach the database).
+    pub fn stop_lapsed(&self) {
+        let limit = self.lease - self.lease / 4;
+        for (job_id, run) in self.running().iter_mut() {
+            if run.lost || run.finishing || run.renewed.elapsed() < limit {
+                continue;
+            }
+            tracing::warn!(
+                %job_id,
+                unrenewed_ms = run.renewed.elapsed().as_millis() as u64,
+                "lease presumed lost (not renewed in time); stopping its handler"
+            );
+            run.lost = true;
+            run.stop.cancel();
+            metrics::lease_lost(&run.job_type);
+        }
     }
 
     /// Hands back every attempt still running (shutdown, after the handlers were stopped and

@@ -1,9 +1,15 @@
 //! Background upkeep of a worker process: renewing the leases of its running attempts,
-//! the lease monitor that makes a dead worker's jobs eligible again (every worker runs it; the
-//! store's row locks keep them from handling a job twice), and the consumer backlog gauges.
+//! stopping the handlers whose lease lapsed, the lease monitor that makes a dead worker's jobs
+//! eligible again (every worker runs it; the store's row locks keep them from handling a job
+//! twice), and the consumer backlog gauges.
+//!
+//! The monitor expires leases only once it has reached the database for a whole lease
+//! without a failure. After an outage of PostgreSQL every lease looks expired, although the
+//! workers that hold them were only waiting to renew them or to record an outcome; the pause
+//! gives them a lease to do so before any job is taken from them.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use async_nats::jetstream::consumer::PullConsumer;
 use exobrain_common::shutdown::CancellationToken;
@@ -24,6 +30,8 @@ pub async fn leases(
 ) {
     let mut tick = tokio::time::interval(lease / 4);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // Since when the database has answered every call; `None` right after a failure.
+    let mut reachable_since = None;
     loop {
         tokio::select! {
             _ = token.cancelled() => return,
@@ -31,6 +39,12 @@ pub async fn leases(
         }
         if let Err(error) = lifecycle.renew_leases().await {
             tracing::warn!(%error, "cannot renew leases");
+            reachable_since = None;
+            continue;
+        }
+        let since = *reachable_since.get_or_insert_with(Instant::now);
+        if since.elapsed() < lease {
+            continue;
         }
         loop {
             match store.expire_leases(EXPIRE_ROUND).await {
@@ -48,10 +62,26 @@ pub async fn leases(
                 }
                 Err(error) => {
                     tracing::warn!(%error, "lease monitor failed");
+                    reachable_since = None;
                     break;
                 }
             }
         }
+    }
+}
+
+/// Stops the handlers whose lease lapsed (see [`Lifecycle::stop_lapsed`]) until `token` is
+/// cancelled. It runs apart from the renewals, which may hang while the database is
+/// unreachable, and checks every tenth of `lease`.
+pub async fn lapsed_leases(lifecycle: Arc<Lifecycle>, lease: Duration, token: CancellationToken) {
+    let mut tick = tokio::time::interval((lease / 10).max(Duration::from_millis(10)));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = token.cancelled() => return,
+            _ = tick.tick() => {}
+        }
+        lifecycle.stop_lapsed();
     }
 }
 

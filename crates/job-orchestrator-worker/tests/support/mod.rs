@@ -3,6 +3,8 @@
 //! does), and waits on job states read from the database. Each test binary uses a subset.
 #![allow(dead_code)]
 
+pub mod proxy;
+
 use std::collections::HashMap;
 use std::path::Path;
 use std::time::Duration;

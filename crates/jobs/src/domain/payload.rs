@@ -35,7 +35,7 @@ impl Default for KnowledgeUpdateLimits {
 pub struct KnowledgeUpdateMessage {
     /// `user`, `assistant`, `system` or `tool`.
     pub role: String,
-    /// Message text (never empty).
+    /// Message text (never empty: messages without text are left out).
     pub content: String,
     /// Position in the journal, if the caller knows it (positive).
     pub sequence: Option<i32>,
@@ -66,7 +66,10 @@ pub struct RawKnowledgeUpdate {
 }
 
 impl KnowledgeUpdate {
-    /// Validates `raw` for a job owned by `owner`, collecting every problem.
+    /// Validates `raw` for a job owned by `owner`, collecting every problem. A message without
+    /// content is left out of the transcript unchecked: the original's clients send proto
+    /// defaults, so a turn without text (a tool call) arrives with an empty `content`. A job
+    /// whose every message is empty is accepted with an empty transcript (nothing to distil).
     pub fn validate(
         raw: RawKnowledgeUpdate,
         owner: &UserId,
@@ -120,6 +123,9 @@ impl KnowledgeUpdate {
         }
         let mut messages = Vec::with_capacity(raw.messages.len());
         for (index, (role, content, sequence, created_at)) in raw.messages.into_iter().enumerate() {
+            if content.trim().is_empty() {
+                continue;
+            }
             let field = |name: &str| format!("{BASE}.messages[{index}].{name}");
             let role = role.trim().to_ascii_lowercase();
             if !MESSAGE_ROLES.contains(&role.as_str()) {
@@ -128,9 +134,7 @@ impl KnowledgeUpdate {
                     format!("must be one of {}", MESSAGE_ROLES.join(", ")),
                 ));
             }
-            if content.trim().is_empty() {
-                problems.push(InvalidField::new(field("content"), "is required"));
-            } else if content.len() > limits.max_content_bytes {
+            if content.len() > limits.max_content_bytes {
                 problems.push(InvalidField::new(
                     field("content"),
                     format!(
@@ -215,7 +219,7 @@ mod tests {
     fn every_problem_is_named_by_its_field() {
         let raw = RawKnowledgeUpdate {
             journal_reference: String::new(),
-            messages: vec![message("robot", " ", "yesterday")],
+            messages: vec![message("robot", "Hi", "yesterday")],
             requested_by_user_id: "someone-else".into(),
         };
         let problems =
@@ -227,7 +231,6 @@ mod tests {
                 "knowledge_update.journal_reference",
                 "knowledge_update.requested_by_user_id",
                 "knowledge_update.messages[0].role",
-                "knowledge_update.messages[0].content",
                 "knowledge_update.messages[0].created_at",
             ]
         );
@@ -260,6 +263,32 @@ mod tests {
                 .any(|p| p.problem.contains("bytes of content")),
             "{problems:?}"
         );
+    }
+
+    #[test]
+    fn messages_without_content_are_left_out_of_the_transcript() {
+        let raw = RawKnowledgeUpdate {
+            journal_reference: "2026/11/23".into(),
+            messages: vec![
+                message("user", "Hello", ""),
+                (String::new(), String::new(), 0, String::new()),
+                message("assistant", " \n", ""),
+                message("assistant", "Hi", ""),
+            ],
+            requested_by_user_id: String::new(),
+        };
+        let update = KnowledgeUpdate::validate(raw, &owner(), Default::default()).expect("valid");
+        let contents: Vec<_> = update.messages.iter().map(|m| m.content.as_str()).collect();
+        assert_eq!(contents, ["Hello", "Hi"]);
+
+        let only_empty = RawKnowledgeUpdate {
+            journal_reference: "2026/11/23".into(),
+            messages: vec![message("tool", "", "")],
+            requested_by_user_id: String::new(),
+        };
+        let update =
+            KnowledgeUpdate::validate(only_empty, &owner(), Default::default()).expect("valid");
+        assert!(update.messages.is_empty());
     }
 
     #[test]

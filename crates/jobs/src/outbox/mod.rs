@@ -5,13 +5,18 @@
 //!
 //! After the commit the process hands the row to its [`Publisher`], which publishes its
 //! messages at once in commit order and deletes it; the [`relay`] sweeps up rows left behind (a process
-//! that died, NATS down). Every message carries `Nats-Msg-Id`, so a row published twice (by
-//! the publisher and the relay) is stored once.
+//! that died, NATS down, a row NATS refused), parking a row it cannot publish after a few tries.
+//! Every message carries `Nats-Msg-Id`, so a row published twice (by the publisher and the
+//! relay) is stored once. Both publish through the same bounded window ([`window`]), so no
+//! backlog is too large to drain, and [`gauges`] reports how much waits.
 
+mod gauges;
 mod publisher;
 pub mod relay;
+pub mod window;
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use bytes::Bytes;
 use serde_json::Value;
@@ -20,18 +25,23 @@ use sqlx::{Postgres, Transaction};
 pub use publisher::Publisher;
 pub use relay::RelaySettings;
 
+use crate::store::JobStore;
 use async_nats::jetstream;
 use exobrain_common::shutdown::CancellationToken;
-use sqlx::PgPool;
 
 /// The relay settings of a running service: rows younger than two seconds belong to their
-/// process's publisher; an idle relay looks again every half second.
+/// process's publisher; an idle relay looks again every half second; a refused row is tried
+/// again after 1, 2, 4 and 8 seconds and parked at its fifth refusal; a round holds its rows
+/// for at most a minute.
 pub const SERVICE_RELAY: RelaySettings = RelaySettings {
-    min_age: std::time::Duration::from_secs(2),
-    idle: std::time::Duration::from_millis(500),
+    min_age: Duration::from_secs(2),
+    idle: Duration::from_millis(500),
+    park_after: 5,
+    retry_pause: Duration::from_secs(1),
+    round_deadline: Duration::from_secs(60),
 };
 
-/// A process's publisher and relay, running until [`Running::stop`].
+/// A process's publisher, relay and outbox gauges, running until [`Running::stop`].
 #[derive(Debug)]
 pub struct Running {
     /// Hand this to the process's job store.
@@ -40,20 +50,23 @@ pub struct Running {
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
-/// Starts the publisher and the relay of a process.
-pub fn start(pool: PgPool, js: jetstream::Context, relay: RelaySettings) -> Running {
+/// Starts the publisher, the relay and the gauges of a process. `store` is the process's job
+/// store without a publisher: the relay records through it what it gives up on.
+pub fn start(store: JobStore, js: jetstream::Context, relay: RelaySettings) -> Running {
     let stop = CancellationToken::new();
+    let pool = store.pool().clone();
     let (publisher, publishing) = Publisher::spawn(pool.clone(), js.clone(), stop.clone());
-    let relaying = tokio::spawn(relay::run(pool, js, relay, stop.clone()));
+    let relaying = tokio::spawn(relay::run(store, js, relay, stop.clone()));
+    let sampling = tokio::spawn(gauges::run(pool, stop.clone()));
     Running {
         publisher,
         stop,
-        tasks: vec![publishing, relaying],
+        tasks: vec![publishing, relaying, sampling],
     }
 }
 
 impl Running {
-    /// Publishes what was committed so far, then stops both tasks. Call it once the process
+    /// Publishes what was committed so far, then stops the tasks. Call it once the process
     /// commits nothing more.
     pub async fn stop(self) {
         self.stop.cancel();
@@ -106,6 +119,18 @@ impl Outgoing {
     /// The body to publish.
     pub fn body(&self) -> Bytes {
         Bytes::from(self.payload.to_string())
+    }
+
+    /// Bytes NATS counts against its `max_payload` for this message: the body plus the header
+    /// block (`NATS/1.0\r\n`, one `name: value\r\n` per header, then `\r\n`).
+    pub fn wire_len(&self) -> usize {
+        const FRAMING: usize = "NATS/1.0\r\n".len() + "\r\n".len();
+        let header = |name: &str, value: &str| name.len() + ": ".len() + value.len() + "\r\n".len();
+        let headers: usize = std::iter::once(("Nats-Msg-Id", self.msg_id.as_str()))
+            .chain(self.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())))
+            .map(|(name, value)| header(name, value))
+            .sum();
+        self.payload.to_string().len() + FRAMING + headers
     }
 
     fn to_json(&self) -> Value {

@@ -1,10 +1,11 @@
 //! Publishing outbox rows right after their transaction commits, so a job request or status
 //! event reaches JetStream within a round trip instead of a relay poll later. One task per
-//! process publishes everything in commit order and waits for JetStream's acknowledgements; a
-//! second task deletes the published rows in bulk every few milliseconds, on a connection with
-//! `synchronous_commit = off`: a deletion lost in a database crash only makes the relay publish
-//! those rows again, which JetStream drops as duplicates. A row the publisher could not publish
-//! stays for the relay.
+//! process publishes everything in commit order through the bounded window of
+//! [`super::window`] (however many rows pile up, at most a thousand messages wait for their
+//! acknowledgement); a second task deletes the published rows in bulk every few milliseconds,
+//! on a connection with `synchronous_commit = off`: a deletion lost in a database crash only
+//! makes the relay publish those rows again, which JetStream drops as duplicates. A row the
+//! publisher could not publish stays for the relay, and never holds back the rows after it.
 
 use async_nats::jetstream;
 use exobrain_common::shutdown::CancellationToken;
@@ -12,7 +13,8 @@ use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
 use tokio::sync::mpsc;
 
-use super::Queued;
+use super::window::{self, RowOutcome};
+use super::{Outgoing, Queued};
 
 /// Most outbox rows (transactions) published per round.
 const MAX_ROUND: usize = 256;
@@ -88,42 +90,28 @@ async fn publish_round(
     round: Vec<Queued>,
     deletions: &mpsc::UnboundedSender<Vec<i64>>,
 ) {
-    let mut pending = Vec::with_capacity(round.len());
-    'rows: for row in round {
-        let mut acks = Vec::with_capacity(row.messages.len());
-        for message in &row.messages {
-            let published = js
-                .publish_with_headers(
-                    message.subject.clone(),
-                    message.nats_headers(),
-                    message.body(),
-                )
-                .await;
-            match published {
-                Ok(ack) => acks.push(ack),
-                Err(error) => {
-                    tracing::warn!(%error, "outbox publish failed; the relay will retry");
-                    break 'rows;
-                }
+    let rows: Vec<&[Outgoing]> = round.iter().map(|row| row.messages.as_slice()).collect();
+    let outcomes = window::publish_rows(js, &rows).await;
+    let (mut published, mut messages, mut left) = (Vec::with_capacity(round.len()), 0, 0);
+    let mut first_failure = None;
+    for (row, outcome) in round.iter().zip(outcomes) {
+        match outcome {
+            RowOutcome::Published { messages: count } => {
+                published.push(row.id);
+                messages += count;
             }
+            RowOutcome::Failed(failure) => {
+                left += 1;
+                first_failure.get_or_insert(failure);
+            }
+            RowOutcome::NotTried => left += 1,
         }
-        pending.push((row.id, acks));
     }
-    let mut published = Vec::with_capacity(pending.len());
-    let mut messages = 0;
-    for (id, acks) in pending {
-        let count = acks.len();
-        let mut acknowledged = true;
-        for ack in acks {
-            if let Err(error) = ack.await {
-                tracing::warn!(%error, "outbox publish not acknowledged; the relay will retry");
-                acknowledged = false;
-            }
-        }
-        if acknowledged {
-            published.push(id);
-            messages += count;
-        }
+    if left > 0 {
+        let error = first_failure
+            .map(|failure| failure.to_string())
+            .unwrap_or_default();
+        tracing::warn!(rows = left, %error, "outbox rows not published; the relay will retry");
     }
     metrics::counter!("jobs_outbox_published_total", "by" => "publisher")
         .increment(messages as u64);

@@ -25,7 +25,8 @@ pub struct DeadLetter {
     pub job_type: String,
     /// The job's owner (empty when unknown).
     pub owner: String,
-    /// `max-attempts`, `invalid-envelope`, `invalid-payload`, `timeout` or `not-retryable`.
+    /// `max-attempts`, `invalid-envelope`, `invalid-payload`, `timeout`, `not-retryable` or
+    /// `unpublishable`.
     pub reason: String,
     /// User-facing summary of the last failure.
     pub detail: String,

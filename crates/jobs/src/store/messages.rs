@@ -4,11 +4,11 @@
 
 use std::collections::HashMap;
 
-use chrono::{SecondsFormat, Utc};
 use serde_json::{Value, json};
 
 use super::JobStore;
 use crate::domain::{DeadLetterId, JobId, JobState};
+use crate::envelope::{JobEnvelope, now_rfc3339, request_msg_id};
 use crate::outbox::Outbox;
 
 /// A job that failed for good, as announced on `jobs.events.<type>.failed` and `jobs.dlq`.
@@ -21,10 +21,6 @@ pub(crate) struct FinalFailure<'a> {
     pub reason: &'a str,
     pub detail: &'a str,
     pub dead_letter_id: DeadLetterId,
-}
-
-pub(crate) fn now_rfc3339() -> String {
-    Utc::now().to_rfc3339_opts(SecondsFormat::Micros, true)
 }
 
 impl JobStore {
@@ -59,16 +55,8 @@ impl JobStore {
         after_attempt: i32,
         headers: HashMap<String, String>,
     ) {
-        let id = job_id.to_string();
-        let msg_id = if after_attempt == 0 {
-            id.clone()
-        } else {
-            format!("{id}:retry:{after_attempt}")
-        };
-        let body = json!({
-            "schema_version": 1, "job_id": id, "job_type": job_type, "correlation_id": owner,
-            "payload": payload, "attempt": after_attempt, "created_at": now_rfc3339(),
-        });
+        let body = JobEnvelope::new(job_id, job_type, owner, payload, after_attempt).to_value();
+        let msg_id = request_msg_id(job_id, after_attempt);
         outbox.push_with_headers(self.request_subject(job_type), msg_id, body, headers);
     }
 

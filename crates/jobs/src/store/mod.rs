@@ -17,6 +17,7 @@ mod request_error;
 mod scope;
 mod snapshot;
 mod transitions;
+mod unpublishable;
 
 use exobrain_common::error::{ErrorKind, ServiceError};
 use exobrain_common::nats::NatsConfig;
@@ -36,6 +37,7 @@ pub use page::{Cursor, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, PageRequest};
 pub use request_error::RequestError;
 pub use scope::Scope;
 pub use snapshot::JobSnapshot;
+pub use unpublishable::UNPUBLISHABLE;
 
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -117,6 +119,7 @@ impl JobStore {
         self.nats.subject("jobs.dlq")
     }
 
+    /// The job database.
     pub(crate) fn pool(&self) -> &PgPool {
         &self.pool
     }

@@ -1,7 +1,7 @@
 //! Diagnostic job types for tests and benchmarks: `diagnostics.echo` returns its payload,
 //! `diagnostics.sleep` sleeps (optionally recording one side effect first, under an id derived
-//! from the job, so tests can see that a re-run adds nothing), `diagnostics.fail` fails its
-//! first K attempts.
+//! from the job and fenced by the attempt, so tests can see that a re-run adds nothing and a
+//! stale attempt writes nothing), `diagnostics.fail` fails its first K attempts.
 
 use std::time::Duration;
 
@@ -41,26 +41,49 @@ impl Handler for Sleep {
                 .and_then(Value::as_bool)
                 == Some(true);
             if record {
-                sqlx::query(
-                    "INSERT INTO diagnostic_effects (effect_id, job_id, attempt, worker_id)
-                     VALUES ($1, $2, $3, $4) ON CONFLICT (effect_id) DO NOTHING",
-                )
-                .bind(context.derive_id("effect"))
-                .bind(context.job_id.as_uuid())
-                .bind(context.attempt)
-                .bind(&context.worker_id)
-                .execute(&pool)
-                .await
-                .map_err(|error| {
-                    tracing::warn!(%error, "cannot record the diagnostic effect");
-                    Failure::transient("cannot record the diagnostic effect")
-                })?;
+                record_effect(&pool, &context).await?;
             }
             tokio::select! {
                 _ = tokio::time::sleep(Duration::from_millis(ms)) => Ok(json!({ "slept_ms": ms })),
                 _ = context.cancel.cancelled() => Err(Failure::transient("interrupted")),
             }
         })
+    }
+}
+
+/// Records the job's one effect under its derived id, fenced by the attempt: the row is
+/// written only while `context.attempt` is the job's current attempt and its worker holds the
+/// lease (the job row is share-locked meanwhile, so a lease expiry or a newer attempt cannot
+/// slip in between), and only once however often the job runs.
+async fn record_effect(pool: &PgPool, context: &JobContext) -> Result<(), Failure> {
+    let current: bool = sqlx::query_scalar(
+        "WITH current AS (
+             SELECT job_id FROM orchestrator_jobs
+             WHERE job_id = $2 AND attempt = $3 AND status = 'started' AND lease_owner = $4
+             FOR SHARE
+         ), written AS (
+             INSERT INTO diagnostic_effects (effect_id, job_id, attempt, worker_id)
+             SELECT $1, job_id, $3, $4 FROM current
+             ON CONFLICT (effect_id) DO NOTHING
+         )
+         SELECT EXISTS (SELECT 1 FROM current)",
+    )
+    .bind(context.derive_id("effect"))
+    .bind(context.job_id.as_uuid())
+    .bind(context.attempt)
+    .bind(&context.worker_id)
+    .fetch_one(pool)
+    .await
+    .map_err(|error| {
+        tracing::warn!(%error, "cannot record the diagnostic effect");
+        Failure::transient("cannot record the diagnostic effect")
+    })?;
+    if current {
+        Ok(())
+    } else {
+        Err(Failure::transient(
+            "this attempt is no longer the job's current one; its effect was not recorded",
+        ))
     }
 }
 

@@ -1,8 +1,20 @@
 //! Job handlers: the code each job type runs, looked up by type. A handler gets a
 //! [`JobContext`] (the job, its attempt, a cancellation token and deterministic ids derived
 //! from the job) and returns a result summary, or a [`Failure`] that says whether another
-//! attempt may help. Handlers must make their effects idempotent with
-//! [`JobContext::derive_id`]: an attempt may run again after a crash.
+//! attempt may help.
+//!
+//! The contract every handler keeps:
+//! - **Idempotent effects.** An attempt may run again after a crash: key every effect with
+//!   [`JobContext::derive_id`], so a re-run upserts the same records.
+//! - **Stop when told.** [`JobContext::cancel`] fires when the job was cancelled, the worker
+//!   is shutting down, or the attempt's lease is lost (taken over, or not renewed in time
+//!   because the worker cannot reach the database); another attempt may then run elsewhere,
+//!   so return promptly and write nothing more.
+//! - **Fence writes with the attempt.** Between losing the lease and noticing it a handler may
+//!   still write. [`JobContext::attempt`] is a fencing token: a write to the job database
+//!   checks in the same statement that the attempt is still the job's current one held by
+//!   [`JobContext::worker_id`] (see `diagnostics.rs`), and a service written to elsewhere is
+//!   passed `(job_id, attempt)` and refuses a write older than the newest attempt it saw.
 
 mod diagnostics;
 mod knowledge_update;
@@ -27,14 +39,15 @@ pub struct JobContext {
     pub job_type: String,
     /// The user it runs for.
     pub owner: String,
-    /// Attempt number, from 1.
+    /// Attempt number, from 1: the fencing token of this run (a later attempt always has a
+    /// larger one).
     pub attempt: i32,
     /// The validated payload.
     pub payload: Value,
     /// Cancelled when the handler must stop: the job was cancelled, its lease was lost, or
     /// the worker is shutting down past its grace period.
     pub cancel: CancellationToken,
-    /// The worker running the attempt.
+    /// The worker running the attempt (the lease owner).
     pub worker_id: String,
 }
 
