@@ -115,7 +115,7 @@ where
 
     fn call(&mut self, request: http::Request<B>) -> Self::Future {
         let method = request.uri().path().to_owned();
-        let caller = crate::auth::grpc::caller_label(request.extensions());
+        let caller = crate::auth::Caller::label(request.extensions());
         let started = Instant::now();
         let future = self.inner.call(request);
         Box::pin(async move {

@@ -99,16 +99,6 @@ impl ServiceToken {
     }
 }
 
-impl tonic::service::Interceptor for ServiceToken {
-    fn call(
-        &mut self,
-        mut request: tonic::Request<()>,
-    ) -> Result<tonic::Request<()>, tonic::Status> {
-        self.apply(&mut request);
-        Ok(request)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,8 +6,8 @@
 //! - [`Credentials`]: the callers a server accepts, from `EXOBRAIN_SERVICE_CREDENTIALS` and
 //!   `EXOBRAIN_OPERATOR_CREDENTIALS`. Required outside `APP_ENV=local|test`; with none
 //!   configured locally, every caller is served as [`Caller::local`].
-//! - [`grpc::RequireCallerLayer`] and [`http::require_caller`]: the checks in front of a gRPC
-//!   server and an HTTP router (health, reflection and the admin endpoints stay open).
+//! - [`crate::grpc::guard`] and [`http::require_caller`]: the checks in front of a gRPC server
+//!   and an HTTP router (health, reflection and the admin endpoints stay open).
 //! - [`ServiceToken`]: the credential a process presents when it calls another service.
 //! - [`end_user`]: the user a call is made for, from metadata and the request body.
 //!
@@ -16,7 +16,6 @@
 
 mod client;
 mod credentials;
-pub mod grpc;
 pub mod http;
 mod user;
 
@@ -81,6 +80,14 @@ impl Caller {
             .get::<Caller>()
             .cloned()
             .unwrap_or_else(Self::local)
+    }
+
+    /// The name of the caller attached to a request, for labels; `none` where no check ran
+    /// (health, reflection).
+    pub fn label(extensions: &::http::Extensions) -> String {
+        extensions
+            .get::<Caller>()
+            .map_or_else(|| "none".to_owned(), |caller| caller.name().to_owned())
     }
 
     /// `Ok` for an operator; otherwise PERMISSION_DENIED naming `action`.

@@ -1,9 +1,9 @@
 //! Serving gRPC the same way everywhere: `grpc.health.v1`, reflection for the Exobrain
-//! descriptor set, the service-credential check ([`crate::auth`]), call limits ([`limits`]), a
-//! tracing span per call that continues the caller's W3C trace and names the caller, request
-//! metrics, and graceful shutdown bounded by a grace period.
+//! descriptor set, the [`guard`] (service credentials and call limits), a tracing span per call
+//! that continues the caller's W3C trace and names the caller, request metrics, and graceful
+//! shutdown bounded by a grace period.
 
-pub mod limits;
+pub mod guard;
 
 use std::time::Duration;
 
@@ -13,12 +13,10 @@ use tonic::service::Routes;
 use tonic::transport::server::TcpIncoming;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
-use crate::auth::Credentials;
-use crate::auth::grpc::RequireCallerLayer;
 use crate::metrics::GrpcMetricsLayer;
 use crate::shutdown::drain;
 use crate::telemetry::propagation;
-use limits::{CallLimitLayer, CallLimits};
+pub use guard::{CallLimits, Guard};
 
 /// Adds reflection (v1, and v1alpha for older `grpcurl`) over `descriptor_set` and the health
 /// protocol to `routes`.
@@ -48,26 +46,6 @@ fn span_for(request: &http::Request<()>) -> tracing::Span {
     span
 }
 
-/// Who may call a server and how much it takes on.
-#[derive(Debug, Clone, Default)]
-pub struct Guard {
-    /// The callers accepted (open when none).
-    pub credentials: Credentials,
-    /// Concurrency and time limits.
-    pub limits: CallLimits,
-}
-
-impl Guard {
-    /// Reads the credentials and the call limits (see [`Credentials::from_env`] and
-    /// [`CallLimits::from_env`]).
-    pub fn from_env(env: &mut crate::config::Env, app_env: crate::config::AppEnv) -> Self {
-        Self {
-            credentials: Credentials::from_env(env, app_env),
-            limits: CallLimits::from_env(env),
-        }
-    }
-}
-
 /// Serves `routes` on `listener` (TCP_NODELAY on every connection) behind `guard` until
 /// `token` is cancelled; open calls (e.g. watch streams) get at most `grace` to finish.
 pub async fn serve(
@@ -77,12 +55,11 @@ pub async fn serve(
     token: CancellationToken,
     grace: Duration,
 ) -> Result<(), tonic::transport::Error> {
-    // Outermost first: the caller is proved before it is counted or takes a call slot.
+    // Outermost first: the guard attaches the caller the metrics label their calls with.
     let server = tonic::transport::Server::builder()
         .trace_fn(span_for)
-        .layer(RequireCallerLayer::new(guard.credentials))
+        .layer(guard.layer())
         .layer(GrpcMetricsLayer)
-        .layer(CallLimitLayer::new(guard.limits))
         .add_routes(routes)
         .serve_with_incoming_shutdown(
             // Without TCP_NODELAY a reply written in pieces waits for the client's delayed
