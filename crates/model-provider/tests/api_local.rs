@@ -175,6 +175,19 @@ async fn each_calling_service_presents_its_own_credential() {
         let allowed = gateway.client.get(&url).bearer_auth(token).send().await;
         assert_eq!(allowed.expect("request").status(), 200);
     }
+    let body = json!({ "model": "agent", "messages": [{ "role": "user", "content": "hi" }] });
+    for path in [
+        "/v1/chat/completions",
+        "/v1/internal/chat/messages",
+        "/v1/embeddings",
+    ] {
+        let (status, reply) = gateway.post(path, &body).await;
+        assert_eq!(
+            (status, reply["error"]["code"].as_str()),
+            (401, Some("invalid_api_key")),
+            "{path}"
+        );
+    }
     let revoked = spawn_gateway(
         &shipped_aliases(),
         &[(
