@@ -3,10 +3,11 @@
 //! job has an idempotency key of its own, so an enqueue retried after an outage or a timeout
 //! (with backoff, up to 2 s apart) can never create a second job; a job counts as accepted
 //! only once the API returned its id. Retrying stops for good when the load's grace period
-//! after [`Load::finish`] ends (the job is then abandoned, never accepted).
+//! after [`Load::finish`] ends (the job is then abandoned, never accepted). Failed calls are
+//! counted by gRPC code: an outage must read UNAVAILABLE (or a deadline), never INTERNAL.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use exobrain_common::auth::ServiceToken;
@@ -42,8 +43,8 @@ enum Enqueued {
 pub struct Tally {
     /// Ids of the accepted jobs, one per idempotency key.
     pub accepted: Vec<Uuid>,
-    /// Enqueue calls that failed and were tried again.
-    pub retries: u64,
+    /// Enqueue calls that failed and were tried again, by gRPC code.
+    pub retried: BTreeMap<String, u64>,
     /// Jobs never accepted before retrying stopped.
     pub abandoned: usize,
     /// Refusals that retrying cannot change.
@@ -56,8 +57,11 @@ pub struct Load {
     generator: JoinHandle<Vec<JoinHandle<Enqueued>>>,
     stop: CancellationToken,
     give_up: CancellationToken,
-    retries: Arc<AtomicU64>,
+    retried: Retried,
 }
+
+/// Failed enqueue calls by gRPC code, shared by the enqueue tasks.
+type Retried = Arc<Mutex<BTreeMap<String, u64>>>;
 
 /// The API, as the load calls it.
 #[derive(Debug, Clone)]
@@ -74,20 +78,20 @@ impl Load {
     /// Starts enqueueing `rate` jobs per second; job `n`'s sleep is drawn from `seed` and `n`.
     pub fn start(target: Target, rate: f64, seed: u64) -> Self {
         let (stop, give_up) = (CancellationToken::new(), CancellationToken::new());
-        let retries = Arc::new(AtomicU64::new(0));
+        let retried = Retried::default();
         let generator = tokio::spawn(generate(
             target,
             rate,
             seed,
             stop.clone(),
             give_up.clone(),
-            retries.clone(),
+            retried.clone(),
         ));
         Self {
             generator,
             stop,
             give_up,
-            retries,
+            retried,
         }
     }
 
@@ -109,7 +113,11 @@ impl Load {
             }
         }
         timer.abort();
-        tally.retries = self.retries.load(Ordering::Relaxed);
+        tally.retried = self
+            .retried
+            .lock()
+            .map(|codes| codes.clone())
+            .unwrap_or_default();
         Ok(tally)
     }
 }
@@ -121,7 +129,7 @@ async fn generate(
     seed: u64,
     stop: CancellationToken,
     give_up: CancellationToken,
-    retries: Arc<AtomicU64>,
+    retried: Retried,
 ) -> Vec<JoinHandle<Enqueued>> {
     let period = Duration::from_secs_f64(1.0 / rate);
     let start = tokio::time::Instant::now();
@@ -146,7 +154,7 @@ async fn generate(
             request,
             user,
             give_up.clone(),
-            retries.clone(),
+            retried.clone(),
         )));
     }
     jobs
@@ -158,7 +166,7 @@ async fn enqueue(
     request: EnqueueJobRequest,
     user: String,
     give_up: CancellationToken,
-    retries: Arc<AtomicU64>,
+    retried: Retried,
 ) -> Enqueued {
     let mut client = target.client;
     let mut pause = Duration::from_millis(100);
@@ -185,7 +193,9 @@ async fn enqueue(
         ) {
             return Enqueued::Refused(failure);
         }
-        retries.fetch_add(1, Ordering::Relaxed);
+        if let Ok(mut codes) = retried.lock() {
+            *codes.entry(format!("{:?}", failure.code())).or_default() += 1;
+        }
         let wait = pause
             .saturating_sub(began.elapsed())
             .mul_f64(0.5 + fastrand::f64());

@@ -204,9 +204,9 @@ async fn drive(
     let tally = load.finish(ENQUEUE_GRACE).await?;
     drilled?;
     eprintln!(
-        "load stopped: {} jobs accepted ({} enqueue retries, {} abandoned); waiting for them to end",
+        "load stopped: {} jobs accepted (enqueue retries {:?}, {} abandoned); waiting for them to end",
         tally.accepted.len(),
-        tally.retries,
+        tally.retried,
         tally.abandoned
     );
 

@@ -1,7 +1,7 @@
 //! The drill's final figures and its verdict. The drill fails when an accepted job never
 //! ended, an effect was duplicated, an oversize request or a trust check got any answer but
 //! the refusal it must get, a poison message was not dead-lettered, the API refused an enqueue
-//! for good, or no new job succeeded after some fault.
+//! for good or answered one INTERNAL, or no new job succeeded after some fault.
 
 use std::collections::HashMap;
 
@@ -65,7 +65,8 @@ pub fn figures(seen: &Observed<'_>) -> Value {
         "oversize_refused": probes.oversize_refused,
         "auth_checks": probes.auth_checks,
         "auth_checks_passed": probes.auth_passed,
-        "enqueue_retries": tally.retries,
+        "enqueue_retries": tally.retried.values().sum::<u64>(),
+        "enqueue_retries_by_code": tally.retried,
         "enqueue_abandoned": tally.abandoned,
         "offered_jobs_per_sec": RATE,
     })
@@ -104,6 +105,11 @@ fn failures(seen: &Observed<'_>) -> Vec<String> {
         failures.push(format!(
             "{} enqueues refused, first: {first}",
             tally.refused.len()
+        ));
+    }
+    if let Some(internal) = tally.retried.get("Internal") {
+        failures.push(format!(
+            "{internal} enqueues answered INTERNAL (an outage reported as a bug)"
         ));
     }
     if seen.recovery.unrecovered > 0 {
