@@ -212,6 +212,7 @@ async fn drive(
 
     let pool = &stores.jobs.pool;
     let ending = verify::wait_terminal(pool, &tally.accepted, DEADLINE).await?;
+    verify::explain_lost(pool, &ending.lost).await?;
     let poisoned = verify::wait_poison(pool, done.probes.poison_sent, POISON_DEADLINE).await?;
     let duplicates = verify::duplicate_effects(pool, &js, &Streams::named(&nats).status)
         .await

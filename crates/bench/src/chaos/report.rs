@@ -85,9 +85,6 @@ fn failures(seen: &Observed<'_>) -> Vec<String> {
             "{} accepted jobs never ended",
             seen.ending.lost.len()
         ));
-        for job in seen.ending.lost.iter().take(10) {
-            eprintln!("lost: job {job}");
-        }
     }
     let duplicates = duplicate_effects(seen);
     if duplicates != 0 {

@@ -93,6 +93,26 @@ pub async fn wait_terminal(
     }
 }
 
+/// Prints what the database knows of up to ten lost jobs (their row and attempts), so a
+/// failed drill can be investigated after its private database is gone.
+pub async fn explain_lost(pool: &PgPool, lost: &[Uuid]) -> anyhow::Result<()> {
+    for job in lost.iter().take(10) {
+        let lines: Vec<String> = sqlx::query_scalar(
+            "SELECT format('%s, attempt %s of %s, lease %s, seq %s, last error %s',
+                           status, attempt, max_attempts, lease_owner, seq, last_error)
+             FROM orchestrator_jobs WHERE job_id = $1
+             UNION ALL
+             (SELECT format('attempt %s by %s: %s %s', attempt, worker_id, outcome, error)
+              FROM orchestrator_job_attempts WHERE job_id = $1 ORDER BY attempt)",
+        )
+        .bind(job)
+        .fetch_all(pool)
+        .await?;
+        eprintln!("lost: job {job}: {}", lines.join("; "));
+    }
+    Ok(())
+}
+
 /// Dead letters by reason.
 pub async fn dead_letters(pool: &PgPool) -> anyhow::Result<HashMap<String, i64>> {
     let rows: Vec<(String, i64)> =
