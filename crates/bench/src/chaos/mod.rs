@@ -55,8 +55,6 @@ const ENQUEUE_GRACE: Duration = Duration::from_secs(60);
 const DEADLINE: Duration = Duration::from_secs(180);
 /// How long the poison messages have to be dead-lettered after that.
 const POISON_DEADLINE: Duration = Duration::from_secs(60);
-/// `KNOWLEDGE_DELTA_MAX_RECORDS` as the knowledge interface runs here (its default).
-const MAX_DELTA_RECORDS: usize = 5_000;
 
 /// What to run.
 #[derive(Debug, Clone, Copy)]
@@ -194,7 +192,8 @@ async fn drive(
         infra,
         system,
         probes: &probes,
-        max_delta_records: MAX_DELTA_RECORDS,
+        // The knowledge interface runs with its default KNOWLEDGE_DELTA_MAX_RECORDS.
+        max_delta_records: knowledge_interface::limits::Limits::default().delta_records,
     };
     let drilled = drill::run(&steps, rig, &mut done).await;
     let faults_ended = SystemTime::now();
