@@ -1,5 +1,6 @@
 //! A private PostgreSQL database for one benchmark run: created empty on the admin
-//! connection (`EXOBRAIN_BENCH_POSTGRES_DSN`, default the native profile's), filled by the
+//! connection (`EXOBRAIN_BENCH_POSTGRES_DSN`, default the native profile's, or a server the
+//! suite started itself), filled by the
 //! suite (migrations, seeds), and dropped after the run unless `EXOBRAIN_BENCH_KEEP_DB` is
 //! set to anything but empty, `0` or `false` (to look at its query plans).
 
@@ -20,10 +21,14 @@ pub struct BenchDb {
 }
 
 impl BenchDb {
-    /// Creates the empty database `name`.
+    /// Creates the empty database `name` on the machine's PostgreSQL.
     pub async fn create(name: &str) -> anyhow::Result<Self> {
-        let admin_dsn =
-            std::env::var("EXOBRAIN_BENCH_POSTGRES_DSN").unwrap_or_else(|_| ADMIN_DSN.to_owned());
+        Self::create_on(&shared_admin_dsn(), name).await
+    }
+
+    /// Creates the empty database `name` on the server `admin_dsn` connects to.
+    pub async fn create_on(admin_dsn: &str, name: &str) -> anyhow::Result<Self> {
+        let admin_dsn = admin_dsn.to_owned();
         let mut admin = PgConnection::connect(&admin_dsn).await.with_context(|| {
             format!("cannot reach PostgreSQL at {admin_dsn} (set EXOBRAIN_BENCH_POSTGRES_DSN)")
         })?;
@@ -63,6 +68,12 @@ impl BenchDb {
             .await;
         }
     }
+}
+
+/// The admin DSN of the machine's PostgreSQL: `EXOBRAIN_BENCH_POSTGRES_DSN`, else the native
+/// profile's.
+pub fn shared_admin_dsn() -> String {
+    std::env::var("EXOBRAIN_BENCH_POSTGRES_DSN").unwrap_or_else(|_| ADMIN_DSN.to_owned())
 }
 
 /// Whether `EXOBRAIN_BENCH_KEEP_DB` (its value, if set) asks to keep the databases.

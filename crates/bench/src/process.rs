@@ -78,15 +78,34 @@ impl ServiceProcess {
             .map_or(0.0, |kb| kb / 1024.0)
     }
 
+    /// Sends signal `name` (`TERM`, `STOP`, `CONT`, …) to the process.
+    pub fn signal(&self, name: &str) -> anyhow::Result<()> {
+        let pid = self.child.id().context("the process has exited")?;
+        send_signal(pid, name)
+    }
+
     /// Stops the process with SIGTERM and waits for it.
     pub async fn stop(mut self) {
-        if let Some(pid) = self.child.id() {
-            let _ = std::process::Command::new("kill")
-                .args(["-TERM", &pid.to_string()])
-                .status();
-        }
+        let _ = self.signal("TERM");
         let _ = tokio::time::timeout(Duration::from_secs(30), self.child.wait()).await;
     }
+
+    /// Kills the process with SIGKILL (no shutdown of its own) and reaps it.
+    pub async fn kill(mut self) {
+        let _ = self.child.kill().await;
+    }
+}
+
+/// Sends signal `name` to process `pid` with `kill(1)`.
+pub fn send_signal(pid: u32, name: &str) -> anyhow::Result<()> {
+    let status = std::process::Command::new("kill")
+        .args([format!("-{name}"), pid.to_string()])
+        .status()
+        .context("cannot run kill")?;
+    if !status.success() {
+        bail!("kill -{name} {pid} failed ({status})");
+    }
+    Ok(())
 }
 
 /// A free TCP port on 127.0.0.1.

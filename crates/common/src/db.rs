@@ -63,6 +63,24 @@ pub async fn migrate(pool: &PgPool, migrator: &Migrator, dsn: &Dsn) -> Result<()
     })
 }
 
+/// Whether `error` says PostgreSQL is out of reach for now rather than that the statement is
+/// wrong: no pooled connection in time, a connection lost or refused, the server shutting down
+/// or starting up (SQLSTATE class 08, 57P01-57P03). The same call may succeed when tried
+/// again, so services answer it UNAVAILABLE, never INTERNAL (which tells a client not to
+/// retry): a restart of the database is not a bug.
+pub fn is_unavailable(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(error) => error.code().is_some_and(|code| {
+            code.starts_with("08") || matches!(code.as_ref(), "57P01" | "57P02" | "57P03")
+        }),
+        _ => false,
+    }
+}
+
 /// One cheap round trip, for readiness checks.
 pub async fn ping(pool: &PgPool) -> Result<(), sqlx::Error> {
     sqlx::query("SELECT 1").execute(pool).await.map(|_| ())
@@ -84,4 +102,18 @@ pub async fn migrate_command(
     tracing::info!(database = %dsn.redacted(), migrations = applied, "database schema is up to date");
     pool.close().await;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_unavailable;
+
+    #[test]
+    fn lost_connections_are_unavailable_and_wrong_statements_are_not() {
+        let lost = std::io::Error::from(std::io::ErrorKind::ConnectionReset);
+        assert!(is_unavailable(&sqlx::Error::Io(lost)));
+        assert!(is_unavailable(&sqlx::Error::PoolTimedOut));
+        assert!(!is_unavailable(&sqlx::Error::RowNotFound));
+        assert!(!is_unavailable(&sqlx::Error::ColumnNotFound("x".into())));
+    }
 }

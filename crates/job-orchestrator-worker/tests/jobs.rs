@@ -1,7 +1,8 @@
 //! Jobs run end to end by the worker against real PostgreSQL and JetStream: success with its
 //! completed event, retries with backoff until success, dead-lettering once the attempts are
-//! spent, poison messages dead-lettered once, an invalid stored payload, and a cancelled job
-//! whose running handler is stopped.
+//! spent, poison messages (whatever bytes they hold) dead-lettered once, an invalid stored
+//! payload, a cancelled job whose running handler is stopped, and a request kept while its
+//! job runs elsewhere.
 
 mod support;
 
@@ -193,4 +194,100 @@ async fn cancelling_a_running_job_stops_its_handler_and_frees_the_slot() {
         .map(|(_, o, _)| o)
         .collect();
     assert_eq!(outcomes, [Some("cancelled".into())]);
+}
+
+#[tokio::test]
+async fn poison_holding_nul_bytes_is_dead_lettered_once_too() {
+    // PostgreSQL text and jsonb cannot hold NUL: such a message once could never be
+    // dead-lettered and came back forever.
+    let infra = Infra::new().await;
+    let _worker = spawn_worker(infra.env(&[("JOB_CONSUMER_ACK_WAIT_SECONDS", "1")])).await;
+    let subject = infra.nats.subject("jobs.diagnostics.echo.requested");
+    for body in [
+        &b"\x00garbage\xff\x00"[..],
+        br#"{"job_id":"x\u0000y","correlation_id":"mal\u0000lory"}"#,
+    ] {
+        infra
+            .nats
+            .jetstream
+            .publish(subject.clone(), body.to_vec().into())
+            .await
+            .expect("publish")
+            .await
+            .expect("ack");
+    }
+    let letters = || async {
+        sqlx::query_as::<_, (String, Option<String>)>(
+            "SELECT correlation_id, raw_message FROM orchestrator_dead_letters
+             WHERE reason = 'invalid-envelope' ORDER BY correlation_id",
+        )
+        .fetch_all(&infra.db.pool)
+        .await
+        .expect("letters")
+    };
+    wait_until(|| async { letters().await.len() == 2 }).await;
+    let written = letters().await;
+    assert_eq!(written[1].0, "mal\u{FFFD}lory", "{written:?}");
+    assert!(
+        written[0]
+            .1
+            .as_deref()
+            .is_some_and(|raw| raw.contains("garbage") && !raw.contains('\0')),
+        "{written:?}"
+    );
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(letters().await.len(), 2, "nothing was written twice");
+    assert_eq!(infra.stream_messages("JOBS").await, 0);
+}
+
+#[tokio::test]
+async fn a_job_handed_back_after_its_request_was_redelivered_elsewhere_still_runs() {
+    // A worker that stalls past the ack wait has its job's request redelivered to another
+    // worker, which finds the job running. When the stalled worker wakes and hands its
+    // attempt back, the job must still have a request to run from.
+    let infra = Infra::new().await;
+    let job_id = infra
+        .enqueue("diagnostics.echo", json!({ "n": 1 }), 3)
+        .await;
+    let stalled = infra
+        .store()
+        .start_attempt(
+            job_id,
+            "stalled-worker",
+            chrono::Utc::now() + chrono::Duration::seconds(60),
+        )
+        .await
+        .expect("start")
+        .expect("granted");
+    let _worker = spawn_worker(infra.env(&[("JOB_LEASE_SECONDS", "1")])).await;
+    let delivered = || async {
+        let stream = infra
+            .nats
+            .jetstream
+            .get_stream(infra.nats.stream("JOBS"))
+            .await
+            .expect("stream");
+        let mut consumer: async_nats::jetstream::consumer::PullConsumer = stream
+            .get_consumer("job-orchestrator-worker-v3_diagnostics_echo")
+            .await
+            .expect("consumer");
+        consumer
+            .info()
+            .await
+            .expect("info")
+            .delivered
+            .consumer_sequence
+            >= 1
+    };
+    wait_until(delivered).await;
+    // Lets the worker find the job running elsewhere before the attempt comes back.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let released = infra
+        .store()
+        .release_attempts("stalled-worker", &[(job_id, stalled.attempt)])
+        .await
+        .expect("release");
+    assert_eq!(released, [job_id]);
+    let job = infra.wait_terminal(job_id).await;
+    assert_eq!(job.state, JobState::Succeeded);
 }

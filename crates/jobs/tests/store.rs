@@ -1,9 +1,10 @@
 //! The job store against a real database: accepted jobs are readable at once, recorded with
 //! their outbox messages in the same commit, deduplicated by owner and key, and visible only
-//! to their owner.
+//! to their owner; a database that goes away is reported as unavailable, not as a bug.
 
 mod support;
 
+use exobrain_common::error::{ErrorKind, ServiceError};
 use exobrain_jobs::domain::{JobId, JobState, NewJob};
 use exobrain_jobs::store::StoreError;
 use support::{echo_job, outbox, setup, user};
@@ -106,4 +107,37 @@ async fn another_users_job_is_refused_and_a_missing_one_is_not_found() {
         .await
         .expect_err("missing");
     assert!(matches!(error, StoreError::NotFound(_)), "{error:?}");
+}
+
+#[tokio::test]
+async fn a_call_whose_session_the_database_ends_is_unavailable_not_a_bug() {
+    // A PostgreSQL restart ends every session ("terminating connection due to administrator
+    // command"); the caller must hear UNAVAILABLE (retry) rather than INTERNAL (give up).
+    let (db, store) = setup().await;
+    let mut lock = db.pool.begin().await.expect("begin");
+    sqlx::query("LOCK TABLE orchestrator_jobs IN ACCESS EXCLUSIVE MODE")
+        .execute(&mut *lock)
+        .await
+        .expect("lock");
+    let call = tokio::spawn(async move { store.enqueue(&[echo_job("alice", None)], None).await });
+    let ended = loop {
+        let ended: i64 = sqlx::query_scalar(
+            "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity
+             WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        )
+        .fetch_one(&db.pool)
+        .await
+        .expect("terminate");
+        if ended > 0 || call.is_finished() {
+            break ended;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+    assert_eq!(ended, 1, "the enqueue waited on the lock");
+    let error = call
+        .await
+        .expect("task")
+        .expect_err("its session was ended");
+    assert_eq!(error.kind(), ErrorKind::Unavailable, "{error}");
+    lock.rollback().await.expect("rollback");
 }

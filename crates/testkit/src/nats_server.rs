@@ -1,6 +1,6 @@
-//! A private nats-server (with JetStream) for tests that stop and restart NATS, which they
-//! must never do to the server the rest of the suite shares. It listens on a free port with
-//! its own store directory, so a restart keeps its streams, and is killed on drop.
+//! A private nats-server (with JetStream) for tests and the chaos drill, which stop and
+//! restart NATS and must never do so to the server everyone else shares. It listens on a free
+//! port with its own store directory, so a restart keeps its streams, and is killed on drop.
 
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -42,7 +42,26 @@ impl PrivateNats {
         }
     }
 
-    /// Starts it again on the same port and store.
+    /// Stops the server as a service manager would (SIGTERM: it closes its clients and its
+    /// store cleanly) and waits for it to exit, killing it after 30 seconds.
+    pub async fn terminate(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            if let Some(pid) = child.id() {
+                let _ = std::process::Command::new("kill")
+                    .args(["-TERM", &pid.to_string()])
+                    .status();
+            }
+            if tokio::time::timeout(Duration::from_secs(30), child.wait())
+                .await
+                .is_err()
+            {
+                let _ = child.start_kill();
+                let _ = child.wait().await;
+            }
+        }
+    }
+
+    /// Starts it again on the same port and store (stopping it first if it runs).
     pub async fn restart(&mut self) {
         self.stop().await;
         self.launch().await;

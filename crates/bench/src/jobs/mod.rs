@@ -198,7 +198,7 @@ fn round(value: f64, digits: i32) -> f64 {
 }
 
 /// Deletes the streams the services created under `prefix`.
-async fn remove_streams(nats_url: &str, prefix: &str) {
+pub(crate) async fn remove_streams(nats_url: &str, prefix: &str) {
     let Ok(client) = async_nats::connect(nats_url).await else {
         return;
     };

@@ -13,7 +13,7 @@ mod data;
 mod load;
 mod measure;
 mod queries;
-mod services;
+pub(crate) mod services;
 mod words;
 
 use std::sync::Arc;
@@ -26,7 +26,7 @@ use crate::database::BenchDb;
 use client::{Client, connect_many};
 use data::Dataset;
 use measure::{Latency, Plan, closed_loop};
-use services::{Embeddings, Stack, seeded_db};
+use services::{Embeddings, Stack, Trust, seeded_db};
 
 /// The user every entity belongs to.
 const USER: &str = "bench-user";
@@ -92,12 +92,12 @@ impl Options {
 /// Runs the suite and returns its final figures.
 pub async fn run(options: Options) -> anyhow::Result<Value> {
     let tag = uuid::Uuid::new_v4().simple().to_string()[..10].to_owned();
-    let db = seeded_db(&format!("exobrain_bench_{tag}")).await?;
+    let db = seeded_db(BenchDb::create(&format!("exobrain_bench_{tag}")).await?).await?;
     let outcome = bulk(&db, &options).await;
     db.drop_now().await;
     let mut figures = outcome?;
     if Embeddings::minilm_available() {
-        let db = seeded_db(&format!("exobrain_bench_{tag}_minilm")).await?;
+        let db = seeded_db(BenchDb::create(&format!("exobrain_bench_{tag}_minilm")).await?).await?;
         let outcome = minilm(&db, &options).await;
         db.drop_now().await;
         figures.extend(outcome?);
@@ -109,7 +109,7 @@ pub async fn run(options: Options) -> anyhow::Result<Value> {
 
 /// Grows the graph through every size and measures at each.
 async fn bulk(db: &BenchDb, options: &Options) -> anyhow::Result<Map<String, Value>> {
-    let stack = Stack::start(db, Embeddings::Hash).await?;
+    let stack = Stack::start(db, Embeddings::Hash, &Trust::default()).await?;
     let clients = connect_many(&stack.grpc, USER, MANY_CLIENTS).await?;
     clients[0]
         .clone()
@@ -277,7 +277,7 @@ async fn measure_queries(
 /// vectors, and candidate latency when each description is embedded by the model.
 async fn minilm(db: &BenchDb, options: &Options) -> anyhow::Result<Map<String, Value>> {
     let entities = if options.quick { 140 } else { 700 };
-    let stack = Stack::start(db, Embeddings::MiniLm).await?;
+    let stack = Stack::start(db, Embeddings::MiniLm, &Trust::default()).await?;
     let clients = connect_many(&stack.grpc, USER, LOAD_CLIENTS).await?;
     clients[0]
         .clone()

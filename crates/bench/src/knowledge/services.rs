@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::process::Stdio;
 
 use anyhow::{Context, bail};
+use exobrain_common::auth::ServiceToken;
 use tokio::process::Command;
 
 use crate::database::BenchDb;
@@ -18,10 +19,9 @@ const REPO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
 /// The embeddings alias the knowledge interface asks for.
 const ALIAS: &str = "all-purpose";
 
-/// Creates database `name` and seeds it with `knowledge-interface seed` (which also runs
-/// the migrations).
-pub async fn seeded_db(name: &str) -> anyhow::Result<BenchDb> {
-    let db = BenchDb::create(name).await?;
+/// Seeds the empty database `db` with `knowledge-interface seed` (which also runs the
+/// migrations); the database is dropped when seeding fails.
+pub async fn seeded_db(db: BenchDb) -> anyhow::Result<BenchDb> {
     let seeded = Command::new(std::env::current_exe()?)
         .args(["__service", "knowledge-interface", "seed"])
         .env_clear()
@@ -65,6 +65,18 @@ impl Embeddings {
     }
 }
 
+/// Who may call the stack's services, and what the suite presents. The default configures
+/// no credentials (APP_ENV=test then serves every caller).
+#[derive(Debug, Clone, Default)]
+pub struct Trust {
+    /// Added to model-provider's environment (the callers it accepts).
+    pub model_provider_env: HashMap<String, String>,
+    /// Added to the knowledge interface's environment (the callers it accepts, its own token).
+    pub knowledge_env: HashMap<String, String>,
+    /// The token the suite presents to model-provider.
+    pub token: ServiceToken,
+}
+
 /// model-provider and the knowledge interface, running.
 #[derive(Debug)]
 pub struct Stack {
@@ -77,9 +89,13 @@ pub struct Stack {
 }
 
 impl Stack {
-    /// Starts both services on `db`.
-    pub async fn start(db: &BenchDb, embeddings: Embeddings) -> anyhow::Result<Self> {
-        let provider_env = owned([
+    /// Starts both services on `db`, with the credentials of `trust`.
+    pub async fn start(
+        db: &BenchDb,
+        embeddings: Embeddings,
+        trust: &Trust,
+    ) -> anyhow::Result<Self> {
+        let mut provider_env = owned([
             ("APP_ENV", "test".to_owned()),
             ("RUST_LOG", "warn".to_owned()),
             (
@@ -88,6 +104,7 @@ impl Stack {
             ),
             ("MODEL_PROVIDER_EMBEDDING_MODEL_DIR", embeddings.model_dir()),
         ]);
+        provider_env.extend(trust.model_provider_env.clone());
         let model_provider = ServiceProcess::start(
             "model-provider",
             &provider_env,
@@ -95,7 +112,7 @@ impl Stack {
         )
         .await?;
         let base_url = format!("http://{}/v1", model_provider.address());
-        let model = served_model(&base_url).await?;
+        let model = served_model(&base_url, &trust.token).await?;
         if (model == "hash") != (embeddings == Embeddings::Hash) {
             bail!(
                 "model-provider serves `{model}` embeddings, not the {embeddings:?} ones asked for"
@@ -104,6 +121,7 @@ impl Stack {
         let grpc = format!("127.0.0.1:{}", free_port()?);
         let mut env = knowledge_env(&db.dsn, &base_url);
         env.insert("KNOWLEDGE_INTERFACE_BIND_ADDRESS".into(), grpc.clone());
+        env.extend(trust.knowledge_env.clone());
         let knowledge = ServiceProcess::start(
             "knowledge-interface",
             &env,
@@ -166,12 +184,12 @@ fn owned<const N: usize>(pairs: [(&str, String); N]) -> HashMap<String, String> 
 }
 
 /// The upstream model behind [`ALIAS`] in model-provider's `/v1/models`.
-async fn served_model(base_url: &str) -> anyhow::Result<String> {
-    let list: serde_json::Value = reqwest::get(format!("{base_url}/models"))
-        .await?
-        .error_for_status()?
-        .json()
-        .await?;
+async fn served_model(base_url: &str, token: &ServiceToken) -> anyhow::Result<String> {
+    let mut request = reqwest::Client::new().get(format!("{base_url}/models"));
+    if let Some(header) = token.header() {
+        request = request.header(reqwest::header::AUTHORIZATION, header.clone());
+    }
+    let list: serde_json::Value = request.send().await?.error_for_status()?.json().await?;
     list["data"]
         .as_array()
         .and_then(|aliases| aliases.iter().find(|alias| alias["id"] == ALIAS))

@@ -1,6 +1,7 @@
 //! Running one job request message: read the envelope (a message that is not a job goes to
 //! the dead-letter queue once and is never delivered again), start the attempt (a request for
-//! a job that is finished or running elsewhere is acknowledged and skipped), run the handler
+//! a finished job is acknowledged and skipped, one for a job running elsewhere is put back
+//! until that attempt ends), run the handler
 //! under the job type's timeout while telling JetStream the message is in progress, record the
 //! outcome, then acknowledge, or nak with a backoff delay when a retry follows.
 //!
@@ -235,18 +236,27 @@ async fn finish(
     }
 }
 
-/// A request for a job that is not waiting to run: acknowledged, unless no such job exists,
-/// in which case the message is poison.
+/// A request for a job that is not waiting to run. A finished job's request is acknowledged.
+/// A job that runs elsewhere keeps its request: that delivery is put back for a lease, because
+/// the attempt running it may still be handed back or fail, and then needs a request to run
+/// again (the worker holding it may have stalled past the ack wait, which is how this
+/// delivery came here, so its own delivery may no longer exist). A request for no job at all
+/// is poison.
 async fn skip(runner: &Runner, message: &jetstream::Message, job_id: JobId, owner: &str) {
-    match runner.store.job_exists(job_id).await {
-        Ok(false) => {
+    match runner.store.is_finished(job_id).await {
+        Ok(None) => {
             let detail = format!("no job {job_id} exists");
             poison(runner, message, &detail, owner).await;
         }
-        Ok(true) => {
-            tracing::debug!("job is finished or running elsewhere; skipping the message");
+        Ok(Some(true)) => {
+            tracing::debug!("job is finished; skipping the message");
             metrics::skipped(runner.spec.job_type.as_str());
             ack(message).await;
+        }
+        Ok(Some(false)) => {
+            tracing::debug!("job runs elsewhere; its request comes back after a lease");
+            metrics::skipped(runner.spec.job_type.as_str());
+            nak(message, runner.lifecycle.lease()).await;
         }
         Err(error) => {
             tracing::warn!(%error, "cannot read the job; the message comes back later");

@@ -126,6 +126,11 @@ impl Lifecycle {
         &self.worker_id
     }
 
+    /// How long a lease lasts between renewals.
+    pub fn lease(&self) -> Duration {
+        self.lease
+    }
+
     /// Starts the next attempt of `job_id`; `None` when the job is not waiting to run.
     pub async fn start(&self, job_id: JobId) -> Result<Option<Attempt>, LifecycleError> {
         Ok(self.starts.submit(job_id, "start").await??)

@@ -1,7 +1,9 @@
 //! Writing dead letters: for jobs that failed for good (one per job, written with the
 //! transition that made the job final) and for messages that are not jobs at all (poison
-//! messages, one per JetStream message, however often it is delivered).
+//! messages, one per JetStream message, however often it is delivered, whatever bytes it
+//! holds).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use serde_json::json;
@@ -119,15 +121,20 @@ impl JobStore {
     ) -> Result<Option<DeadLetterId>, StoreError> {
         let position = format!("{}:{}", poison.stream, poison.stream_sequence);
         let id = DeadLetterId::from(Uuid::new_v5(&POISON_NAMESPACE, position.as_bytes()));
+        let (owner, detail, raw) = (
+            storable(poison.owner),
+            storable(poison.detail),
+            storable(poison.raw),
+        );
         let letter = NewLetter {
             id,
             job_id: None,
             job_type: poison.job_type,
-            owner: poison.owner,
+            owner: &owner,
             reason: poison.reason,
-            detail: poison.detail,
+            detail: &detail,
             attempts: 0,
-            raw_message: Some(poison.raw),
+            raw_message: Some(&raw),
         };
         let mut tx = self.pool().begin().await?;
         if self
@@ -141,12 +148,24 @@ impl JobStore {
         self.queue_dead_letter(
             &mut outbox,
             id,
-            json!({ "job_type": poison.job_type, "correlation_id": poison.owner,
-                    "raw_message": poison.raw, "stream_sequence": poison.stream_sequence }),
+            json!({ "job_type": poison.job_type, "correlation_id": owner,
+                    "raw_message": raw, "stream_sequence": poison.stream_sequence }),
             poison.reason,
-            poison.detail,
+            &detail,
         );
         self.commit(tx, outbox).await?;
         Ok(Some(id))
+    }
+}
+
+/// `text` as PostgreSQL can store it: `text` and `jsonb` values cannot hold NUL, which a
+/// poison message may carry (raw bytes, a `\u0000` escape in its `job_id` or
+/// `correlation_id`), so each NUL becomes U+FFFD. Without this its dead letter could never be
+/// written and the message would come back forever.
+fn storable(text: &str) -> Cow<'_, str> {
+    if text.contains('\0') {
+        Cow::Owned(text.replace('\0', "\u{FFFD}"))
+    } else {
+        Cow::Borrowed(text)
     }
 }

@@ -19,6 +19,7 @@ mod snapshot;
 mod transitions;
 mod unpublishable;
 
+use exobrain_common::db::is_unavailable;
 use exobrain_common::error::{ErrorKind, ServiceError};
 use exobrain_common::nats::NatsConfig;
 use sqlx::{PgPool, Postgres, Transaction};
@@ -67,7 +68,7 @@ impl ServiceError for StoreError {
             StoreError::NotFound(_) => ErrorKind::NotFound,
             StoreError::NotOwner(_) => ErrorKind::PermissionDenied,
             StoreError::Corrupt { .. } => ErrorKind::Internal,
-            StoreError::Database(sqlx::Error::PoolTimedOut) => ErrorKind::Unavailable,
+            StoreError::Database(error) if is_unavailable(error) => ErrorKind::Unavailable,
             StoreError::Database(_) => ErrorKind::Internal,
         }
     }

@@ -85,12 +85,13 @@ impl JobStore {
 }
 
 impl JobStore {
-    /// Whether a job with this id exists (whoever owns it).
-    pub async fn job_exists(&self, job_id: JobId) -> Result<bool, StoreError> {
+    /// Whether the job with this id is finished (terminal), whoever owns it; `None` when no
+    /// such job exists.
+    pub async fn is_finished(&self, job_id: JobId) -> Result<Option<bool>, StoreError> {
         Ok(
-            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM orchestrator_jobs WHERE job_id = $1)")
+            sqlx::query_scalar("SELECT is_terminal FROM orchestrator_jobs WHERE job_id = $1")
                 .bind(job_id.as_uuid())
-                .fetch_one(self.pool())
+                .fetch_optional(self.pool())
                 .await?,
         )
     }
