@@ -7,6 +7,7 @@ mod support;
 use std::time::Duration;
 
 use exobrain_jobs::store::Outcome;
+use exobrain_proto::job_orchestrator::enqueue_job_request::Payload;
 use exobrain_proto::job_orchestrator::{
     GetJobStatusRequest, JobLifecycleState, WatchJobStatusRequest,
 };
@@ -181,5 +182,21 @@ async fn a_watch_from_before_pickup_sees_every_transition_once_and_ends() {
     assert!(
         replay.message().await.expect("ok").is_none(),
         "a finished job's watch ends after the snapshot"
+    );
+}
+
+#[tokio::test]
+async fn a_payload_holding_a_nul_character_is_refused_naming_where() {
+    let mut api = spawn_api().await;
+    let mut request = echo("alice", "");
+    request.payload = Some(Payload::PayloadJson(r#"{"hello":"a\u0000b"}"#.into()));
+    let error = api.client.enqueue_job(request).await.expect_err("nul");
+    assert_eq!(error.code(), tonic::Code::InvalidArgument);
+    assert!(
+        error
+            .message()
+            .starts_with("payload_json.hello: holds a NUL character"),
+        "{}",
+        error.message()
     );
 }

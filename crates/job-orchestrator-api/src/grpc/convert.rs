@@ -3,7 +3,7 @@
 //! message measured against the NATS server's `max_payload`; and a job snapshot back to its
 //! wire reply.
 
-use exobrain_jobs::domain::payload::RawKnowledgeUpdate;
+use exobrain_jobs::domain::payload::{RawKnowledgeUpdate, nul_path};
 use exobrain_jobs::domain::registry::PayloadRule;
 use exobrain_jobs::domain::{
     IdempotencyKey, InvalidField, JobType, KnowledgeUpdate, KnowledgeUpdateLimits, NewJob,
@@ -125,12 +125,18 @@ pub fn check_job(
         },
         _ => return Err(problems),
     };
+    let field = match spec.payload {
+        PayloadRule::KnowledgeUpdate => "knowledge_update",
+        _ => "payload_json",
+    };
+    if let Some(path) = nul_path(&job.payload) {
+        return Err(vec![InvalidField::new(
+            format!("{field}{path}"),
+            "holds a NUL character (\\u0000), which cannot be stored; remove it",
+        )]);
+    }
     let encoded = largest_request_len(&job);
     if encoded > limits.max_message_bytes {
-        let field = match spec.payload {
-            PayloadRule::KnowledgeUpdate => "knowledge_update",
-            _ => "payload_json",
-        };
         return Err(vec![InvalidField::new(
             field,
             format!(

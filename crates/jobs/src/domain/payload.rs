@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use serde_json::Value;
+
 use super::InvalidField;
 use super::ids::UserId;
 
@@ -182,9 +184,39 @@ impl KnowledgeUpdate {
     }
 }
 
+/// Where in `value` a NUL character stands (in a string or a key), as a path such as
+/// `.messages[2].content`; PostgreSQL's `jsonb` cannot store one, so a payload holding one is
+/// refused at the edge instead of failing inside the store.
+pub fn nul_path(value: &Value) -> Option<String> {
+    match value {
+        Value::String(text) => text.contains('\0').then(String::new),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(index, item)| nul_path(item).map(|inner| format!("[{index}]{inner}"))),
+        Value::Object(fields) => fields.iter().find_map(|(key, item)| {
+            if key.contains('\0') {
+                return Some(format!(".{}", key.replace('\0', "\\u0000")));
+            }
+            nul_path(item).map(|inner| format!(".{key}{inner}"))
+        }),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_nul_character_is_found_with_its_path() {
+        let payload = serde_json::json!({"messages": [{"content": "ok"}, {"content": "a\u{0}b"}]});
+        assert_eq!(nul_path(&payload).as_deref(), Some(".messages[1].content"));
+        assert_eq!(
+            nul_path(&serde_json::json!({"clean": ["text", 1, null]})),
+            None
+        );
+    }
 
     fn owner() -> UserId {
         UserId::parse("user_id", "user-1").expect("user")
