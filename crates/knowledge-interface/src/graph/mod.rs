@@ -32,9 +32,12 @@ use reads::{
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// The store failed or could not be reached.
+    /// The store failed.
     #[error("graph store: {0}")]
     Backend(String),
+    /// The store could not be reached or went away (a restart); the call may be retried.
+    #[error("graph store unavailable: {0}")]
+    Unavailable(String),
     /// Two writers collided; the operation may be retried.
     #[error("graph store conflict: {0}")]
     Conflict(String),

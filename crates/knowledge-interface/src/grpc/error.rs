@@ -43,7 +43,9 @@ impl ServiceError for KnowledgeError {
             KnowledgeError::PermissionDenied(_) => ErrorKind::PermissionDenied,
             KnowledgeError::Unavailable(_) => ErrorKind::Unavailable,
             KnowledgeError::Internal(_) => ErrorKind::Internal,
-            KnowledgeError::Database(sqlx::Error::PoolTimedOut) => ErrorKind::Unavailable,
+            KnowledgeError::Database(error) if exobrain_common::db::is_unavailable(error) => {
+                ErrorKind::Unavailable
+            }
             KnowledgeError::Database(_) => ErrorKind::Internal,
         }
     }
@@ -70,6 +72,9 @@ impl From<crate::graph::StoreError> for KnowledgeError {
             crate::graph::StoreError::Conflict(cause) => KnowledgeError::Unavailable(format!(
                 "the graph was busy with a conflicting write; retry ({cause})"
             )),
+            crate::graph::StoreError::Unavailable(cause) => KnowledgeError::Unavailable(format!(
+                "the graph store is unavailable; retry ({cause})"
+            )),
             crate::graph::StoreError::Backend(cause) => KnowledgeError::Internal(cause),
         }
     }
@@ -93,5 +98,25 @@ impl From<crate::embedding::EmbeddingError> for KnowledgeError {
         } else {
             KnowledgeError::Internal(error.to_string())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::StoreError;
+    use crate::graph::postgres::backend;
+
+    #[test]
+    fn a_database_that_went_away_is_unavailable_not_internal() {
+        let gone = backend(sqlx::Error::PoolClosed);
+        assert!(matches!(gone, StoreError::Unavailable(_)), "{gone:?}");
+        assert_eq!(KnowledgeError::from(gone).kind(), ErrorKind::Unavailable);
+        assert_eq!(
+            KnowledgeError::Database(sqlx::Error::PoolTimedOut).kind(),
+            ErrorKind::Unavailable
+        );
+        let bug = KnowledgeError::from(backend(sqlx::Error::RowNotFound));
+        assert_eq!(bug.kind(), ErrorKind::Internal);
     }
 }

@@ -45,7 +45,8 @@ impl PgGraphStore {
     }
 }
 
-/// Translates a driver error: lock conflicts may be retried, everything else is a fault.
+/// Translates a driver error: lock conflicts and a database that is away (restarting,
+/// unreachable) may be retried, everything else is a fault.
 pub(crate) fn backend(error: sqlx::Error) -> StoreError {
     let code = error
         .as_database_error()
@@ -53,6 +54,9 @@ pub(crate) fn backend(error: sqlx::Error) -> StoreError {
         .map(|c| c.into_owned());
     match code.as_deref() {
         Some("40001" | "40P01" | "23505") => StoreError::Conflict(error.to_string()),
+        _ if exobrain_common::db::is_unavailable(&error) => {
+            StoreError::Unavailable(error.to_string())
+        }
         _ => StoreError::Backend(error.to_string()),
     }
 }
