@@ -4,29 +4,13 @@
 
 mod support;
 
-use chrono::{Duration, Utc};
-use exobrain_common::shutdown::CancellationToken;
-use exobrain_jobs::store::Attempt;
-use job_orchestrator_worker::jobs::handlers::{Dependencies, Handlers, JobContext};
+use job_orchestrator_worker::jobs::handlers::{Dependencies, Handlers};
 use serde_json::json;
 use support::Infra;
-
-fn context(attempt: &Attempt, worker_id: &str) -> JobContext {
-    JobContext {
-        job_id: attempt.job_id,
-        job_type: attempt.job_type.clone(),
-        owner: attempt.owner.clone(),
-        attempt: attempt.attempt,
-        payload: attempt.payload.clone(),
-        cancel: CancellationToken::new(),
-        worker_id: worker_id.to_owned(),
-    }
-}
 
 #[tokio::test]
 async fn an_attempt_that_lost_its_lease_cannot_record_its_effect() {
     let infra = Infra::new().await;
-    let store = infra.store();
     let job_id = infra
         .enqueue(
             "diagnostics.sleep",
@@ -35,26 +19,17 @@ async fn an_attempt_that_lost_its_lease_cannot_record_its_effect() {
         )
         .await;
     // Attempt 1 runs on worker-a, whose lease lapses; attempt 2 starts on worker-b.
-    let lapsed = Utc::now() - Duration::seconds(1);
-    let first = store
-        .start_attempt(job_id, "worker-a", lapsed)
-        .await
-        .expect("start")
-        .expect("granted");
-    store.expire_leases(10).await.expect("expire");
-    let second = store
-        .start_attempt(job_id, "worker-b", Utc::now() + Duration::seconds(30))
-        .await
-        .expect("start")
-        .expect("granted");
+    let first = infra.start_attempt(job_id, "worker-a", -1).await;
+    infra.store().expire_leases(10).await.expect("expire");
+    let second = infra.start_attempt(job_id, "worker-b", 30).await;
 
     let handlers = Handlers::standard(&Dependencies {
         pool: infra.db.pool.clone(),
     });
     let sleep = handlers.get("diagnostics.sleep").expect("handler");
-    let stale = sleep.run(context(&first, "worker-a")).await;
+    let stale = sleep.run(infra.context(&first, "worker-a").0).await;
     assert!(stale.is_err(), "a fenced-off attempt fails: {stale:?}");
-    let current = sleep.run(context(&second, "worker-b")).await;
+    let current = sleep.run(infra.context(&second, "worker-b").0).await;
     assert!(current.is_ok(), "{current:?}");
 
     let effects: Vec<(i32, String)> =

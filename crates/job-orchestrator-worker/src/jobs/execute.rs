@@ -1,9 +1,9 @@
 //! Running one job request message: read the envelope (a message that is not a job goes to
 //! the dead-letter queue once and is never delivered again), start the attempt (a request for
 //! a finished job is acknowledged and skipped, one for a job running elsewhere is put back
-//! until that attempt ends), run the handler
-//! under the job type's timeout while telling JetStream the message is in progress, record the
-//! outcome, then acknowledge, or nak with a backoff delay when a retry follows.
+//! until that attempt ends), run the handler under the job type's timeout while writing its
+//! progress reports and telling JetStream the message is in progress, record the outcome, then
+//! acknowledge, or nak with a backoff delay when a retry follows.
 //!
 //! The attempt stays tracked (its lease renewed) until its outcome is recorded, and recording
 //! is retried through a database outage for as long as it takes: the write applies only while
@@ -49,7 +49,7 @@ pub struct RunSettings {
 pub struct Runner {
     /// Starts and finishes attempts.
     pub lifecycle: Arc<Lifecycle>,
-    /// Dead-letters poison messages.
+    /// Dead-letters poison messages; handlers write progress and checkpoints through it.
     pub store: JobStore,
     /// Handler code.
     pub handlers: Handlers,
@@ -144,8 +144,8 @@ async fn run(runner: &Runner, message: jetstream::Message, job_id: JobId, owner:
     }
 }
 
-/// Runs the handler under the type's timeout, sending progress acks meanwhile; `stop` tells
-/// it to stop early.
+/// Runs the handler under the type's timeout, writing its progress reports and sending
+/// progress acks meanwhile; `stop` tells it to stop early.
 async fn run_handler(
     runner: &Runner,
     message: &jetstream::Message,
@@ -158,24 +158,21 @@ async fn run_handler(
             retry: false,
         };
     };
-    let context = JobContext {
-        job_id: attempt.job_id,
-        job_type: attempt.job_type.clone(),
-        owner: attempt.owner.clone(),
-        attempt: attempt.attempt,
-        payload: attempt.payload.clone(),
-        cancel: stop,
-        worker_id: runner.lifecycle.worker_id().to_owned(),
-    };
+    let worker_id = runner.lifecycle.worker_id();
+    let (context, writer) = JobContext::for_attempt(attempt, worker_id, stop, &runner.store);
     let timeout = runner.spec.timeout;
     let work = tokio::time::timeout(timeout, handler.run(context));
     tokio::pin!(work);
-    let mut progress = tokio::time::interval(runner.settings.ack_wait / 3);
-    progress.tick().await;
+    // The handler's progress reports are written beside it, and dropped when it returns.
+    let writer = writer.run();
+    tokio::pin!(writer);
+    let mut acks = tokio::time::interval(runner.settings.ack_wait / 3);
+    acks.tick().await;
     let result = loop {
         tokio::select! {
             result = &mut work => break result,
-            _ = progress.tick() => {
+            never = &mut writer => match never {},
+            _ = acks.tick() => {
                 if let Err(error) = message.ack_with(AckKind::Progress).await {
                     tracing::debug!(%error, "progress ack failed");
                 }

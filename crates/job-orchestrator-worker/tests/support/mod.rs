@@ -14,14 +14,16 @@ use exobrain_common::nats::NatsConfig;
 use exobrain_common::shutdown::CancellationToken;
 use exobrain_common::startup::RunError;
 use exobrain_jobs::MIGRATOR;
-use exobrain_jobs::domain::{JobId, JobType, NewJob, UserId};
+use exobrain_jobs::domain::{JobId, JobType, NewJob, Registry, UserId};
 use exobrain_jobs::outbox::Publisher;
-use exobrain_jobs::store::{JobSnapshot, JobStore};
+use exobrain_jobs::store::{Attempt, JobSnapshot, JobStore};
 use exobrain_testkit::checks::base_env;
 use exobrain_testkit::{
     BinaryProcess, TestDb, TestNats, TestServer, bind_ephemeral, free_port, wait_until_ok,
 };
+use futures::StreamExt;
 use job_orchestrator_worker::Config;
+use job_orchestrator_worker::jobs::handlers::JobContext;
 use serde_json::Value;
 
 pub const BINARY: &str = env!("CARGO_BIN_EXE_job-orchestrator-worker");
@@ -218,6 +220,94 @@ impl Infra {
         serde_json::from_slice(&message.payload).expect("json")
     }
 
+    /// Creates the streams, as every process does at startup (for tests without a worker).
+    pub async fn ensure_streams(&self) {
+        let nats = NatsConfig::new(self.nats_url.clone(), self.nats.prefix.clone());
+        exobrain_jobs::streams::ensure(&self.nats.jetstream, &nats, &Registry::standard(3, true))
+            .await
+            .expect("streams");
+    }
+
+    /// Starts the next attempt of `job_id` on `worker_id` through the store, as a worker
+    /// does, leased for `lease_seconds` (negative: already lapsed).
+    pub async fn start_attempt(
+        &self,
+        job_id: JobId,
+        worker_id: &str,
+        lease_seconds: i64,
+    ) -> Attempt {
+        let until = chrono::Utc::now() + chrono::Duration::seconds(lease_seconds);
+        self.store()
+            .start_attempt(job_id, worker_id, until)
+            .await
+            .expect("start")
+            .expect("granted")
+    }
+
+    /// The context a handler of `attempt` on `worker_id` gets, with its progress writer
+    /// running until the returned task drops (as the worker runs it while the handler does).
+    pub fn context(&self, attempt: &Attempt, worker_id: &str) -> (JobContext, WriterTask) {
+        let store = self.store();
+        let (context, writer) =
+            JobContext::for_attempt(attempt, worker_id, CancellationToken::new(), &store);
+        let task = tokio::spawn(async move { match writer.run().await {} });
+        (context, WriterTask(task))
+    }
+
+    /// `(key, attempt)` of every checkpoint of `job_id`, by key.
+    pub async fn checkpoints(&self, job_id: JobId) -> Vec<(String, i32)> {
+        sqlx::query_as(
+            "SELECT key, attempt FROM orchestrator_job_checkpoints WHERE job_id = $1 ORDER BY key",
+        )
+        .bind(job_id.as_uuid())
+        .fetch_all(&self.db.pool)
+        .await
+        .expect("checkpoints")
+    }
+
+    /// The status events of `job_id` in JetStream, in `seq` order.
+    pub async fn status_events(&self, job_id: JobId) -> Vec<Value> {
+        let stream = self
+            .nats
+            .jetstream
+            .get_stream(self.nats.stream("JOB_STATUS"))
+            .await
+            .expect("stream");
+        let consumer = stream
+            .create_consumer(async_nats::jetstream::consumer::pull::Config {
+                filter_subject: self.nats.subject(&format!("jobs.status.{job_id}")),
+                ..Default::default()
+            })
+            .await
+            .expect("consumer");
+        let batch = consumer
+            .fetch()
+            .max_messages(1000)
+            .messages()
+            .await
+            .expect("fetch");
+        let mut events: Vec<Value> = batch
+            .filter_map(
+                |message| async move { serde_json::from_slice(&message.ok()?.payload).ok() },
+            )
+            .collect()
+            .await;
+        events.sort_by_key(|event| event["seq"].as_i64());
+        events
+    }
+
+    /// Waits until the status events of `job_id` include a terminal one; returns them all.
+    pub async fn status_events_to_the_end(&self, job_id: JobId) -> Vec<Value> {
+        for _ in 0..400 {
+            let events = self.status_events(job_id).await;
+            if events.iter().any(|event| event["terminal"] == true) {
+                return events;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("no terminal status event of {job_id} within 20 s");
+    }
+
     /// Messages in this test's stream `name` (e.g. `JOB_DLQ`).
     pub async fn stream_messages(&self, name: &str) -> u64 {
         let mut stream = self
@@ -227,6 +317,15 @@ impl Infra {
             .await
             .expect("stream");
         stream.info().await.expect("info").state.messages
+    }
+}
+
+/// A progress writer running in the background; stopped when dropped (the attempt ended).
+pub struct WriterTask(tokio::task::JoinHandle<()>);
+
+impl Drop for WriterTask {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

@@ -1,19 +1,24 @@
-//! Job domain types: validated identifiers, the lifecycle state machine, batch progress, and
-//! the registry of job types with their payload rules. Pure code: no I/O, no transport types
+//! Job domain types: validated identifiers, the lifecycle state machine, batch progress, the
+//! registry of job types with their payload rules, and what handlers store while they run
+//! (progress details, checkpoints). Pure code: no I/O, no transport types
 //! except the conversions at the edge.
 
 pub mod batch;
+pub mod checkpoint;
 pub mod ids;
 pub mod new_job;
 pub mod payload;
+pub mod progress;
 pub mod registry;
 pub mod retry;
 pub mod state;
 
 pub use batch::BatchCounts;
+pub use checkpoint::{CheckpointError, CheckpointKey, CheckpointPart, CheckpointValue};
 pub use ids::{BatchId, DeadLetterId, IdempotencyKey, JobId, JobType, UserId};
 pub use new_job::NewJob;
 pub use payload::{KnowledgeUpdate, KnowledgeUpdateLimits, KnowledgeUpdateMessage};
+pub use progress::ProgressDetail;
 pub use registry::{JobTypeSpec, Registry};
 pub use state::JobState;
 

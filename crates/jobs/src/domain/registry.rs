@@ -20,6 +20,8 @@ pub enum PayloadRule {
     Sleep,
     /// `{"fail_attempts": 0..=100}`.
     Fail,
+    /// `{"steps": 1..=20, "step_ms": 0..=3000, "fail_attempts": 0..=100, "fail_at_step": n}`.
+    Steps,
 }
 
 /// What the system knows about one job type.
@@ -58,9 +60,50 @@ struct FailPayload {
     fail_attempts: u32,
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StepsPayload {
+    steps: u32,
+    #[serde(default)]
+    step_ms: u64,
+    #[serde(default)]
+    fail_attempts: u32,
+    /// The step at which a planned failure happens (default: after the last step).
+    #[serde(default)]
+    fail_at_step: Option<u32>,
+}
+
+impl StepsPayload {
+    fn check(&self) -> Result<(), InvalidField> {
+        let field = |name: &str| format!("payload_json.{name}");
+        if !(1..=20).contains(&self.steps) {
+            return Err(InvalidField::new(field("steps"), "must be 1 to 20"));
+        }
+        if self.step_ms > 3_000 {
+            return Err(InvalidField::new(field("step_ms"), "must be at most 3000"));
+        }
+        if self.fail_attempts > 100 {
+            return Err(InvalidField::new(
+                field("fail_attempts"),
+                "must be at most 100",
+            ));
+        }
+        if self
+            .fail_at_step
+            .is_some_and(|step| !(1..=self.steps).contains(&step))
+        {
+            return Err(InvalidField::new(
+                field("fail_at_step"),
+                "must be one of the steps",
+            ));
+        }
+        Ok(())
+    }
+}
+
 impl Registry {
-    /// `knowledge.update`, plus the diagnostic types (`diagnostics.echo`, `.sleep`, `.fail`)
-    /// when `diagnostics` is on.
+    /// `knowledge.update`, plus the diagnostic types (`diagnostics.echo`, `.sleep`, `.fail`,
+    /// `.steps`) when `diagnostics` is on.
     pub fn standard(max_attempts: u32, diagnostics: bool) -> Self {
         let mut registry = Self::default();
         registry.register(
@@ -86,6 +129,12 @@ impl Registry {
                 "diagnostics.fail",
                 PayloadRule::Fail,
                 Duration::from_secs(30),
+                max_attempts,
+            );
+            registry.register(
+                "diagnostics.steps",
+                PayloadRule::Steps,
+                Duration::from_secs(90),
                 max_attempts,
             );
         }
@@ -195,6 +244,16 @@ impl Registry {
                     ));
                 }
             }
+            PayloadRule::Steps => {
+                let steps: StepsPayload =
+                    serde_json::from_value(value.clone()).map_err(|error| {
+                        InvalidField::new(
+                            FIELD,
+                            format!("expected {{\"steps\": <count>, \"step_ms\", \"fail_attempts\", \"fail_at_step\": <optional>}}: {error}"),
+                        )
+                    })?;
+                steps.check()?;
+            }
             PayloadRule::AnyObject | PayloadRule::KnowledgeUpdate => {}
         }
         Ok(value)
@@ -244,6 +303,16 @@ mod tests {
                 .problem
                 .contains("not valid JSON")
         );
+
+        let steps = registry.spec(&job_type("diagnostics.steps")).expect("spec");
+        assert!(Registry::validate_json(steps, r#"{"steps": 3, "fail_at_step": 3}"#, 1024).is_ok());
+        assert_eq!(
+            Registry::validate_json(steps, r#"{"steps": 3, "fail_at_step": 4}"#, 1024)
+                .expect_err("past the last step")
+                .field,
+            "payload_json.fail_at_step"
+        );
+        assert!(Registry::validate_json(steps, r#"{"steps": 0}"#, 1024).is_err());
 
         let echo = registry.spec(&job_type("diagnostics.echo")).expect("spec");
         assert!(

@@ -1,6 +1,6 @@
 //! Cancelling a job for its owner. The job row is locked, checked against the state machine
-//! and moved to `cancelled` (terminal, next seq, lease cleared) with its status event queued in
-//! the same commit. A worker still running the job loses its lease with it: the worker's
+//! and moved to `cancelled` (terminal, next seq, lease cleared, checkpoints deleted) with its
+//! status event queued in the same commit. A worker still running the job loses its lease with it: the worker's
 //! finishing update requires `status = 'started'` and is then ignored.
 
 use sqlx::Row;
@@ -68,6 +68,7 @@ impl JobStore {
         .bind(job_id.as_uuid())
         .execute(&mut *tx)
         .await?;
+        self.delete_checkpoints(&mut tx, &[job_id]).await?;
         let mut outbox = Outbox::default();
         self.queue_status_event(
             &mut outbox,

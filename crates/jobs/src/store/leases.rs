@@ -2,8 +2,9 @@
 //! runs; a cancelled job or a newer attempt makes the renewal fail, which tells the worker to
 //! stop. When a worker dies its leases expire and [`JobStore::expire_leases`] (the lease
 //! monitor) makes those jobs eligible again: RETRYING with a fresh request message, or
-//! FAILED_FINAL with a dead letter when the dead attempt was the last. A worker that shuts down
-//! hands its unfinished attempts back with [`JobStore::release_attempts`]: they do not count.
+//! FAILED_FINAL with a dead letter (and its checkpoints deleted) when the dead attempt was the
+//! last. A worker that shuts down hands its unfinished attempts back with
+//! [`JobStore::release_attempts`]: they do not count.
 
 use std::collections::HashSet;
 
@@ -136,6 +137,12 @@ impl JobStore {
             })
             .collect();
         let letters = self.insert_dead_letters(&mut tx, &letters).await?;
+        let ended: Vec<JobId> = expired
+            .iter()
+            .filter(|e| e.state == JobState::FailedFinal)
+            .map(|e| e.job_id)
+            .collect();
+        self.delete_checkpoints(&mut tx, &ended).await?;
         let mut outbox = Outbox::default();
         for e in &expired {
             self.queue_status_event(

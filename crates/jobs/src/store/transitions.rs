@@ -1,7 +1,8 @@
 //! The SQL of attempt transitions, inside a caller's transaction. Starting is one
 //! conditional `UPDATE … FROM UNNEST` (a job starts only from a state that may start) plus the
 //! attempt history rows; finishing is one conditional `UPDATE` (only the current attempt of the
-//! lease holder counts) plus the history, dead letters, and every message in the outbox.
+//! lease holder counts) plus the history, dead letters, the checkpoints of jobs that ended,
+//! and every message in the outbox.
 
 use std::collections::HashMap;
 
@@ -200,6 +201,12 @@ impl JobStore {
             })
             .collect();
         let letters = self.insert_dead_letters(tx, &failures).await?;
+        let ended: Vec<JobId> = done
+            .iter()
+            .filter(|(_, t, _)| t.state.is_terminal())
+            .map(|(a, _, _)| a.job_id)
+            .collect();
+        self.delete_checkpoints(tx, &ended).await?;
         for (attempt, transition, seq) in &done {
             let job_id = attempt.job_id;
             self.queue_status_event(

@@ -1,8 +1,9 @@
 //! Failing jobs whose request can never be published: the relay parked the outbox row that
 //! carried it. Only jobs still waiting for that request (pending or retrying) change; each
-//! becomes FAILED_FINAL with a dead letter of reason [`UNPUBLISHABLE`], and its status event,
-//! failure event and dead letter are queued in the caller's transaction. A job that meanwhile
-//! started (an earlier copy of its request was delivered) or finished is left alone.
+//! becomes FAILED_FINAL with a dead letter of reason [`UNPUBLISHABLE`] (and the checkpoints an
+//! earlier attempt left deleted), and its status event, failure event and dead letter are
+//! queued in the caller's transaction. A job that meanwhile started (an earlier copy of its
+//! request was delivered) or finished is left alone.
 
 use sqlx::{Postgres, Row, Transaction};
 use uuid::Uuid;
@@ -76,6 +77,8 @@ impl JobStore {
             })
             .collect();
         let letters = self.insert_dead_letters(tx, &letters).await?;
+        let ended: Vec<JobId> = failed.iter().map(|f| f.job_id).collect();
+        self.delete_checkpoints(tx, &ended).await?;
         for f in &failed {
             let state = JobState::FailedFinal;
             self.queue_status_event(outbox, f.job_id, state, f.attempt, detail, f.seq);

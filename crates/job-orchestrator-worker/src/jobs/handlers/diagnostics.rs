@@ -1,7 +1,9 @@
 //! Diagnostic job types for tests and benchmarks: `diagnostics.echo` returns its payload,
 //! `diagnostics.sleep` sleeps (optionally recording one side effect first, under an id derived
 //! from the job and fenced by the attempt, so tests can see that a re-run adds nothing and a
-//! stale attempt writes nothing), `diagnostics.fail` fails its first K attempts.
+//! stale attempt writes nothing), `diagnostics.fail` fails its first K attempts,
+//! `diagnostics.steps` runs N steps that report progress and checkpoint each step, resuming
+//! after the checkpoints of earlier attempts (tests of the handler runtime).
 
 use std::time::Duration;
 
@@ -107,6 +109,50 @@ impl Handler for Fail {
             } else {
                 Ok(json!({ "succeeded_on_attempt": context.attempt }))
             }
+        })
+    }
+}
+
+/// `diagnostics.steps`: `{"steps": n, "step_ms": ms, "fail_attempts": k, "fail_at_step": s}`.
+/// Reads the job's checkpoints, then runs each step not checkpointed yet: reports
+/// `step i/n`, sleeps `step_ms`, and stores checkpoint `step-i` = `{"attempt": a}`. Attempts up
+/// to `k` fail (transiently) on reaching step `s` (default: after the last step). Its result
+/// names the checkpoints it resumed from and the steps it ran.
+#[derive(Debug)]
+pub struct Steps;
+
+impl Handler for Steps {
+    fn run(&self, context: JobContext) -> HandlerResult {
+        Box::pin(async move {
+            let number = |name: &str| context.payload.get(name).and_then(Value::as_u64);
+            let steps = number("steps").unwrap_or(1);
+            let step_ms = number("step_ms").unwrap_or(0);
+            let fails = u64::try_from(context.attempt)
+                .is_ok_and(|attempt| attempt <= number("fail_attempts").unwrap_or(0));
+            let fail_at = number("fail_at_step").unwrap_or(steps + 1);
+            let resumed = context.checkpoints.all().await?;
+            let mut ran = Vec::new();
+            for step in 1..=steps + 1 {
+                if fails && step == fail_at {
+                    return Err(Failure::transient(format!(
+                        "planned failure at step {step} of attempt {}",
+                        context.attempt
+                    )));
+                }
+                let key = format!("step-{step}");
+                if step > steps || resumed.contains_key(&key) {
+                    continue;
+                }
+                context.progress.report(format!("step {step}/{steps}"));
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_millis(step_ms)) => {}
+                    _ = context.cancel.cancelled() => return Err(Failure::transient("interrupted")),
+                }
+                let output = json!({ "attempt": context.attempt });
+                context.checkpoints.put(&key, &output).await?;
+                ran.push(step);
+            }
+            Ok(json!({ "resumed": resumed, "ran": ran }))
         })
     }
 }

@@ -15,9 +15,16 @@
 //!   checks in the same statement that the attempt is still the job's current one held by
 //!   [`JobContext::worker_id`] (see `diagnostics.rs`), and a service written to elsewhere is
 //!   passed `(job_id, attempt)` and refuses a write older than the newest attempt it saw.
+//! - **Report progress, checkpoint steps.** [`JobContext::progress`] takes a user-facing
+//!   detail at any rate and never waits; the latest one becomes the job's status detail.
+//!   [`JobContext::checkpoints`] stores each completed step's output, fenced by the attempt; an
+//!   attempt reads them first and resumes after the last one. A put answering
+//!   [`CheckpointError::Stale`] means stop (it converts into a [`Failure`] with `?`).
 
+mod checkpoints;
 mod diagnostics;
 mod knowledge_update;
+mod progress;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -26,9 +33,14 @@ use std::sync::Arc;
 
 use exobrain_common::shutdown::CancellationToken;
 use exobrain_jobs::domain::JobId;
+use exobrain_jobs::store::{Attempt, Fence, JobStore};
 use serde_json::Value;
 use sqlx::PgPool;
 use uuid::Uuid;
+
+pub use checkpoints::Checkpoints;
+pub use exobrain_jobs::domain::{CheckpointError, CheckpointPart};
+pub use progress::{PROGRESS_INTERVAL, Progress, ProgressWriter};
 
 /// What a handler knows about the attempt it runs.
 #[derive(Debug, Clone)]
@@ -49,9 +61,38 @@ pub struct JobContext {
     pub cancel: CancellationToken,
     /// The worker running the attempt (the lease owner).
     pub worker_id: String,
+    /// Where the handler reports its progress (the job's status detail while it runs).
+    pub progress: Progress,
+    /// The job's checkpoints: read what earlier attempts completed, store what this one does.
+    pub checkpoints: Checkpoints,
 }
 
 impl JobContext {
+    /// The context of `attempt` run by `worker_id` and stopped by `cancel`, writing through
+    /// `store`; with the writer of its progress, to poll while the handler runs and drop when
+    /// the attempt ends.
+    pub fn for_attempt(
+        attempt: &Attempt,
+        worker_id: &str,
+        cancel: CancellationToken,
+        store: &JobStore,
+    ) -> (Self, ProgressWriter) {
+        let fence = Fence::of(attempt, worker_id);
+        let writer = ProgressWriter::new(store.clone(), fence.clone());
+        let context = Self {
+            job_id: attempt.job_id,
+            job_type: attempt.job_type.clone(),
+            owner: attempt.owner.clone(),
+            attempt: attempt.attempt,
+            payload: attempt.payload.clone(),
+            cancel,
+            worker_id: worker_id.to_owned(),
+            progress: writer.progress(),
+            checkpoints: Checkpoints::new(store.clone(), fence),
+        };
+        (context, writer)
+    }
+
     /// A deterministic id for the effect named `key` of this job: the same in every attempt,
     /// so an upsert keyed by it applies once however often the job runs.
     pub fn derive_id(&self, key: &str) -> Uuid {
@@ -82,6 +123,21 @@ impl Failure {
         Self {
             detail: detail.into(),
             retry: false,
+        }
+    }
+}
+
+impl From<CheckpointError> for Failure {
+    /// A stale attempt or an unavailable database is worth another attempt (a stale
+    /// attempt's outcome is ignored anyway); a key or value that cannot be stored is not.
+    fn from(error: CheckpointError) -> Self {
+        match error {
+            CheckpointError::Stale | CheckpointError::Unavailable => {
+                Self::transient(error.to_string())
+            }
+            CheckpointError::TooLarge { .. } | CheckpointError::NulCharacter { .. } => {
+                Self::permanent(error.to_string())
+            }
         }
     }
 }
@@ -124,6 +180,7 @@ impl Handlers {
             }),
         );
         handlers.register("diagnostics.fail", Arc::new(diagnostics::Fail));
+        handlers.register("diagnostics.steps", Arc::new(diagnostics::Steps));
         handlers
     }
 
