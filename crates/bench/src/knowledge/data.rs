@@ -142,6 +142,7 @@ impl Dataset {
                 journal_reference: "exobrain-bench".into(),
                 message_ids: Vec::new(),
                 extractor: "exobrain-bench knowledge".into(),
+                message_sequences: Vec::new(),
             }),
             ..Default::default()
         };
@@ -170,6 +171,7 @@ impl Dataset {
                 properties: vec![text("name", &entity.name)],
                 user_id: String::new(),
                 visibility: pb::Visibility::Private as i32,
+                source: None,
             });
             delta.blocks.push(block(root, &entity.description));
             delta
@@ -224,6 +226,7 @@ fn block(id: Uuid, body: &str) -> pb::BlockNode {
         properties: vec![text("text", body)],
         user_id: String::new(),
         visibility: pb::Visibility::Private as i32,
+        source: None,
     }
 }
 
@@ -245,6 +248,7 @@ fn edge(from: Uuid, label: &str, to: Uuid, rng: &mut Rng) -> pb::GraphEdge {
         ],
         user_id: String::new(),
         visibility: pb::Visibility::Private as i32,
+        source: None,
     }
 }
 

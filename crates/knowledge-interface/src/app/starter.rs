@@ -90,6 +90,7 @@ fn edge(
         ],
         user_id: String::new(),
         visibility: visibility as i32,
+        source: None,
     }
 }
 
@@ -122,6 +123,7 @@ pub(super) fn probe_delta(caller: &Viewer) -> Delta {
         properties: vec![text("text", "A detail of the description.")],
         user_id: String::new(),
         visibility: pb::Visibility::Private as i32,
+        source: None,
     });
     request.edges.push(edge(
         block,
@@ -148,6 +150,7 @@ fn user_request(user_name: &str, ids: StarterIds) -> pb::UpsertGraphDeltaRequest
         properties,
         user_id: String::new(),
         visibility: private as i32,
+        source: None,
     };
     pb::UpsertGraphDeltaRequest {
         entities: vec![
@@ -174,6 +177,7 @@ fn user_request(user_name: &str, ids: StarterIds) -> pb::UpsertGraphDeltaRequest
             )],
             user_id: String::new(),
             visibility: private as i32,
+            source: None,
         }],
         edges: vec![
             edge(
@@ -202,6 +206,7 @@ pub fn root_delta(system: &Viewer) -> Delta {
             name: "Real World".into(),
             user_id: String::new(),
             visibility: shared as i32,
+            source: None,
         }],
         entities: vec![pb::EntityNode {
             id: EXOBRAIN_ENTITY.to_string(),
@@ -210,6 +215,7 @@ pub fn root_delta(system: &Viewer) -> Delta {
             properties: vec![text("name", "Exobrain")],
             user_id: String::new(),
             visibility: shared as i32,
+            source: None,
         }],
         blocks: vec![pb::BlockNode {
             id: EXOBRAIN_BLOCK.to_string(),
@@ -220,6 +226,7 @@ pub fn root_delta(system: &Viewer) -> Delta {
             )],
             user_id: String::new(),
             visibility: shared as i32,
+            source: None,
         }],
         edges: vec![edge(
             EXOBRAIN_ENTITY,

@@ -199,6 +199,7 @@ impl<G: GraphStore, V: VectorStore> Knowledge<G, V> {
                     crate::access::Visibility::Private => pb::Visibility::Private,
                     crate::access::Visibility::Shared => pb::Visibility::Shared,
                 } as i32,
+                source: None,
             }],
             ..Default::default()
         };

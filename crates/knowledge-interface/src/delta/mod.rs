@@ -5,6 +5,7 @@
 pub mod check;
 pub mod parse;
 pub mod properties;
+mod source;
 
 use uuid::Uuid;
 
@@ -21,7 +22,7 @@ pub struct Delta {
     pub nodes: Vec<NodeInput>,
     /// Edges in request order.
     pub edges: Vec<EdgeInput>,
-    /// Where it comes from.
+    /// Where it comes from (each record's own provenance is already filled from it).
     pub source: Provenance,
 }
 
@@ -44,6 +45,8 @@ pub struct NodeInput {
     pub universe_id: Option<Uuid>,
     /// Properties as sent, including the promoted `name`, `aliases` and `text`.
     pub properties: Properties,
+    /// Where it comes from: its own provenance filled from the delta's.
+    pub source: Provenance,
 }
 
 /// An edge as the request states it.
@@ -63,6 +66,8 @@ pub struct EdgeInput {
     pub visibility: Visibility,
     /// Properties as sent (confidence, status, …).
     pub properties: Properties,
+    /// Where it comes from: its own provenance filled from the delta's.
+    pub source: Provenance,
 }
 
 /// Why a delta is refused; every problem is listed.

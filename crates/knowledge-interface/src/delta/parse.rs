@@ -1,7 +1,8 @@
 //! Wire → domain for `UpsertGraphDeltaRequest`: ids become UUIDs, visibilities and property
 //! values become typed, owners are checked against the caller (an empty `user_id` means the
-//! caller). Every problem is collected; ownership problems are reported apart, because they
-//! are PERMISSION_DENIED rather than INVALID_ARGUMENT.
+//! caller), and each record's provenance is its own filled from the delta's (see
+//! [`super::source`]). Every problem is collected; ownership problems are reported apart,
+//! because they are PERMISSION_DENIED rather than INVALID_ARGUMENT.
 
 use std::collections::BTreeSet;
 
@@ -9,7 +10,7 @@ use chrono::{DateTime, Utc};
 use exobrain_proto::knowledge as pb;
 use uuid::Uuid;
 
-use super::{Delta, EdgeInput, NodeInput, Refusal};
+use super::{Delta, EdgeInput, NodeInput, Refusal, source};
 use crate::access::{Viewer, Visibility};
 use crate::graph::model::{NodeKind, Provenance, UNIVERSE_TYPE};
 use crate::graph::value::{Properties, Value};
@@ -23,10 +24,20 @@ struct Problems {
 
 /// Parses a request written on behalf of `caller`.
 pub fn delta(caller: &Viewer, request: pb::UpsertGraphDeltaRequest) -> Result<Delta, Refusal> {
+    let pb::UpsertGraphDeltaRequest {
+        universes,
+        entities,
+        blocks,
+        edges: wire_edges,
+        source: wire_source,
+    } = request;
     let mut problems = Problems::default();
+    let delta_source = source::parse(&mut problems.invalid, "source", wire_source);
+    let base = delta_source.clone().unwrap_or_default();
     let mut nodes = Vec::new();
-    for (index, universe) in request.universes.into_iter().enumerate() {
+    for (index, universe) in universes.into_iter().enumerate() {
         let at = format!("universes[{index}]");
+        let source = source::of_record(&mut problems.invalid, &at, universe.source, &base);
         let mut properties = Properties::new();
         properties.insert(
             "name".into(),
@@ -44,14 +55,16 @@ pub fn delta(caller: &Viewer, request: pb::UpsertGraphDeltaRequest) -> Result<De
                 user_id: &universe.user_id,
                 visibility: universe.visibility,
                 properties: Ok(properties),
+                source,
             },
         ) {
             nodes.push(node);
         }
     }
-    for (index, entity) in request.entities.into_iter().enumerate() {
+    for (index, entity) in entities.into_iter().enumerate() {
         let at = format!("entities[{index}]");
         let properties = values(&mut problems, &at, entity.properties);
+        let source = source::of_record(&mut problems.invalid, &at, entity.source, &base);
         if let Some(node) = node(
             &mut problems,
             caller,
@@ -64,14 +77,16 @@ pub fn delta(caller: &Viewer, request: pb::UpsertGraphDeltaRequest) -> Result<De
                 user_id: &entity.user_id,
                 visibility: entity.visibility,
                 properties,
+                source,
             },
         ) {
             nodes.push(node);
         }
     }
-    for (index, block) in request.blocks.into_iter().enumerate() {
+    for (index, block) in blocks.into_iter().enumerate() {
         let at = format!("blocks[{index}]");
         let properties = values(&mut problems, &at, block.properties);
+        let source = source::of_record(&mut problems.invalid, &at, block.source, &base);
         if let Some(node) = node(
             &mut problems,
             caller,
@@ -84,6 +99,7 @@ pub fn delta(caller: &Viewer, request: pb::UpsertGraphDeltaRequest) -> Result<De
                 user_id: &block.user_id,
                 visibility: block.visibility,
                 properties,
+                source,
             },
         ) {
             nodes.push(node);
@@ -99,8 +115,8 @@ pub fn delta(caller: &Viewer, request: pb::UpsertGraphDeltaRequest) -> Result<De
         }
     }
     let mut edges = Vec::new();
-    for (index, wire) in request.edges.into_iter().enumerate() {
-        if let Some(edge) = edge(&mut problems, caller, index, wire) {
+    for (index, wire) in wire_edges.into_iter().enumerate() {
+        if let Some(edge) = edge(&mut problems, caller, index, wire, &base) {
             edges.push(edge);
         }
     }
@@ -114,7 +130,7 @@ pub fn delta(caller: &Viewer, request: pb::UpsertGraphDeltaRequest) -> Result<De
         caller: caller.clone(),
         nodes,
         edges,
-        source: request.source.map(provenance).unwrap_or_default(),
+        source: delta_source.unwrap_or_default(),
     })
 }
 
@@ -127,6 +143,7 @@ struct RawNode<'a> {
     user_id: &'a str,
     visibility: i32,
     properties: Result<Properties, ()>,
+    source: Option<Provenance>,
 }
 
 fn node(problems: &mut Problems, caller: &Viewer, raw: RawNode<'_>) -> Option<NodeInput> {
@@ -155,6 +172,7 @@ fn node(problems: &mut Problems, caller: &Viewer, raw: RawNode<'_>) -> Option<No
         visibility: visibility?,
         universe_id,
         properties: raw.properties.ok()?,
+        source: raw.source?,
         at,
     })
 }
@@ -164,8 +182,10 @@ fn edge(
     caller: &Viewer,
     index: usize,
     wire: pb::GraphEdge,
+    delta_source: &Provenance,
 ) -> Option<EdgeInput> {
     let at = format!("edges[{index}]");
+    let source = source::of_record(&mut problems.invalid, &at, wire.source, delta_source);
     let from_id = uuid(problems, &format!("{at}.from_id"), &wire.from_id);
     let to_id = uuid(problems, &format!("{at}.to_id"), &wire.to_id);
     let label = wire.edge_type.trim().to_ascii_uppercase();
@@ -190,6 +210,7 @@ fn edge(
         user_id: user_id?,
         visibility: visibility?,
         properties: properties.ok()?,
+        source: source?,
         at,
     })
 }
@@ -297,18 +318,4 @@ fn value(
     };
     problems.invalid.push(format!("{field}: {problem}"));
     None
-}
-
-fn provenance(wire: pb::Provenance) -> Provenance {
-    Provenance {
-        job_id: wire.job_id.trim().to_owned(),
-        journal_reference: wire.journal_reference.trim().to_owned(),
-        message_ids: wire
-            .message_ids
-            .into_iter()
-            .map(|id| id.trim().to_owned())
-            .filter(|id| !id.is_empty())
-            .collect(),
-        extractor: wire.extractor.trim().to_owned(),
-    }
 }

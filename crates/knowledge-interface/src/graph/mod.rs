@@ -7,6 +7,7 @@
 
 pub mod model;
 pub mod plan;
+pub mod provenance;
 pub mod reads;
 pub mod trigrams;
 pub mod value;

@@ -1,11 +1,12 @@
 //! The records of the knowledge graph as the service reasons about them: universes, entities
-//! and blocks (nodes), typed edges with trust metadata and history, and where a write came
-//! from. Adapters store and load exactly these.
+//! and blocks (nodes), typed edges with trust metadata and history, and where their facts came
+//! from ([`Provenance`], defined in [`super::provenance`]). Adapters store and load exactly
+//! these.
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+pub use super::provenance::{MAX_MESSAGE_SEQUENCES, Provenance};
 use super::value::Properties;
 use crate::access::Visibility;
 
@@ -47,30 +48,6 @@ pub const UNIVERSE_TYPE: &str = "node.universe";
 pub const ENTITY_TYPE: &str = "node.entity";
 /// The root type of blocks.
 pub const BLOCK_TYPE: &str = "node.block";
-
-/// Where a write came from, stored on every record it changes.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Provenance {
-    /// The job that produced it.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub job_id: String,
-    /// The journal the facts were read from.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub journal_reference: String,
-    /// The messages the facts were read from.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub message_ids: Vec<String>,
-    /// What wrote it.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub extractor: String,
-}
-
-impl Provenance {
-    /// Whether nothing is recorded.
-    pub fn is_empty(&self) -> bool {
-        self == &Provenance::default()
-    }
-}
 
 /// A node as stored.
 #[derive(Debug, Clone, PartialEq)]

@@ -69,6 +69,16 @@ pub struct InitMarker {
     pub assistant_entity_id: Uuid,
 }
 
+/// A stored record whose facts stay as they are and whose provenance a newer write replaces
+/// (not counted as a change; the record's `updated_at` stays).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceUpdate {
+    /// The node, or the edge's claim id.
+    pub id: Uuid,
+    /// Its provenance from now on.
+    pub source: Provenance,
+}
+
 /// Checked changes, applied atomically by a store.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WritePlan {
@@ -76,6 +86,10 @@ pub struct WritePlan {
     pub nodes: Vec<Node>,
     /// Edges to insert.
     pub new_edges: Vec<Edge>,
+    /// Unchanged nodes whose provenance is replaced.
+    pub node_sources: Vec<SourceUpdate>,
+    /// Unchanged current edges whose provenance is replaced.
+    pub edge_sources: Vec<SourceUpdate>,
     /// Current edges to supersede: (old edge, the edge that replaces it, if any).
     pub superseded: Vec<(Uuid, Option<Uuid>)>,
     /// Blocks whose vectors must be (re)computed after commit.
@@ -93,6 +107,8 @@ impl WritePlan {
     pub fn is_empty(&self) -> bool {
         self.nodes.is_empty()
             && self.new_edges.is_empty()
+            && self.node_sources.is_empty()
+            && self.edge_sources.is_empty()
             && self.superseded.is_empty()
             && self.marker.is_none()
     }

@@ -1,6 +1,6 @@
 //! `GetEntityContext` on the wire: request checks and the mapping of an entity's context to
 //! the reply (string maps of rendered values, readable properties only plus the record's
-//! own fields).
+//! own fields; each block with its provenance).
 
 use exobrain_proto::knowledge as pb;
 use tonic::Request;
@@ -10,7 +10,7 @@ use super::error::KnowledgeError;
 use super::identity;
 use crate::access::Visibility;
 use crate::app::{EntityContext, Knowledge};
-use crate::graph::model::{Edge, Node};
+use crate::graph::model::{Edge, Node, Provenance};
 use crate::graph::reads::{Direction, Neighbor};
 use crate::graph::value::render_time;
 use crate::schema::Schema;
@@ -95,6 +95,7 @@ fn reply(schema: &Schema, context: EntityContext) -> pb::GetEntityContextReply {
                     .filter(|n| n.node_id == block.node.id)
                     .map(neighbor)
                     .collect(),
+                source: Some(wire_provenance(&block.node.source)),
             })
             .collect(),
         neighbors: neighbors.iter().map(neighbor).collect(),
@@ -105,6 +106,17 @@ fn wire_visibility(visibility: Visibility) -> pb::Visibility {
     match visibility {
         Visibility::Private => pb::Visibility::Private,
         Visibility::Shared => pb::Visibility::Shared,
+    }
+}
+
+/// A record's stored provenance on the wire (an empty message when none is recorded).
+pub fn wire_provenance(source: &Provenance) -> pb::Provenance {
+    pb::Provenance {
+        job_id: source.job_id.clone(),
+        journal_reference: source.journal_reference.clone(),
+        message_ids: source.message_ids.clone(),
+        extractor: source.extractor.clone(),
+        message_sequences: source.message_sequences.clone(),
     }
 }
 

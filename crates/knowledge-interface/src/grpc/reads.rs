@@ -1,11 +1,13 @@
 //! The reading RPCs over the graph: `FindEntityCandidates`, `FindNodeTypeCandidates`,
 //! `FindEdgeTypeCandidates`, `ListEntitiesByType`, `GetEntityExtractionSchemaContext` and
-//! `SearchBlocks`. Each checks its input, resolves the caller and maps the answer.
+//! `SearchBlocks` (each hit with its block's provenance). Each checks its input, resolves the
+//! caller and maps the answer.
 
 use exobrain_proto::knowledge as pb;
 use tonic::Request;
 use uuid::Uuid;
 
+use super::context::wire_provenance;
 use super::error::KnowledgeError;
 use super::{identity, page_token};
 use crate::app::{CandidateQuery, Knowledge};
@@ -191,6 +193,7 @@ pub async fn search_blocks(
             .into_iter()
             .map(|hit| pb::BlockHit {
                 block_id: hit.block.id.to_string(),
+                source: Some(wire_provenance(&hit.block.source)),
                 text: hit.block.text.unwrap_or_default(),
                 score: hit.score,
                 root_entity_id: hit

@@ -33,6 +33,7 @@ async fn a_wide_delta_of_sixty_thousand_records_is_checked_in_linear_time() {
             name: "Wide World".into(),
             user_id: String::new(),
             visibility: pb::Visibility::Private as i32,
+            source: None,
         }],
         entities: vec![person_node],
         blocks: vec![block(root, "The root.")],

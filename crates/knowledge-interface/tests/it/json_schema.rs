@@ -51,7 +51,8 @@ fn valid_delta() -> Value {
         }],
         "blocks": [{
             "id": BLOCK, "type_id": "node.block", "user_id": "user-123", "visibility": "PRIVATE",
-            "properties": [{ "key": "text", "string_value": "Frodo carries the ring." }]
+            "properties": [{ "key": "text", "string_value": "Frodo carries the ring." }],
+            "source": { "message_sequences": [5, "6"] }
         }],
         "edges": [{
             "from_id": ENTITY, "to_id": BLOCK, "edge_type": "DESCRIBED_BY",
@@ -63,7 +64,8 @@ fn valid_delta() -> Value {
         }],
         "source": {
             "job_id": "job-7", "journal_reference": "2024-05-01",
-            "message_ids": ["m1", "m2"], "extractor": "knowledge.update"
+            "message_ids": ["m1", "m2"], "extractor": "knowledge.update",
+            "message_sequences": [3, 4]
         }
     })
 }
@@ -235,5 +237,5 @@ async fn the_rpc_serves_the_generated_schema_with_its_identity() {
     assert_eq!(reply.schema_id.as_deref(), Some(SCHEMA_ID));
     assert_eq!(reply.draft.as_deref(), Some(DRAFT));
     assert_eq!(reply.version.as_deref(), Some(VERSION));
-    assert_eq!((DRAFT, VERSION), ("2020-12", "2.0.0"));
+    assert_eq!((DRAFT, VERSION), ("2020-12", "2.1.0"));
 }

@@ -178,7 +178,7 @@ impl<'a> Checker<'a> {
             valid_from,
             valid_to,
             properties,
-            source: self.delta.source.clone(),
+            source: input.source.clone(),
             created_at: None,
             superseded_at: None,
         })

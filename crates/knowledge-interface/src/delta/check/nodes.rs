@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use super::{Checker, REAL_WORLD};
 use crate::delta::NodeInput;
-use crate::graph::model::{BLOCK_TYPE, ENTITY_TYPE, Node, NodeKind, labels};
+use crate::graph::model::{BLOCK_TYPE, ENTITY_TYPE, Node, NodeKind, Provenance, labels};
 use crate::graph::value::{Properties, Value};
 
 impl Checker<'_> {
@@ -140,15 +140,17 @@ impl Checker<'_> {
             text,
             universe_id: existing.and_then(|n| n.universe_id),
             properties,
-            source: self.delta.source.clone(),
+            source: input.source.clone(),
             created_at: existing.and_then(|n| n.created_at),
             updated_at: existing.and_then(|n| n.updated_at),
         })
     }
 
     /// Settles the universe of every entity in the delta and of every stored entity an
-    /// explicit IS_PART_OF moves.
+    /// explicit IS_PART_OF moves (a moved entity takes that edge's provenance; one the edge
+    /// leaves where it is stays as stored).
     pub(super) fn check_membership(&mut self) {
+        let delta = self.delta;
         let mut entities: Vec<(String, uuid::Uuid, Option<uuid::Uuid>)> = self
             .delta
             .nodes
@@ -158,7 +160,8 @@ impl Checker<'_> {
             .collect();
         let mut settled: HashSet<uuid::Uuid> = entities.iter().map(|(_, id, _)| *id).collect();
         let mut explicit_of: HashMap<uuid::Uuid, BTreeSet<uuid::Uuid>> = HashMap::new();
-        for edge in &self.delta.edges {
+        let mut moved_by: HashMap<uuid::Uuid, &Provenance> = HashMap::new();
+        for edge in &delta.edges {
             if edge.label == labels::IS_PART_OF {
                 explicit_of
                     .entry(edge.from_id)
@@ -174,6 +177,7 @@ impl Checker<'_> {
                     .is_some_and(|n| n.kind == NodeKind::Entity && n.user_id == self.caller());
             if moves_stored {
                 settled.insert(edge.from_id);
+                moved_by.insert(edge.from_id, &edge.source);
                 entities.push((edge.at.clone(), edge.from_id, None));
             }
         }
@@ -207,8 +211,11 @@ impl Checker<'_> {
                     let Some(stored) = self.state.nodes.get(&id) else {
                         continue;
                     };
+                    if stored.universe_id == Some(universe) {
+                        continue;
+                    }
                     let mut moved = stored.clone();
-                    moved.source = self.delta.source.clone();
+                    moved.source = moved_by.get(&id).copied().unwrap_or(&delta.source).clone();
                     self.nodes.entry(id).or_insert(moved)
                 }
             };

@@ -2,7 +2,9 @@
 //! delta supersedes (a changed claim replaces its current version; a new universe replaces an
 //! entity's old membership; a new parent moves a block), the structural rules on the result
 //! (one parent per block, at most one root block per entity or universe, no cycles), and the
-//! final plan of changed records.
+//! final plan of changed records. A record whose facts the delta leaves as they are is not a
+//! change; when the delta states other provenance for it, only its stored provenance is
+//! replaced (uncounted, so a redelivered delta still reports zeros).
 
 use std::collections::HashSet;
 
@@ -11,7 +13,7 @@ use uuid::Uuid;
 use super::index::EdgeIndex;
 use super::{Checker, Desired, joint_visibility};
 use crate::graph::model::{Edge, EdgeStatus, Node, NodeKind, labels};
-use crate::graph::plan::WritePlan;
+use crate::graph::plan::{SourceUpdate, WritePlan};
 use crate::graph::value::Properties;
 
 /// How far up a block tree a cycle check walks before calling it a cycle.
@@ -28,7 +30,15 @@ impl Checker<'_> {
         for desired in &self.desired {
             let edge = &desired.edge;
             match self.current_edge(edge.from_id, &edge.label, edge.to_id) {
-                Some(old) if old.same_claim(edge) => continue,
+                Some(old) if old.same_claim(edge) => {
+                    if edge.source.replaces(&old.source) {
+                        plan.edge_sources.push(SourceUpdate {
+                            id: old.id,
+                            source: edge.source.clone(),
+                        });
+                    }
+                    continue;
+                }
                 Some(old) => superseded.push((old.id, Some(edge.id))),
                 None => {}
             }
@@ -105,7 +115,7 @@ impl Checker<'_> {
                     valid_from: None,
                     valid_to: None,
                     properties: Properties::new(),
-                    source: self.delta.source.clone(),
+                    source: entity.source.clone(),
                     created_at: None,
                     superseded_at: None,
                 },
@@ -192,7 +202,13 @@ impl Checker<'_> {
                 continue;
             };
             let stored = self.state.nodes.get(&id);
-            if stored.is_some_and(|s| s.same_content(node)) {
+            if let Some(same) = stored.filter(|s| s.same_content(node)) {
+                if node.source.replaces(&same.source) {
+                    plan.node_sources.push(SourceUpdate {
+                        id,
+                        source: node.source.clone(),
+                    });
+                }
                 continue;
             }
             match node.kind {

@@ -102,7 +102,8 @@ pub fn kind_label(kind: NodeKind) -> &'static str {
     }
 }
 
-fn json<T: serde::Serialize>(value: &T) -> String {
+/// A value as the JSON string it is stored as (typed properties, provenance).
+pub fn json<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "{}".to_owned())
 }
 

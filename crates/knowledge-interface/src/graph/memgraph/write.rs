@@ -1,6 +1,7 @@
 //! Applies a delta in one Memgraph transaction: take write locks on the ids it touches,
-//! reload the state, let the check produce the plan, then write nodes, supersessions, new
-//! edges, listing counters, vector work and the init marker with batched `UNWIND` statements.
+//! reload the state, let the check produce the plan, then write nodes, replaced provenance,
+//! supersessions, new edges, listing counters, vector work and the init marker with batched
+//! `UNWIND` statements.
 //!
 //! Memgraph has no advisory locks. Its snapshot isolation aborts a transaction that writes
 //! an object another transaction changed after it started, so a writer "locks" an id by
@@ -19,7 +20,7 @@ use super::records::{self, edge_props, fetch_in, ids, kind_label, label, map, no
 use super::{error, outbox, state};
 use crate::delta::Refusal;
 use crate::graph::model::{Edge, Node};
-use crate::graph::plan::{GraphState, StateQuery, WritePlan, run_check};
+use crate::graph::plan::{GraphState, SourceUpdate, StateQuery, WritePlan, run_check};
 use crate::graph::{Applied, StoreError, WriteOutcome};
 
 /// How deep the walk from a changed block up to the entity heading its tree goes.
@@ -97,6 +98,7 @@ async fn apply(txn: &mut Txn, state: &GraphState, plan: &WritePlan) -> Result<()
     let now = Utc::now();
     let stamp = records::time(&now);
     upsert_nodes(txn, &plan.nodes, &stamp).await?;
+    replace_sources(txn, state, plan).await?;
     let mut touched: Vec<Uuid> = plan.nodes.iter().map(|n| n.id).collect();
     touched.extend(supersede(txn, state, &plan.superseded, &stamp).await?);
     insert_edges(txn, &plan.new_edges, &stamp).await?;
@@ -146,6 +148,64 @@ async fn upsert_nodes(txn: &mut Txn, nodes: &[Node], stamp: &str) -> Result<(), 
             ))
             .param("rows", rows)
             .param("now", stamp),
+        )
+        .await
+        .map_err(error)?;
+    }
+    Ok(())
+}
+
+/// Replaces the provenance of unchanged nodes and current edges, leaving everything else,
+/// `updated_at` included, as it is. Edges are matched from their endpoints, as the state the
+/// plan was checked against holds them.
+async fn replace_sources(
+    txn: &mut Txn,
+    state: &GraphState,
+    plan: &WritePlan,
+) -> Result<(), StoreError> {
+    let row = |update: &SourceUpdate, extra: Vec<(&str, BoltType)>| {
+        let mut entries = vec![
+            ("id", update.id.to_string().into()),
+            ("source", records::json(&update.source).into()),
+        ];
+        entries.extend(extra);
+        map(entries)
+    };
+    if !plan.node_sources.is_empty() {
+        let rows: Vec<BoltType> = plan.node_sources.iter().map(|u| row(u, vec![])).collect();
+        txn.run(
+            query(
+                "UNWIND $rows AS row MATCH (n:Node {id: row.id})
+                 SET n.source = row.source",
+            )
+            .param("rows", rows),
+        )
+        .await
+        .map_err(error)?;
+    }
+    let known: HashMap<Uuid, &Edge> = state.edges.iter().map(|e| (e.id, e)).collect();
+    let mut by_label: BTreeMap<&str, Vec<BoltType>> = BTreeMap::new();
+    for update in &plan.edge_sources {
+        let edge = known.get(&update.id).ok_or_else(|| {
+            StoreError::Backend(format!("edge {} is not in the checked state", update.id))
+        })?;
+        by_label.entry(label(&edge.label)?).or_default().push(row(
+            update,
+            vec![
+                ("from", edge.from_id.to_string().into()),
+                ("to", edge.to_id.to_string().into()),
+            ],
+        ));
+    }
+    for (label, rows) in by_label {
+        txn.run(
+            query(&format!(
+                "UNWIND $rows AS row
+                 MATCH (:Node {{id: row.from}})-[e:{label}]->(:Node {{id: row.to}})
+                 WHERE e.claim_id = row.id AND e.superseded_at IS NULL
+                 SET e.source = row.source"
+            ))
+            .param("rows", rows),
         )
         .await
         .map_err(error)?;

@@ -1,8 +1,8 @@
 //! Applies a delta in one transaction: take advisory locks on the ids it touches (a bounded
 //! number, in order so writers never deadlock; see [`super::locks`]), reload the state, let
-//! the check produce the plan, then write nodes, entity names, supersessions, new edges,
-//! vector work, the init marker and the listing counters with a handful of set-based
-//! statements. Relations lock their far end in shared
+//! the check produce the plan, then write nodes, entity names, replaced provenance,
+//! supersessions, new edges, vector work, the init marker and the listing counters with a
+//! handful of set-based statements. Relations lock their far end in shared
 //! mode and bump its degree in place, so writers linking to the same entity run side by side.
 
 use std::collections::HashMap;
@@ -17,7 +17,7 @@ use super::rows::{properties_json, source_json};
 use super::{backend, state};
 use crate::delta::Refusal;
 use crate::graph::model::{Node, NodeKind, labels};
-use crate::graph::plan::{GraphState, StateQuery, WritePlan, run_check};
+use crate::graph::plan::{GraphState, SourceUpdate, StateQuery, WritePlan, run_check};
 use crate::graph::{Applied, StoreError, WriteOutcome};
 
 /// Runs the locked check-and-write transaction.
@@ -50,6 +50,8 @@ where
 async fn apply(tx: &mut PgConnection, plan: &WritePlan) -> Result<(), StoreError> {
     upsert_nodes(tx, &plan.nodes).await?;
     write_names(tx, &plan.nodes).await?;
+    replace_sources(tx, "kg_nodes", &plan.node_sources).await?;
+    replace_sources(tx, "kg_edges", &plan.edge_sources).await?;
     let mut counters = CounterChanges::default();
     if !plan.superseded.is_empty() {
         let (old, by): (Vec<Uuid>, Vec<Option<Uuid>>) = plan.superseded.iter().copied().unzip();
@@ -163,6 +165,31 @@ async fn upsert_nodes(tx: &mut PgConnection, nodes: &[Node]) -> Result<(), Store
     .bind(column(&|n| n.text.clone()))
     .bind(&universes)
     .bind(&properties)
+    .bind(&sources)
+    .execute(&mut *tx)
+    .await
+    .map_err(backend)?;
+    Ok(())
+}
+
+/// Replaces the provenance of unchanged records in `table` (`kg_nodes` or `kg_edges`),
+/// leaving everything else, `updated_at` included, as it is.
+async fn replace_sources(
+    tx: &mut PgConnection,
+    table: &'static str,
+    updates: &[SourceUpdate],
+) -> Result<(), StoreError> {
+    if updates.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<Uuid> = updates.iter().map(|u| u.id).collect();
+    let sources: Vec<serde_json::Value> = updates.iter().map(|u| source_json(&u.source)).collect();
+    sqlx::query(&format!(
+        "UPDATE {table} r SET source = t.source
+           FROM unnest($1::uuid[], $2::jsonb[]) AS t(id, source)
+          WHERE r.id = t.id"
+    ))
+    .bind(&ids)
     .bind(&sources)
     .execute(&mut *tx)
     .await

@@ -20,8 +20,9 @@ pub const SCHEMA_ID: &str =
     "https://exobrain.dev/schemas/knowledge/upsert-graph-delta-request.json";
 /// The JSON Schema draft the schema is written in.
 pub const DRAFT: &str = "2020-12";
-/// Version of the schema's shape; 2.0.0 replaced the hand-written 1.0.0.
-pub const VERSION: &str = "2.0.0";
+/// Version of the schema's shape; 2.0.0 replaced the hand-written 1.0.0, 2.1.0 added
+/// per-record `source` and `message_sequences`.
+pub const VERSION: &str = "2.1.0";
 
 const META_SCHEMA: &str = "https://json-schema.org/draft/2020-12/schema";
 const ROOT: &str = "exobrain.knowledge.v1.UpsertGraphDeltaRequest";

@@ -4,10 +4,12 @@
 //! server (each test under users of its own; otherwise the Memgraph variants print a skip
 //! note and pass).
 
+mod provenance;
 mod reads;
 mod writes;
 
 use crate::support::knowledge::Backend;
+use provenance::*;
 use reads::*;
 use writes::*;
 
@@ -51,4 +53,9 @@ contract!(
     a_paraphrased_description_finds_the_right_entity_and_block_by_meaning,
     listings_page_with_keyset_cursors_and_report_real_totals,
     the_context_shows_what_blocks_mention_with_the_other_entitys_description,
+    search_hits_and_context_blocks_say_which_journal_job_and_messages_they_came_from,
+    a_records_own_source_overrides_the_deltas_part_by_part,
+    a_message_sequence_below_one_is_refused_naming_its_field,
+    a_redelivered_delta_with_provenance_reports_zeros,
+    the_same_facts_from_a_later_job_replace_the_provenance_without_counting_a_change,
 );

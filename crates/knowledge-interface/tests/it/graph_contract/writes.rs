@@ -370,6 +370,7 @@ pub async fn an_entity_belongs_to_exactly_one_visible_universe(backend: Backend)
         name: "The Novel".into(),
         user_id: String::new(),
         visibility: pb::Visibility::Private as i32,
+        source: None,
     });
     ada.upsert(request).await.expect("universe");
     let mut hero_delta = delta();

@@ -347,6 +347,7 @@ pub fn entity(id: Uuid, type_id: &str, name: &str) -> pb::EntityNode {
         properties: vec![text("name", name)],
         user_id: String::new(),
         visibility: pb::Visibility::Private as i32,
+        source: None,
     }
 }
 
@@ -358,6 +359,7 @@ pub fn block(id: Uuid, body: &str) -> pb::BlockNode {
         properties: vec![text("text", body)],
         user_id: String::new(),
         visibility: pb::Visibility::Private as i32,
+        source: None,
     }
 }
 
@@ -374,6 +376,7 @@ pub fn edge(from: Uuid, label: &str, to: Uuid) -> pb::GraphEdge {
         ],
         user_id: String::new(),
         visibility: pb::Visibility::Private as i32,
+        source: None,
     }
 }
 
