@@ -156,7 +156,7 @@ mod tests {
             serde_json::from_str(r#"{"job_id": "job-1", "message_ids": ["m1"]}"#).unwrap();
         assert_eq!(old.job_id, "job-1");
         assert!(old.message_sequences.is_empty());
-        let written = serde_json::to_value(&delta_source()).unwrap();
+        let written = serde_json::to_value(delta_source()).unwrap();
         assert_eq!(written["message_sequences"], serde_json::json!([1, 2, 3]));
         assert_eq!(
             serde_json::to_value(Provenance::default()).unwrap(),
