@@ -15,6 +15,7 @@ mod nats;
 mod nats_server;
 mod process;
 mod redis;
+mod scripted_model;
 mod server;
 
 pub use db::TestDb;
@@ -23,6 +24,7 @@ pub use nats::TestNats;
 pub use nats_server::PrivateNats;
 pub use process::{BinaryProcess, free_port};
 pub use redis::TestRedis;
+pub use scripted_model::ScriptedModel;
 pub use server::{TestServer, bind_ephemeral, wait_until_ok};
 
 /// A short random id for naming per-test resources.
