@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use exobrain_common::auth::{SERVICE_TOKEN_VAR, ServiceToken};
 use exobrain_common::config::{AppEnv, ConfigError, Env};
 use exobrain_common::telemetry::TelemetryConfig;
 use exobrain_jobs::StoresConfig;
@@ -64,6 +65,14 @@ pub struct Config {
     pub knowledge_interface_target: String,
     /// `MODEL_PROVIDER_BASE_URL`.
     pub model_provider_base_url: String,
+    /// `EXOBRAIN_SERVICE_TOKEN`: this worker's credential at the knowledge interface (and at
+    /// model-provider unless `MODEL_PROVIDER_API_TOKEN` is set); required outside local/test.
+    pub service_token: ServiceToken,
+    /// `MODEL_PROVIDER_API_TOKEN`, else `EXOBRAIN_SERVICE_TOKEN`: the credential presented to
+    /// model-provider.
+    pub model_provider_token: ServiceToken,
+    /// The `knowledge.update` pipeline's settings (`KNOWLEDGE_UPDATE_*`).
+    pub knowledge_update: exobrain_knowledge_update::Settings,
 }
 
 impl Config {
@@ -107,6 +116,13 @@ impl Config {
                 .string("KNOWLEDGE_INTERFACE_GRPC_TARGET", "http://127.0.0.1:50051"),
             model_provider_base_url: env
                 .string("MODEL_PROVIDER_BASE_URL", "http://127.0.0.1:8010/v1"),
+            service_token: ServiceToken::from_env(&mut env, &[SERVICE_TOKEN_VAR], app_env),
+            model_provider_token: ServiceToken::from_env(
+                &mut env,
+                &["MODEL_PROVIDER_API_TOKEN", SERVICE_TOKEN_VAR],
+                app_env,
+            ),
+            knowledge_update: exobrain_knowledge_update::Settings::from_env(&mut env),
         };
         config.check_pools(&mut env);
         env.finish()?;

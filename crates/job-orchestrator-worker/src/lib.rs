@@ -66,7 +66,10 @@ pub async fn run(
     let outbox = outbox::start(store.clone(), nats.jetstream.clone(), outbox::SERVICE_RELAY);
     let store = store.with_publisher(outbox.publisher.clone());
     let lifecycle = Lifecycle::new(store.clone(), worker_id.clone(), config.lease);
-    let handlers = Handlers::standard(&Dependencies { pool: pool.clone() });
+    let handlers = Handlers::standard(&Dependencies {
+        pool: pool.clone(),
+        knowledge_update: Arc::new(knowledge_update_pipeline(&config)?),
+    });
     let hard_stop = CancellationToken::new();
     let background = CancellationToken::new();
     let settings = RunSettings {
@@ -226,4 +229,28 @@ impl Service for JobOrchestratorWorker {
         let stores = &config.stores;
         Ok(db::migrate_command(&stores.database, &MIGRATOR, stores.connect).await?)
     }
+}
+
+/// The `knowledge.update` pipeline, calling the knowledge interface and model-provider as
+/// this worker (connections open on first use, so the worker starts without them).
+fn knowledge_update_pipeline(
+    config: &Config,
+) -> Result<exobrain_knowledge_update::Pipeline, RunError> {
+    let channel = tonic::transport::Channel::from_shared(config.knowledge_interface_target.clone())
+        .map_err(|error| RunError::Serve {
+            what: "knowledge interface client",
+            cause: format!("KNOWLEDGE_INTERFACE_GRPC_TARGET: {error}"),
+        })?
+        .connect_lazy();
+    let model = exobrain_knowledge_update::model::ModelClient::new(
+        &config.model_provider_base_url,
+        config.model_provider_token.clone(),
+        config.knowledge_update.model_timeout,
+    );
+    Ok(exobrain_knowledge_update::Pipeline::new(
+        config.knowledge_update.clone(),
+        model,
+        channel,
+        config.service_token.clone(),
+    ))
 }

@@ -162,6 +162,8 @@ pub struct Handlers {
 pub struct Dependencies {
     /// The job database (diagnostic effects).
     pub pool: PgPool,
+    /// The `knowledge.update` pipeline.
+    pub knowledge_update: Arc<exobrain_knowledge_update::Pipeline>,
 }
 
 impl Handlers {
@@ -170,7 +172,9 @@ impl Handlers {
         let mut handlers = Self::default();
         handlers.register(
             "knowledge.update",
-            Arc::new(knowledge_update::KnowledgeUpdate),
+            Arc::new(knowledge_update::KnowledgeUpdate::new(
+                dependencies.knowledge_update.clone(),
+            )),
         );
         handlers.register("diagnostics.echo", Arc::new(diagnostics::Echo));
         handlers.register(
