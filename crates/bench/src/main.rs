@@ -7,7 +7,8 @@
 //! memory and local embedding throughput; see [`gateway`]), `knowledge` (the knowledge
 //! interface at 10,000 and 100,000 entities; see [`knowledge`]), `chaos` (the fault drill: jobs
 //! under worker kills, NATS and PostgreSQL restarts, poison and oversize requests; see
-//! [`chaos`]; exits 1 when a guarantee did not hold).
+//! [`chaos`]; exits 1 when a guarantee did not hold), `pipeline` (the `knowledge.update`
+//! pipeline with a scripted model of fixed latency; see [`pipeline`]).
 //!
 //! `exobrain-bench __service <api|worker|model-provider|knowledge-interface> <command>` runs a
 //! service in this process; the suites start their services that way, as child processes of
@@ -19,6 +20,7 @@ mod gateway;
 mod jetstream;
 mod jobs;
 mod knowledge;
+mod pipeline;
 mod process;
 
 use std::process::ExitCode;
@@ -26,7 +28,8 @@ use std::process::ExitCode;
 const USAGE: &str = "usage: exobrain-bench <suite> [--messages N] [--concurrency C]\n\
        exobrain-bench knowledge [--entities N[,N...]] [--quick]\n\
        exobrain-bench chaos [--quick] [--seed N] [--shared-infra]\n\
-suites: jetstream, jobs, gateway, knowledge, chaos (--messages: messages or jobs per phase, or\n\
+       exobrain-bench pipeline [--latency-ms L]\n\
+suites: jetstream, jobs, gateway, knowledge, chaos, pipeline (--messages: messages or jobs per phase, or\n\
 seconds per phase for gateway; --concurrency: worker slots; --entities: graph sizes, default\n\
 10000,100000; --quick: a smoke run (2,000 entities; for chaos three worker kills and one of\n\
 every other fault); --seed: the chaos plan's seed; --shared-infra: chaos restarts this\n\
@@ -97,6 +100,14 @@ fn main() -> ExitCode {
                 return ExitCode::from(2);
             }
         },
+        "pipeline" => {
+            let Some(latency) = number_flag(&args, "--latency-ms", 50) else {
+                return ExitCode::from(2);
+            };
+            runtime.block_on(pipeline::run(pipeline::Options {
+                latency: std::time::Duration::from_millis(latency as u64),
+            }))
+        }
         "knowledge" => match knowledge::Options::from_args(&args) {
             Ok(options) => runtime.block_on(knowledge::run(options)),
             Err(problem) => {

@@ -66,10 +66,7 @@ pub async fn run(
     let outbox = outbox::start(store.clone(), nats.jetstream.clone(), outbox::SERVICE_RELAY);
     let store = store.with_publisher(outbox.publisher.clone());
     let lifecycle = Lifecycle::new(store.clone(), worker_id.clone(), config.lease);
-    let handlers = Handlers::standard(&Dependencies {
-        pool: pool.clone(),
-        knowledge_update: Arc::new(knowledge_update_pipeline(&config)?),
-    });
+    let handlers = Handlers::standard(&dependencies(pool.clone(), &config)?);
     let hard_stop = CancellationToken::new();
     let background = CancellationToken::new();
     let settings = RunSettings {
@@ -229,6 +226,14 @@ impl Service for JobOrchestratorWorker {
         let stores = &config.stores;
         Ok(db::migrate_command(&stores.database, &MIGRATOR, stores.connect).await?)
     }
+}
+
+/// What the handlers of `config` use: the job database `pool` and the pipeline.
+pub fn dependencies(pool: sqlx::PgPool, config: &Config) -> Result<Dependencies, RunError> {
+    Ok(Dependencies {
+        pool,
+        knowledge_update: Arc::new(knowledge_update_pipeline(config)?),
+    })
 }
 
 /// The `knowledge.update` pipeline, calling the knowledge interface and model-provider as

@@ -4,7 +4,9 @@
 
 mod support;
 
-use job_orchestrator_worker::jobs::handlers::{Dependencies, Handlers};
+use exobrain_common::config::Env;
+use job_orchestrator_worker::Config;
+use job_orchestrator_worker::jobs::handlers::Handlers;
 use serde_json::json;
 use support::Infra;
 
@@ -23,9 +25,10 @@ async fn an_attempt_that_lost_its_lease_cannot_record_its_effect() {
     infra.store().expire_leases(10).await.expect("expire");
     let second = infra.start_attempt(job_id, "worker-b", 30).await;
 
-    let handlers = Handlers::standard(&Dependencies {
-        pool: infra.db.pool.clone(),
-    });
+    let config = Config::from_env(Env::from_map(infra.env(&[]))).expect("config");
+    let handlers = Handlers::standard(
+        &job_orchestrator_worker::dependencies(infra.db.pool.clone(), &config).expect("deps"),
+    );
     let sleep = handlers.get("diagnostics.sleep").expect("handler");
     let stale = sleep.run(infra.context(&first, "worker-a").0).await;
     assert!(stale.is_err(), "a fenced-off attempt fails: {stale:?}");

@@ -77,8 +77,22 @@ async fn invalid_limits_are_rejected_by_name() {
 
 #[test]
 fn a_deployment_that_forgets_app_env_runs_no_diagnostic_jobs() {
-    let config = Config::from_env(Env::from_map(Vec::<(String, String)>::new())).expect("config");
+    let token = "w".repeat(40);
+    let config = Config::from_env(Env::from_map([("EXOBRAIN_SERVICE_TOKEN", token.as_str())]))
+        .expect("config");
     assert!(!config.diagnostics);
+}
+
+#[test]
+fn outside_local_the_worker_needs_its_credential_for_the_services_it_calls() {
+    let error = Config::from_env(Env::from_map(Vec::<(String, String)>::new()))
+        .expect_err("no credential")
+        .to_string();
+    assert!(error.contains("EXOBRAIN_SERVICE_TOKEN"), "{error}");
+    let weak = Config::from_env(Env::from_map([("EXOBRAIN_SERVICE_TOKEN", "short")]))
+        .expect_err("weak credential")
+        .to_string();
+    assert!(weak.contains("EXOBRAIN_SERVICE_TOKEN"), "{weak}");
     let local = Config::from_env(Env::from_map([("APP_ENV", "local")])).expect("config");
     assert!(local.diagnostics);
 }
