@@ -99,6 +99,23 @@ pub enum JobsCommand {
         #[command(flatten)]
         owner: Owner,
     },
+    /// Enqueue a job for a user from a JSON payload file and print it (for knowledge.update:
+    /// {"journal_reference": "2026/12/06", "messages": [{"role": "user", "content": "…",
+    /// "sequence": 1, "created_at": "…"}]})
+    Enqueue {
+        /// The job type, e.g. knowledge.update
+        #[arg(long = "type", value_parser = parse_job_type)]
+        job_type: JobType,
+        /// The user the job runs for
+        #[arg(long, env = "JOBCTL_USER", value_parser = parse_user)]
+        user: UserId,
+        /// The payload as a JSON file; `-` reads standard input
+        #[arg(long)]
+        payload: std::path::PathBuf,
+        /// Same user and key return the job enqueued first instead of a new one
+        #[arg(long)]
+        idempotency_key: Option<String>,
+    },
     /// Cancel a job that has not finished
     Cancel {
         /// The job's id (a UUID)

@@ -81,6 +81,30 @@ async fn jobs<W: Write>(
             let what = format!("job {job_id}");
             return follow(events, printer, Printer::job_event, job_ended, what).await;
         }
+        JobsCommand::Enqueue {
+            job_type,
+            user,
+            payload,
+            idempotency_key,
+        } => {
+            let request =
+                super::enqueue::request(job_type.as_str(), user.as_str(), &payload, idempotency_key)?;
+            let job_id = client
+                .enqueue_job(token.request(request, Some(user.as_str())))
+                .await?
+                .into_inner()
+                .job_id;
+            let request = GetJobStatusRequest {
+                job_id,
+                user_id: user.as_str().to_owned(),
+            };
+            printer.job(
+                &client
+                    .get_job_status(token.request(request, None))
+                    .await?
+                    .into_inner(),
+            )?;
+        }
         JobsCommand::Cancel { job_id, owner } => {
             let request = CancelJobRequest {
                 job_id: job_id.to_string(),

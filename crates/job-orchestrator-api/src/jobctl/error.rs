@@ -55,6 +55,9 @@ pub enum CliError {
     /// Writing to the output failed.
     #[error("cannot write output: {0}")]
     Output(#[from] std::io::Error),
+    /// A payload file that cannot be read or is not the payload of its job type.
+    #[error("{0}")]
+    Payload(String),
 }
 
 impl From<tonic::Status> for CliError {
@@ -85,6 +88,7 @@ impl CliError {
             },
             CliError::Unreachable { .. } | CliError::WatchInterrupted { .. } => exit::UNAVAILABLE,
             CliError::Output(_) => exit::FAILURE,
+            CliError::Payload(_) => exit::REJECTED,
         }
     }
 

@@ -12,6 +12,7 @@
 
 pub mod args;
 pub mod commands;
+mod enqueue;
 pub mod error;
 pub mod output;
 

@@ -60,6 +60,14 @@ async fn a_conversation_becomes_entities_blocks_and_relations_without_a_model() 
     let source = fact.source.as_ref().expect("provenance");
     assert_eq!(source.journal_reference, JOURNAL);
     assert_eq!(source.message_sequences, [1]);
+
+    let hits = world.search(user, "lunch with my sister").await;
+    let hit = hits
+        .iter()
+        .find(|h| h.text.contains(LUNCH))
+        .unwrap_or_else(|| panic!("the fact is found: {hits:?}"));
+    let source = hit.source.as_ref().expect("provenance of the hit");
+    assert_eq!((source.journal_reference.as_str(), source.message_sequences.as_slice()), (JOURNAL, &[1][..]));
 }
 
 #[tokio::test]

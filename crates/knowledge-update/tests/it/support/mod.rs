@@ -189,6 +189,25 @@ impl World {
             .collect()
     }
 
+    /// `SearchBlocks` hits of `user` for `query`.
+    pub async fn search(&self, user: &str, query: &str) -> Vec<pb::BlockHit> {
+        self.client()
+            .await
+            .search_blocks(Self::request(
+                user,
+                pb::SearchBlocksRequest {
+                    user_id: user.to_owned(),
+                    query: query.to_owned(),
+                    limit: Some(10),
+                    entity_id: None,
+                },
+            ))
+            .await
+            .expect("search")
+            .into_inner()
+            .hits
+    }
+
     /// Entity `id` of `user` with its blocks and neighbours.
     pub async fn context(&self, user: &str, id: &str) -> pb::GetEntityContextReply {
         self.client()
