@@ -87,8 +87,12 @@ async fn jobs<W: Write>(
             payload,
             idempotency_key,
         } => {
-            let request =
-                super::enqueue::request(job_type.as_str(), user.as_str(), &payload, idempotency_key)?;
+            let request = super::enqueue::request(
+                job_type.as_str(),
+                user.as_str(),
+                &payload,
+                idempotency_key,
+            )?;
             let job_id = client
                 .enqueue_job(token.request(request, Some(user.as_str())))
                 .await?

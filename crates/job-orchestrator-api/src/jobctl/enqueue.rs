@@ -60,7 +60,9 @@ pub fn request(
                     created_at: m.created_at.unwrap_or_default(),
                 })
                 .collect(),
-            requested_by_user_id: update.requested_by_user_id.unwrap_or_else(|| user.to_owned()),
+            requested_by_user_id: update
+                .requested_by_user_id
+                .unwrap_or_else(|| user.to_owned()),
         })
     } else {
         Payload::PayloadJson(text)
@@ -75,7 +77,10 @@ pub fn request(
 
 fn read(path: &Path) -> Result<String, CliError> {
     let cannot = |error: std::io::Error| {
-        CliError::Payload(format!("cannot read the payload {}: {error}", path.display()))
+        CliError::Payload(format!(
+            "cannot read the payload {}: {error}",
+            path.display()
+        ))
     };
     if path == Path::new("-") {
         let mut text = String::new();
@@ -98,8 +103,8 @@ mod tests {
             r#"{"journal_reference": "2026/12/06", "messages": [{"role": "user", "content": "Hi", "sequence": 1}, {"role": "tool", "content": null}]}"#,
         )
         .unwrap();
-        let request = request("knowledge.update", "alice", &path, None).unwrap();
-        let Some(Payload::KnowledgeUpdate(update)) = request.payload else {
+        let enqueue = request("knowledge.update", "alice", &path, None).unwrap();
+        let Some(Payload::KnowledgeUpdate(update)) = enqueue.payload else {
             panic!("typed payload expected");
         };
         assert_eq!(update.requested_by_user_id, "alice");
@@ -107,7 +112,10 @@ mod tests {
         assert_eq!(update.messages[1].content, "");
         std::fs::write(&path, "[1, 2]").unwrap();
         let error = request("knowledge.update", "alice", &path, None).unwrap_err();
-        assert!(error.to_string().contains("not a knowledge.update payload"), "{error}");
+        assert!(
+            error.to_string().contains("not a knowledge.update payload"),
+            "{error}"
+        );
         let _ = std::fs::remove_file(&path);
     }
 }

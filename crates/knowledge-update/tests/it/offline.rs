@@ -67,7 +67,13 @@ async fn a_conversation_becomes_entities_blocks_and_relations_without_a_model() 
         .find(|h| h.text.contains(LUNCH))
         .unwrap_or_else(|| panic!("the fact is found: {hits:?}"));
     let source = hit.source.as_ref().expect("provenance of the hit");
-    assert_eq!((source.journal_reference.as_str(), source.message_sequences.as_slice()), (JOURNAL, &[1][..]));
+    assert_eq!(
+        (
+            source.journal_reference.as_str(),
+            source.message_sequences.as_slice()
+        ),
+        (JOURNAL, &[1][..])
+    );
 }
 
 #[tokio::test]
