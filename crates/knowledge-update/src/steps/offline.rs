@@ -274,24 +274,8 @@ async fn graphs(
             (m.sequence, date.to_owned())
         })
         .collect();
-    let mut types: Vec<&str> = found.iter().map(type_of).collect();
-    types.sort_unstable();
-    types.dedup();
-    let contexts: HashMap<String, TypeProperties> = crate::concurrent::try_all(
-        (types.into_iter().map(|t| async move {
-            let reply = cx
-                .knowledge
-                .type_properties(t)
-                .await
-                .map_err(UpdateError::knowledge(step))?;
-            Ok::<_, UpdateError>((t.to_owned(), TypeProperties::from(&reply)))
-        }))
-        .collect(),
-        cx.bound.max(1),
-    )
-    .await?
-    .into_iter()
-    .collect();
+    let contexts =
+        TypeProperties::fetch(cx.knowledge, found.iter().map(type_of), cx.bound, step).await?;
     let type_names: HashMap<&str, &str> = schema
         .entity_types
         .iter()

@@ -10,6 +10,9 @@ use exobrain_proto::knowledge as pb;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::error::UpdateError;
+use crate::knowledge::Knowledge;
+
 /// A property ready to write.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Property {
@@ -71,6 +74,33 @@ impl From<&pb::GetEntityTypePropertyContextReply> for TypeProperties {
 }
 
 impl TypeProperties {
+    /// The properties of each of `types` (repeats asked once), at most `bound` calls at a time;
+    /// a failure is `step`'s.
+    pub async fn fetch<'t>(
+        knowledge: &Knowledge,
+        types: impl Iterator<Item = &'t str>,
+        bound: usize,
+        step: &str,
+    ) -> Result<HashMap<String, TypeProperties>, UpdateError> {
+        let mut types: Vec<&str> = types.collect();
+        types.sort_unstable();
+        types.dedup();
+        let calls: Vec<_> = types
+            .into_iter()
+            .map(|t| async move {
+                let reply = knowledge
+                    .type_properties(t)
+                    .await
+                    .map_err(UpdateError::knowledge(step))?;
+                Ok::<_, UpdateError>((t.to_owned(), TypeProperties::from(&reply)))
+            })
+            .collect();
+        Ok(crate::concurrent::try_all(calls, bound)
+            .await?
+            .into_iter()
+            .collect())
+    }
+
     /// The names of the writable properties, sorted (prompts list them).
     pub fn writable_names(&self) -> Vec<String> {
         let mut names: Vec<String> = self.writable.keys().cloned().collect();

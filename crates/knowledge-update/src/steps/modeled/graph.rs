@@ -33,24 +33,13 @@ impl Stored {
 
 /// Runs step 8 for every entity.
 pub async fn run(cx: &Context<'_>, subjects: &[Subject]) -> Result<Vec<EntityGraph>, UpdateError> {
-    let mut types: Vec<&str> = subjects.iter().map(|s| s.node_type.as_str()).collect();
-    types.sort_unstable();
-    types.dedup();
-    let contexts: HashMap<String, TypeProperties> = crate::concurrent::try_all(
-        (types.into_iter().map(|t| async move {
-            let reply = cx
-                .knowledge
-                .type_properties(t)
-                .await
-                .map_err(UpdateError::knowledge(STEP))?;
-            Ok::<_, UpdateError>((t.to_owned(), TypeProperties::from(&reply)))
-        }))
-        .collect(),
-        cx.bound.max(1),
+    let contexts = TypeProperties::fetch(
+        cx.knowledge,
+        subjects.iter().map(|s| s.node_type.as_str()),
+        cx.bound,
+        STEP,
     )
-    .await?
-    .into_iter()
-    .collect();
+    .await?;
     let total = subjects.len();
     cx.progress
         .report(label(8, &format!("entity graphs 0/{total}")));
