@@ -242,6 +242,50 @@ async fn a_worker_killed_after_step_four_is_resumed_by_another_without_asking_ag
     }
 }
 
+#[tokio::test]
+async fn a_model_that_answers_invalid_twice_fails_the_job_for_good_naming_the_step() {
+    let infra = Infra::new().await;
+    let scripted = ScriptedModel::start().await;
+    script_lunch(&scripted);
+    scripted.answer(
+        "entity_extraction",
+        |_| json!({ "extracted_entities": "none" }),
+    );
+    let model = services::model_provider(Some(&scripted)).await;
+    let embeddings = services::model_provider(None).await;
+    let knowledge = services::knowledge_interface(&embeddings).await;
+    let api = services::job_api(&infra).await;
+    let _worker = support::spawn_worker(worker_env(&infra, &knowledge, &model, &[])).await;
+
+    let mut client = JobOrchestratorClient::connect(api.url.clone())
+        .await
+        .expect("connect");
+    let job_id = client
+        .enqueue_job(lunch("alice"))
+        .await
+        .expect("enqueue")
+        .into_inner()
+        .job_id;
+    let (done, _) = wait_terminal(&api, &job_id, "alice", Duration::from_secs(60)).await;
+    assert_eq!(
+        done.state,
+        jobs_pb::JobLifecycleState::FailedFinal as i32,
+        "{done:?}"
+    );
+    assert_eq!(done.attempt, 1, "no retry can fix an invalid answer");
+    assert!(
+        done.detail.contains("step 2 entity extraction")
+            && done.detail.contains("/extracted_entities"),
+        "{}",
+        done.detail
+    );
+    assert_eq!(
+        scripted.calls("entity_extraction"),
+        2,
+        "asked once more with the errors"
+    );
+}
+
 fn script_lunch(model: &ScriptedModel) {
     model.answer("entity_extraction", |_| {
         json!({ "extracted_entities": [
