@@ -3,6 +3,8 @@
 //! work. Today it serves health, readiness and metrics on its one port.
 
 pub mod config;
+pub mod configs;
+pub mod journals;
 
 use axum::Router;
 use exobrain_common::cli::{Command, Service};

@@ -1,0 +1,30 @@
+//! PostgreSQL storage of journals: conversations, messages and tool calls. Every statement is
+//! scoped to the user id it is given (through `conversations.user_id`), so no call can read or
+//! change another user's journal. Reads live in `read`, writes in `write`; driver errors are
+//! translated to [`JournalError`](super::JournalError) here and never leave.
+
+mod read;
+mod rows;
+mod write;
+
+use sqlx::PgPool;
+
+pub use write::Appended;
+
+/// Largest page of journal entries.
+pub const MAX_ENTRIES_PAGE: i64 = 100;
+/// Largest page of messages.
+pub const MAX_MESSAGES_PAGE: i64 = 500;
+
+/// The journal tables of `assistant_db`.
+#[derive(Debug, Clone)]
+pub struct JournalStore {
+    pool: PgPool,
+}
+
+impl JournalStore {
+    /// A store over `pool`.
+    pub fn new(pool: PgPool) -> Self {
+        Self { pool }
+    }
+}

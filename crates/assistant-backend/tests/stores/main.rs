@@ -1,0 +1,7 @@
+//! The data layer of the assistant backend against real PostgreSQL and Redis: journals (order,
+//! idempotency, paging, search, isolation), their read cache, and user configs.
+
+mod configs;
+mod journal_cache;
+mod journals;
+mod support;
