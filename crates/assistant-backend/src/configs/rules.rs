@@ -142,3 +142,56 @@ pub(crate) fn effective(
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::{Change, decode_stored, plan};
+    use crate::configs::model::{ConfigDefinition, ConfigType, ConfigUpdate, ConfigValue};
+
+    fn flag() -> ConfigDefinition {
+        ConfigDefinition {
+            key: "chat.digest".into(),
+            name: "Digest".into(),
+            description: String::new(),
+            config_type: ConfigType::Boolean,
+            default_value: ConfigValue::Boolean(false),
+            options: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_later_update_of_the_same_key_wins() {
+        let updates = [
+            ConfigUpdate {
+                key: "chat.digest".into(),
+                value: json!(true),
+            },
+            ConfigUpdate {
+                key: "chat.digest".into(),
+                value: json!(false),
+            },
+        ];
+        let changes = plan(&[flag()], &updates).unwrap();
+        assert_eq!(
+            changes,
+            [Change::Reset {
+                key: "chat.digest".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn stored_booleans_may_be_text_but_kinds_must_match() {
+        let definition = flag();
+        let as_text = json!(r#"{"kind": "boolean", "value": "true"}"#);
+        assert_eq!(
+            decode_stored(&definition, &as_text),
+            Ok(ConfigValue::Boolean(true))
+        );
+        let wrong_kind = json!({"kind": "choice", "value": "true"});
+        assert!(decode_stored(&definition, &wrong_kind).is_err());
+        assert!(decode_stored(&definition, &json!({"kind": "boolean", "value": 1})).is_err());
+    }
+}

@@ -63,3 +63,33 @@ impl JournalCacheSettings {
         ttl.as_secs().max(1) + fastrand::u64(0..=self.jitter_max_seconds)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use exobrain_common::config::Env;
+
+    use super::JournalCacheSettings;
+
+    #[test]
+    fn defaults_match_the_reference_and_bad_values_are_reported() {
+        let mut env = Env::from_map([("ASSISTANT_JOURNAL_CACHE_KEY_PREFIX", ":custom:prefix:")]);
+        let settings = JournalCacheSettings::from_env(&mut env);
+        assert!(env.finish().is_ok());
+        assert_eq!(settings.key_prefix, "custom:prefix");
+        assert_eq!(settings.entry_ttl, Duration::from_secs(30));
+        assert_eq!(settings.negative_ttl, Duration::from_secs(8));
+        assert_eq!(
+            (settings.list_ttl, settings.messages_ttl),
+            (Duration::from_secs(20), Duration::from_secs(20))
+        );
+        assert_eq!(settings.jitter_max_seconds, 5);
+        let jittered = settings.jittered_seconds(settings.entry_ttl);
+        assert!((30..=35).contains(&jittered), "{jittered}");
+
+        let mut env = Env::from_map([("ASSISTANT_JOURNAL_CACHE_LIST_TTL_SECONDS", "-1")]);
+        JournalCacheSettings::from_env(&mut env);
+        assert!(env.finish().is_err());
+    }
+}

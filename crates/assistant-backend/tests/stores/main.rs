@@ -3,5 +3,6 @@
 
 mod configs;
 mod journal_cache;
+mod journal_reads;
 mod journals;
 mod support;

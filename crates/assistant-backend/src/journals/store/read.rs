@@ -1,12 +1,12 @@
-//! Reads: one entry, pages of entries, search, pages of messages, and what the knowledge update
-//! has not taken yet. Counts and `last_message_at` always cover the whole conversation.
+//! Reads: one entry, pages of entries, search, and pages of messages. Counts and
+//! `last_message_at` always cover the whole conversation, whatever matched.
 
 use uuid::Uuid;
 
-use super::rows::{ENTRY_COLUMNS, EntryRow, MessageRow, UncommittedRow, message_columns};
+use super::rows::{ENTRY_COLUMNS, EntryRow, MessageRow, message_columns};
 use super::{JournalStore, MAX_ENTRIES_PAGE, MAX_MESSAGES_PAGE};
 use crate::journals::error::{JournalError, check_limit};
-use crate::journals::model::{JournalEntry, JournalMessage, UncommittedMessage};
+use crate::journals::model::{JournalEntry, JournalMessage};
 
 impl JournalStore {
     /// The journal `reference` of `user`, if it exists.
@@ -103,29 +103,6 @@ impl JournalStore {
             .await
             .map_err(JournalError::database("list messages"))?;
         rows.into_iter().map(JournalMessage::try_from).collect()
-    }
-
-    /// Finished, non-empty messages of `user` (of one journal, or of all) that no knowledge
-    /// update has taken yet, in journal and sequence order.
-    pub async fn uncommitted_messages(
-        &self,
-        user: Uuid,
-        reference: Option<&str>,
-    ) -> Result<Vec<UncommittedMessage>, JournalError> {
-        let rows: Vec<UncommittedRow> = sqlx::query_as(
-            "SELECT m.id, m.role, m.content, m.sequence, m.created_at
-             FROM messages m JOIN conversations c ON c.id = m.conversation_id
-             WHERE c.user_id = $1 AND ($2::text IS NULL OR c.reference = $2)
-               AND NOT m.committed_to_knowledge_base AND m.status = 'complete'
-               AND m.content IS NOT NULL AND btrim(m.content) <> ''
-             ORDER BY c.reference, m.sequence",
-        )
-        .bind(user)
-        .bind(reference)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(JournalError::database("list uncommitted messages"))?;
-        rows.into_iter().map(UncommittedMessage::try_from).collect()
     }
 }
 

@@ -6,16 +6,13 @@
 //! while it is being written sorts after it.
 
 use serde_json::json;
-use sqlx::types::Json;
 use sqlx::{PgConnection, Postgres, Transaction};
 use uuid::Uuid;
 
 use super::JournalStore;
-use super::rows::{MessageRow, TOOL_CALL_JSON, message_columns};
+use super::rows::{MessageRow, message_columns};
 use crate::journals::error::JournalError;
-use crate::journals::model::{
-    JournalMessage, MessageId, MessageStatus, Role, ToolCall, ToolOutcome,
-};
+use crate::journals::model::{JournalMessage, MessageId, MessageStatus, Role};
 
 /// The result of [`JournalStore::append_message`].
 #[derive(Debug, Clone, PartialEq)]
@@ -177,85 +174,6 @@ impl JournalStore {
             Some(_) => JournalError::ReplyNotStreaming { id },
             None => JournalError::MessageNotFound { id },
         })
-    }
-
-    /// Records a tool call the assistant started while writing `message`.
-    pub async fn add_tool_call(
-        &self,
-        user: Uuid,
-        message: MessageId,
-        tool_call_id: &str,
-        title: &str,
-        description: &str,
-    ) -> Result<ToolCall, JournalError> {
-        let call: Option<Json<ToolCall>> = sqlx::query_scalar(&format!(
-            "INSERT INTO tool_calls AS t (message_id, tool_call_id, title, description)
-             SELECT m.id, $3, $4, $5
-             FROM messages m JOIN conversations c ON c.id = m.conversation_id
-             WHERE m.id = $2 AND c.user_id = $1
-             RETURNING {TOOL_CALL_JSON}"
-        ))
-        .bind(user)
-        .bind(message.0)
-        .bind(tool_call_id)
-        .bind(title)
-        .bind(description)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(JournalError::database("add tool call"))?;
-        call.map(|call| call.0)
-            .ok_or(JournalError::MessageNotFound { id: message })
-    }
-
-    /// Records how the tool call `tool_call_id` of `message` ended.
-    pub async fn finish_tool_call(
-        &self,
-        user: Uuid,
-        message: MessageId,
-        tool_call_id: &str,
-        outcome: ToolOutcome,
-    ) -> Result<ToolCall, JournalError> {
-        let (response, error) = match outcome {
-            ToolOutcome::Response(response) => (Some(response), None),
-            ToolOutcome::Error(error) => (None, Some(error)),
-        };
-        let call: Option<Json<ToolCall>> = sqlx::query_scalar(&format!(
-            "UPDATE tool_calls AS t SET response = $4, error = $5
-             FROM messages m JOIN conversations c ON c.id = m.conversation_id
-             WHERE t.message_id = $2 AND t.tool_call_id = $3
-               AND m.id = t.message_id AND c.user_id = $1
-             RETURNING {TOOL_CALL_JSON}"
-        ))
-        .bind(user)
-        .bind(message.0)
-        .bind(tool_call_id)
-        .bind(response)
-        .bind(error)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(JournalError::database("finish tool call"))?;
-        call.map(|call| call.0)
-            .ok_or_else(|| JournalError::ToolCallNotFound {
-                message,
-                tool_call_id: tool_call_id.to_owned(),
-            })
-    }
-
-    /// Marks messages of `user` as taken by a knowledge update; ids of other users' messages
-    /// are ignored. Returns how many were marked.
-    pub async fn mark_committed(&self, user: Uuid, ids: &[MessageId]) -> Result<u64, JournalError> {
-        let ids: Vec<Uuid> = ids.iter().map(|id| id.0).collect();
-        let result = sqlx::query(
-            "UPDATE messages AS m SET committed_to_knowledge_base = TRUE
-             FROM conversations c
-             WHERE c.id = m.conversation_id AND c.user_id = $1 AND m.id = ANY($2)",
-        )
-        .bind(user)
-        .bind(ids)
-        .execute(&self.pool)
-        .await
-        .map_err(JournalError::database("mark messages committed"))?;
-        Ok(result.rows_affected())
     }
 
     async fn begin(&self) -> Result<Transaction<'static, Postgres>, JournalError> {
