@@ -23,14 +23,13 @@ ALTER TABLE messages
     ADD COLUMN IF NOT EXISTS status TEXT NOT NULL DEFAULT 'complete'
         CHECK (status IN ('streaming', 'complete', 'failed'));
 
--- Case-insensitive substring search (ILIKE) on message text and journal references.
+-- Case-insensitive substring search (ILIKE) on message text. References need no index of
+-- their own: a user's journals (one a day) are read through UNIQUE(user_id, reference).
 -- pg_trgm is a trusted extension: the database owner may create it.
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
 
 CREATE INDEX IF NOT EXISTS idx_messages_content_trgm
     ON messages USING gin (content gin_trgm_ops);
-CREATE INDEX IF NOT EXISTS idx_conversations_reference_trgm
-    ON conversations USING gin (reference gin_trgm_ops);
 
 -- Seeded definitions: the UI theme, and the time zone that decides which day's journal a
 -- message belongs to (options: the server's canonical IANA region zones plus UTC).

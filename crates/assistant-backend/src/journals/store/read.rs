@@ -50,7 +50,7 @@ impl JournalStore {
 
     /// Up to `limit` (1..=100) journals of `user` whose reference or any message contains
     /// `query` (case-insensitive, taken literally: `%`, `_` and `\` match themselves), newest
-    /// reference first. Served by the trigram indexes of migration 0004.
+    /// reference first. Message text is matched through the trigram index of migration 0004.
     pub async fn search(
         &self,
         user: Uuid,
