@@ -16,7 +16,7 @@ load_native_env
 require_admin_connection
 
 info "bootstrapping roles and databases via $POSTGRES_DSN"
-bootstrap_service_db "$ASSISTANT_DB_DSN" pgcrypto
+bootstrap_service_db "$ASSISTANT_DB_DSN" pgcrypto pg_trgm
 bootstrap_service_db "$JOB_ORCHESTRATOR_DB_DSN" pgcrypto
 bootstrap_service_db "$KNOWLEDGE_SCHEMA_DSN" pg_trgm unaccent pgcrypto
 
