@@ -1,6 +1,6 @@
 //! The assistant backend: the HTTP API the web UI talks to. This module wires configuration,
 //! dependencies and the HTTP server together: `/api` (see [`api`]) and `/healthz`, `/readyz`,
-//! `/metrics` on one port, plus the `migrate` and `seed` commands.
+//! `/metrics` on one port, plus the `migrate`, `seed` and `users` commands.
 //!
 //! Layout: [`config`] (typed env), [`app`] (shared state), [`api`] (router, JSON extractor),
 //! [`error`] (the one HTTP error type), [`auth`] (sign-in and the request principal),
@@ -81,6 +81,7 @@ impl Service for AssistantBackend {
         Command::Serve,
         Command::Migrate,
         Command::Seed,
+        Command::Users,
         Command::PrintConfig,
     ];
     type Config = Config;
@@ -117,5 +118,22 @@ impl Service for AssistantBackend {
         tracing::info!(database = %config.database.redacted(), "assistant starter data applied");
         pool.close().await;
         Ok(())
+    }
+
+    /// Account administration ([`users::cli`]).
+    async fn users(config: Config, args: Vec<String>) -> Result<(), RunError> {
+        let failed = |cause: String| RunError::Serve {
+            what: "users",
+            cause,
+        };
+        let command = users::cli::UsersCommand::parse(&args).map_err(failed)?;
+        let settings = db::PoolSettings {
+            max_connections: 1,
+            ..db::PoolSettings::default()
+        };
+        let pool = db::connect(&config.database, settings, config.connect).await?;
+        let outcome = command.run(&pool).await.map_err(failed);
+        pool.close().await;
+        outcome
     }
 }

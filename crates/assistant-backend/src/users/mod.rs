@@ -1,7 +1,8 @@
 //! People who use the assistant: the `users` row, the local password identity, and
-//! `GET /api/users/me`. Sign-in rules live in [`crate::auth`]; this module only stores and
+//! `GET /api/users/me`, and the `users` command. Sign-in rules live in [`crate::auth`]; this module only stores and
 //! reads.
 
+pub mod cli;
 mod routes;
 pub mod store;
 

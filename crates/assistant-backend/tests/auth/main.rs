@@ -8,3 +8,4 @@ mod principal;
 mod seed;
 mod sessions;
 mod tokens;
+mod users_command;
