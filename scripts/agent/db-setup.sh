@@ -2,8 +2,9 @@
 # Native profile: create the service roles and databases (assistant_db,
 # job_orchestrator_db, knowledge_graph_schema) with their extensions as the
 # admin POSTGRES_DSN, then run `<binary> migrate` for assistant-backend,
-# knowledge-interface and job-orchestrator-api. Builds those binaries when
-# missing unless EXOBRAIN_SKIP_BUILD=1. Idempotent.
+# knowledge-interface and job-orchestrator-api, then `seed` for assistant-backend
+# and knowledge-interface. Builds those binaries when missing unless
+# EXOBRAIN_SKIP_BUILD=1. Idempotent.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -56,6 +57,11 @@ for bin in "${migrating[@]}"; do
   info "$bin migrate ($var)"
   "$BIN_DIR/$bin" migrate || die "'$bin migrate' failed (database from $var=${!var})"
 done
+
+if [[ -x "$BIN_DIR/assistant-backend" ]]; then
+  info "assistant-backend seed (development users, frontend.theme)"
+  "$BIN_DIR/assistant-backend" seed || die "'assistant-backend seed' failed"
+fi
 
 if [[ -x "$BIN_DIR/knowledge-interface" ]]; then
   info "knowledge-interface seed (starter schema)"

@@ -29,7 +29,7 @@ for svc in "${EXOBRAIN_SERVICES[@]}"; do
   [[ -x "$BIN_DIR/$svc" ]] || die "binary $BIN_DIR/$svc is missing (cargo build --release --workspace --bins)"
 done
 
-# Binaries are fresh, so db-setup only bootstraps and migrates.
+# Binaries are fresh, so db-setup only bootstraps, migrates and seeds.
 EXOBRAIN_SKIP_BUILD=1 "$AGENT/db-setup.sh"
 
 ensure_state_dirs

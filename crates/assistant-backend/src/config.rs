@@ -1,6 +1,7 @@
 //! Typed configuration of the assistant backend, read once from the environment.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use exobrain_common::config::{AppEnv, ConfigError, Dsn, Env, SecretString};
 use exobrain_common::startup::ConnectPolicy;
@@ -25,8 +26,8 @@ pub struct Config {
     pub knowledge_interface_target: String,
     /// `JOB_ORCHESTRATOR_GRPC_TARGET`.
     pub job_orchestrator_target: String,
-    /// `AUTH_JWT_SECRET`: signs access tokens; required outside local/test.
-    pub jwt_secret: SecretString,
+    /// Sign-in: tokens, sessions, cookie, origins and login limits.
+    pub auth: AuthConfig,
     /// How long to keep trying to reach PostgreSQL and Redis at startup.
     pub connect: ConnectPolicy,
 }
@@ -55,10 +56,104 @@ impl Config {
                 .string("KNOWLEDGE_INTERFACE_GRPC_TARGET", "http://127.0.0.1:50051"),
             job_orchestrator_target: env
                 .string("JOB_ORCHESTRATOR_GRPC_TARGET", "http://127.0.0.1:50061"),
-            jwt_secret: env.secret("AUTH_JWT_SECRET", "dev-secret-change-me", app_env),
+            auth: AuthConfig::from_env(&mut env, app_env),
             connect: ConnectPolicy::from_env(&mut env),
         };
         env.finish()?;
         Ok(config)
     }
+}
+
+/// Sign-in settings (`AUTH_*`, `ASSISTANT_CACHE_KEY_PREFIX`, `ASSISTANT_ALLOWED_ORIGINS`).
+#[derive(Debug, Clone)]
+pub struct AuthConfig {
+    /// `AUTH_JWT_SECRET`: signs access tokens (HS256); required and strong outside local/test.
+    pub jwt_secret: SecretString,
+    /// `AUTH_JWT_ISSUER`: the `iss` claim minted and required.
+    pub jwt_issuer: String,
+    /// `AUTH_JWT_AUDIENCE`: the `aud` claim minted and required.
+    pub jwt_audience: String,
+    /// `AUTH_ACCESS_TOKEN_TTL_SECONDS`: access-token lifetime (`expires_in`).
+    pub access_ttl: Duration,
+    /// `AUTH_REFRESH_TOKEN_TTL_SECONDS`: refresh-token, session and cookie lifetime.
+    pub refresh_ttl: Duration,
+    /// `AUTH_COOKIE_NAME`: the session cookie.
+    pub cookie_name: String,
+    /// `AUTH_COOKIE_SECURE`: mark the cookie `Secure` (default on outside local/test).
+    pub cookie_secure: bool,
+    /// `ASSISTANT_CACHE_KEY_PREFIX`: Redis prefix of sessions, refresh tokens and login counters.
+    pub key_prefix: String,
+    /// `ASSISTANT_ALLOWED_ORIGINS`: origins allowed to send cookie-authenticated writes
+    /// (besides the request's own host).
+    pub allowed_origins: Vec<String>,
+    /// `AUTH_LOGIN_MAX_FAILURES_PER_EMAIL` within `AUTH_LOGIN_EMAIL_WINDOW_SECONDS`.
+    pub email_limit: LoginLimit,
+    /// `AUTH_LOGIN_MAX_ATTEMPTS_PER_ADDRESS` within `AUTH_LOGIN_ADDRESS_WINDOW_SECONDS`.
+    pub address_limit: LoginLimit,
+}
+
+/// At most `max` events per `window`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoginLimit {
+    /// Events allowed in one window.
+    pub max: u32,
+    /// Window length, from the first event.
+    pub window: Duration,
+}
+
+/// Origins of the web UI's dev server, allowed by default in local/test.
+const DEV_ORIGINS: &str = "http://localhost:5173,http://127.0.0.1:5173";
+
+impl AuthConfig {
+    fn from_env(env: &mut Env, app_env: AppEnv) -> Self {
+        let origins_default = if app_env.allows_dev_defaults() {
+            DEV_ORIGINS
+        } else {
+            ""
+        };
+        let allowed_origins = env
+            .string("ASSISTANT_ALLOWED_ORIGINS", origins_default)
+            .split(',')
+            .map(|origin| origin.trim().trim_end_matches('/').to_owned())
+            .filter(|origin| !origin.is_empty())
+            .collect();
+        let cookie_name = env.string("AUTH_COOKIE_NAME", "exobrain_session");
+        if !cookie_name.chars().all(is_cookie_name_char) {
+            env.problem(
+                "AUTH_COOKIE_NAME",
+                format!("`{cookie_name}` is not a cookie name (letters, digits, `-`, `_`, `.`)"),
+            );
+        }
+        Self {
+            jwt_secret: env.secret("AUTH_JWT_SECRET", "dev-secret-change-me", app_env),
+            jwt_issuer: env.string("AUTH_JWT_ISSUER", "exobrain-assistant-backend"),
+            jwt_audience: env.string("AUTH_JWT_AUDIENCE", "exobrain-assistant"),
+            access_ttl: whole_seconds(env, "AUTH_ACCESS_TOKEN_TTL_SECONDS", 900),
+            refresh_ttl: whole_seconds(env, "AUTH_REFRESH_TOKEN_TTL_SECONDS", 604_800),
+            cookie_name,
+            cookie_secure: env.flag("AUTH_COOKIE_SECURE", !app_env.allows_dev_defaults()),
+            key_prefix: env
+                .string("ASSISTANT_CACHE_KEY_PREFIX", "assistant:sessions")
+                .trim_matches(':')
+                .to_owned(),
+            allowed_origins,
+            email_limit: LoginLimit {
+                max: env.bounded("AUTH_LOGIN_MAX_FAILURES_PER_EMAIL", 5, 1, 1_000_000),
+                window: whole_seconds(env, "AUTH_LOGIN_EMAIL_WINDOW_SECONDS", 900),
+            },
+            address_limit: LoginLimit {
+                max: env.bounded("AUTH_LOGIN_MAX_ATTEMPTS_PER_ADDRESS", 30, 1, 1_000_000),
+                window: whole_seconds(env, "AUTH_LOGIN_ADDRESS_WINDOW_SECONDS", 60),
+            },
+        }
+    }
+}
+
+/// A positive whole number of seconds (Redis expiries and cookie `Max-Age` are whole seconds).
+fn whole_seconds(env: &mut Env, var: &str, default: u64) -> Duration {
+    Duration::from_secs(env.bounded(var, default, 1, 31_536_000))
+}
+
+fn is_cookie_name_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c)
 }

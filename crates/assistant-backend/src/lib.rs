@@ -1,12 +1,21 @@
 //! The assistant backend: the HTTP API the web UI talks to. This module wires configuration,
-//! dependencies and the HTTP server together; the API itself arrives route by route in later
-//! work. Today it serves health, readiness and metrics on its one port.
+//! dependencies and the HTTP server together: `/api` (see [`api`]) and `/healthz`, `/readyz`,
+//! `/metrics` on one port, plus the `migrate`, `seed` and `users` commands.
+//!
+//! Layout: [`config`] (typed env), [`app`] (shared state), [`api`] (router, JSON extractor),
+//! [`error`] (the one HTTP error type), [`auth`] (sign-in and the request principal),
+//! [`users`] (user rows), [`seed`] (starter data).
 
+pub mod api;
+pub mod app;
+pub mod auth;
 pub mod config;
 pub mod configs;
+pub mod error;
 pub mod journals;
+pub mod seed;
+pub mod users;
 
-use axum::Router;
 use exobrain_common::cli::{Command, Service};
 use exobrain_common::config::{ConfigError, Env};
 use exobrain_common::health::Readiness;
@@ -16,6 +25,7 @@ use exobrain_common::telemetry::TelemetryConfig;
 use exobrain_common::{admin, db};
 use tokio::net::TcpListener;
 
+pub use app::AppState;
 pub use config::Config;
 
 /// Migrations of `assistant_db`, embedded in the binary.
@@ -38,15 +48,29 @@ pub async fn run(
     tracing::info!(addr = %listener.local_addr().map(|a| a.to_string()).unwrap_or_default(), "assistant-backend listening");
 
     let readiness = Readiness::new()
-        .with_check("postgres", move || {
+        .with_check("postgres", {
             let pool = pool.clone();
-            async move { db::ping(&pool).await }
+            move || {
+                let pool = pool.clone();
+                async move { db::ping(&pool).await }
+            }
         })
-        .with_check("redis", move || {
-            let mut redis = redis.clone();
-            async move { exobrain_common::redis::ping(&mut redis).await }
+        .with_check("redis", {
+            let redis = redis.clone();
+            move || {
+                let mut redis = redis.clone();
+                async move { exobrain_common::redis::ping(&mut redis).await }
+            }
         });
-    admin::serve_http_service(listener, Router::new(), readiness, shutdown, DEFAULT_GRACE).await
+    let state = AppState::new(config, pool, redis);
+    admin::serve_http_service(
+        listener,
+        api::router(state),
+        readiness,
+        shutdown,
+        DEFAULT_GRACE,
+    )
+    .await
 }
 
 /// The `assistant-backend` binary.
@@ -55,7 +79,13 @@ pub struct AssistantBackend;
 
 impl Service for AssistantBackend {
     const NAME: &'static str = "assistant-backend";
-    const COMMANDS: &'static [Command] = &[Command::Serve, Command::Migrate, Command::PrintConfig];
+    const COMMANDS: &'static [Command] = &[
+        Command::Serve,
+        Command::Migrate,
+        Command::Seed,
+        Command::Users,
+        Command::PrintConfig,
+    ];
     type Config = Config;
 
     fn load(env: Env) -> Result<Config, ConfigError> {
@@ -73,5 +103,39 @@ impl Service for AssistantBackend {
 
     async fn migrate(config: Config) -> Result<(), RunError> {
         Ok(db::migrate_command(&config.database, &MIGRATOR, config.connect).await?)
+    }
+
+    /// Migrates, then applies the starter data ([`seed::apply`]).
+    async fn seed(config: Config) -> Result<(), RunError> {
+        let settings = db::PoolSettings {
+            max_connections: 1,
+            ..db::PoolSettings::default()
+        };
+        let pool = db::connect(&config.database, settings, config.connect).await?;
+        db::migrate(&pool, &MIGRATOR, &config.database).await?;
+        seed::apply(&pool).await.map_err(|error| RunError::Serve {
+            what: "assistant starter data seed",
+            cause: error.to_string(),
+        })?;
+        tracing::info!(database = %config.database.redacted(), "assistant starter data applied");
+        pool.close().await;
+        Ok(())
+    }
+
+    /// Account administration ([`users::cli`]).
+    async fn users(config: Config, args: Vec<String>) -> Result<(), RunError> {
+        let failed = |cause: String| RunError::Serve {
+            what: "users",
+            cause,
+        };
+        let command = users::cli::UsersCommand::parse(&args).map_err(failed)?;
+        let settings = db::PoolSettings {
+            max_connections: 1,
+            ..db::PoolSettings::default()
+        };
+        let pool = db::connect(&config.database, settings, config.connect).await?;
+        let outcome = command.run(&pool).await.map_err(failed);
+        pool.close().await;
+        outcome
     }
 }

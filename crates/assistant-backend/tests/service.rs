@@ -112,3 +112,13 @@ async fn a_secret_is_required_outside_local_environments() {
     let error = Config::from_env(Env::from_map([("APP_ENV", "cluster")])).expect_err("no secret");
     assert!(error.to_string().contains("AUTH_JWT_SECRET"), "{error}");
 }
+
+#[test]
+fn an_invalid_cookie_name_is_reported() {
+    let error = Config::from_env(Env::from_map([
+        ("APP_ENV", "test"),
+        ("AUTH_COOKIE_NAME", "bad name;"),
+    ]))
+    .expect_err("bad cookie name");
+    assert!(error.to_string().contains("AUTH_COOKIE_NAME"), "{error}");
+}

@@ -53,7 +53,8 @@ pub fn with_metrics(router: Router) -> Router {
     router.layer(axum::middleware::from_fn(crate::metrics::track_http))
 }
 
-/// Serves `router` on `listener` (TCP_NODELAY on every connection) until `token` is cancelled, then lets open requests finish
+/// Serves `router` on `listener` (TCP_NODELAY on every connection, the peer address in each
+/// request's `ConnectInfo<SocketAddr>`) until `token` is cancelled, then lets open requests finish
 /// for at most `grace`.
 pub async fn serve(
     listener: TcpListener,
@@ -65,8 +66,10 @@ pub async fn serve(
     let listener = listener.tap_io(|tcp| {
         let _ = tcp.set_nodelay(true);
     });
+    // Peer addresses are recorded (`ConnectInfo<SocketAddr>`) for per-client limits.
+    let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
     let server =
-        axum::serve(listener, router).with_graceful_shutdown(token.clone().cancelled_owned());
+        axum::serve(listener, service).with_graceful_shutdown(token.clone().cancelled_owned());
     drain(server.into_future(), &token, grace)
         .await
         .unwrap_or(Ok(()))

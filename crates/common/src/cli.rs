@@ -1,5 +1,6 @@
 //! The command line every service binary shares: `serve` (default), `migrate`, `seed`,
-//! `print-config` and `help`; [`main`] drives a [`Service`] through them and turns the outcome
+//! `users …` (account administration, with arguments of its own), `print-config` and `help`;
+//! [`main`] drives a [`Service`] through them and turns the outcome
 //! into one error line and an exit code, so each `main.rs` is a single call.
 
 use std::fmt::{Debug, Display};
@@ -42,6 +43,15 @@ pub trait Service {
         drop(config);
         async { Ok(()) }
     }
+    /// Administers accounts; `args` are the words after `users` (only called when `COMMANDS`
+    /// lists `users`; services without accounts keep this default).
+    fn users(
+        config: Self::Config,
+        args: Vec<String>,
+    ) -> impl Future<Output = Result<(), RunError>> + Send {
+        drop((config, args));
+        async { Ok(()) }
+    }
 }
 
 /// What the binary was asked to do.
@@ -53,6 +63,8 @@ pub enum Command {
     Migrate,
     /// Apply the idempotent starter data and exit.
     Seed,
+    /// Administer accounts (`users <subcommand> …`) and exit; takes further arguments.
+    Users,
     /// Print the effective configuration (secrets redacted) and exit.
     PrintConfig,
     /// Print usage and exit.
@@ -65,6 +77,7 @@ impl Command {
             Command::Serve => "serve",
             Command::Migrate => "migrate",
             Command::Seed => "seed",
+            Command::Users => "users",
             Command::PrintConfig => "print-config",
             Command::Help => "help",
         }
@@ -72,6 +85,7 @@ impl Command {
 }
 
 /// Parses the first argument; `supported` lists the commands this binary offers besides help.
+/// Only `users` accepts further arguments (left in `args` for the service).
 pub fn parse(
     binary: &str,
     mut args: impl Iterator<Item = String>,
@@ -80,20 +94,23 @@ pub fn parse(
     let Some(word) = args.next() else {
         return Ok(Command::Serve);
     };
-    if let Some(extra) = args.next() {
+    let command = match word.as_str() {
+        "help" | "--help" | "-h" => Command::Help,
+        other => supported
+            .iter()
+            .copied()
+            .find(|command| command.word() == other)
+            .ok_or_else(|| format!("unknown command `{other}`\n{}", usage(binary, supported)))?,
+    };
+    if command != Command::Users
+        && let Some(extra) = args.next()
+    {
         return Err(format!(
             "unexpected argument `{extra}`\n{}",
             usage(binary, supported)
         ));
     }
-    match word.as_str() {
-        "help" | "--help" | "-h" => Ok(Command::Help),
-        other => supported
-            .iter()
-            .copied()
-            .find(|command| command.word() == other)
-            .ok_or_else(|| format!("unknown command `{other}`\n{}", usage(binary, supported))),
-    }
+    Ok(command)
 }
 
 /// One line per command.
@@ -104,6 +121,7 @@ pub fn usage(binary: &str, supported: &[Command]) -> String {
             Command::Serve => "run the service (default)",
             Command::Migrate => "apply the embedded database migrations and exit",
             Command::Seed => "apply the idempotent starter data and exit",
+            Command::Users => "administer accounts (`users help` lists the subcommands)",
             Command::PrintConfig => "print the effective configuration (secrets redacted)",
             Command::Help => "print this help",
         };
@@ -126,7 +144,8 @@ pub fn main<S: Service>() -> ExitCode {
 /// a service under a subcommand of its own (the benchmark runs services as child processes
 /// of itself).
 pub fn main_with_args<S: Service>(args: impl Iterator<Item = String>) -> ExitCode {
-    let command = match parse(S::NAME, args, S::COMMANDS) {
+    let mut args = args;
+    let command = match parse(S::NAME, args.by_ref(), S::COMMANDS) {
         Ok(command) => command,
         Err(message) => {
             eprintln!("{}: error: {message}", S::NAME);
@@ -158,6 +177,7 @@ pub fn main_with_args<S: Service>(args: impl Iterator<Item = String>) -> ExitCod
         match command {
             Command::Migrate => S::migrate(config).await,
             Command::Seed => S::seed(config).await,
+            Command::Users => S::users(config, args.collect()).await,
             _ => {
                 let shutdown = crate::shutdown::on_signal();
                 tracing::info!(service = S::NAME, "starting");
@@ -205,6 +225,16 @@ mod tests {
     fn known_commands_parse() {
         assert_eq!(parse("svc", args(&["migrate"]), ALL), Ok(Command::Migrate));
         assert_eq!(parse("svc", args(&["--help"]), ALL), Ok(Command::Help));
+    }
+
+    #[test]
+    fn only_users_takes_further_arguments() {
+        let with_users = &[Command::Serve, Command::Users];
+        let mut rest = args(&["users", "create", "--email", "a@b"]);
+        assert_eq!(parse("svc", rest.by_ref(), with_users), Ok(Command::Users));
+        assert_eq!(rest.collect::<Vec<_>>(), ["create", "--email", "a@b"]);
+        let error = parse("svc", args(&["serve", "now"]), with_users).expect_err("extra");
+        assert!(error.starts_with("unexpected argument `now`"), "{error}");
     }
 
     #[test]

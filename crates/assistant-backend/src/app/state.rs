@@ -1,0 +1,36 @@
+//! [`AppState`]: the dependencies a request handler may use, built once at startup and cloned
+//! (cheaply) into every request.
+
+use std::sync::Arc;
+
+use redis::aio::ConnectionManager;
+use sqlx::PgPool;
+
+use crate::auth::AuthServices;
+use crate::config::Config;
+
+/// Shared handler state.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// `assistant_db`.
+    pub db: PgPool,
+    /// Redis (sessions, refresh tokens, login counters, caches).
+    pub redis: ConnectionManager,
+    /// The configuration the process started with.
+    pub config: Arc<Config>,
+    /// Sign-in services.
+    pub auth: AuthServices,
+}
+
+impl AppState {
+    /// State over connected dependencies.
+    pub fn new(config: Config, db: PgPool, redis: ConnectionManager) -> Self {
+        let auth = AuthServices::new(&config.auth, redis.clone());
+        Self {
+            db,
+            redis,
+            config: Arc::new(config),
+            auth,
+        }
+    }
+}
