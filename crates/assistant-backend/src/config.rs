@@ -7,6 +7,8 @@ use exobrain_common::config::{AppEnv, ConfigError, Dsn, Env, SecretString};
 use exobrain_common::startup::ConnectPolicy;
 use exobrain_common::telemetry::TelemetryConfig;
 
+use crate::journals::JournalCacheSettings;
+
 /// Everything the assistant backend needs to start.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -28,6 +30,8 @@ pub struct Config {
     pub job_orchestrator_target: String,
     /// Sign-in: tokens, sessions, cookie, origins and login limits.
     pub auth: AuthConfig,
+    /// `ASSISTANT_JOURNAL_CACHE_*`: key prefix and lifetimes of the journal read cache.
+    pub journal_cache: JournalCacheSettings,
     /// How long to keep trying to reach PostgreSQL and Redis at startup.
     pub connect: ConnectPolicy,
 }
@@ -57,6 +61,7 @@ impl Config {
             job_orchestrator_target: env
                 .string("JOB_ORCHESTRATOR_GRPC_TARGET", "http://127.0.0.1:50061"),
             auth: AuthConfig::from_env(&mut env, app_env),
+            journal_cache: JournalCacheSettings::from_env(&mut env),
             connect: ConnectPolicy::from_env(&mut env),
         };
         env.finish()?;

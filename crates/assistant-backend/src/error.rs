@@ -31,6 +31,10 @@ pub enum ApiError {
         /// What was looked for, e.g. `user`.
         what: &'static str,
     },
+    /// The request is well-formed but asks for something that is not allowed (e.g. an unknown
+    /// config key); the text says what.
+    #[error("{0}")]
+    BadRequest(String),
     /// The request conflicts with the current state.
     #[error("{0}")]
     Conflict(String),
@@ -70,6 +74,7 @@ impl ApiError {
             | ApiError::InvalidRefreshToken => StatusCode::UNAUTHORIZED,
             ApiError::OriginNotAllowed => StatusCode::FORBIDDEN,
             ApiError::NotFound { .. } => StatusCode::NOT_FOUND,
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::TooManyLoginAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,

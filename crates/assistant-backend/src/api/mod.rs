@@ -1,11 +1,16 @@
-//! The `/api` router: each area contributes its routes here, and the layers every API route
+//! The `/api` router: each area contributes its routes here (journals and user configs live in
+//! this module, since their data modules know nothing about HTTP), and the layers every API route
 //! shares (the Origin check of cookie sessions) are applied once.
 
+mod journals;
 mod json;
+mod query;
+mod user_configs;
 
 use axum::Router;
 
 pub use json::ApiJson;
+pub use query::ApiQuery;
 
 use crate::app::AppState;
 
@@ -14,6 +19,8 @@ pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .merge(crate::auth::routes())
         .merge(crate::users::routes())
+        .merge(journals::routes())
+        .merge(user_configs::routes())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::auth::check_origin,

@@ -8,6 +8,8 @@ use sqlx::PgPool;
 
 use crate::auth::AuthServices;
 use crate::config::Config;
+use crate::configs::UserConfigStore;
+use crate::journals::{JournalCache, JournalStore, Journals};
 
 /// Shared handler state.
 #[derive(Debug, Clone)]
@@ -20,17 +22,28 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Sign-in services.
     pub auth: AuthServices,
+    /// Journals (PostgreSQL, reads cached in Redis).
+    pub journals: Journals,
+    /// User configs.
+    pub configs: UserConfigStore,
 }
 
 impl AppState {
     /// State over connected dependencies.
     pub fn new(config: Config, db: PgPool, redis: ConnectionManager) -> Self {
         let auth = AuthServices::new(&config.auth, redis.clone());
+        let journals = Journals::new(
+            JournalStore::new(db.clone()),
+            JournalCache::new(redis.clone(), config.journal_cache.clone()),
+        );
+        let configs = UserConfigStore::new(db.clone());
         Self {
             db,
             redis,
             config: Arc::new(config),
             auth,
+            journals,
+            configs,
         }
     }
 }

@@ -63,6 +63,10 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
         "ASSISTANT_CACHE_KEY_PREFIX".into(),
         redis.prefix.trim_end_matches(':').to_owned(),
     );
+    env.insert(
+        "ASSISTANT_JOURNAL_CACHE_KEY_PREFIX".into(),
+        journal_cache_prefix(&redis.prefix),
+    );
     for (key, value) in overrides {
         env.insert((*key).to_owned(), (*value).to_owned());
     }
@@ -81,6 +85,11 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
         client: reqwest::Client::new(),
         server,
     }
+}
+
+/// The journal cache key prefix of a test app whose Redis prefix is `redis_prefix`.
+fn journal_cache_prefix(redis_prefix: &str) -> String {
+    format!("{redis_prefix}journal-cache")
 }
 
 /// A client with a cookie store, signed in through `POST /api/auth/login` (web session).
@@ -163,6 +172,35 @@ impl TestApp {
         .execute(&self.db.pool)
         .await
         .expect("update hash");
+    }
+
+    /// Journals over the service's database and journal cache (writes invalidate what the
+    /// service has cached).
+    pub fn journals(&self) -> assistant_backend::journals::Journals {
+        use assistant_backend::journals::{
+            JournalCache, JournalCacheSettings, JournalStore, Journals,
+        };
+        let settings = JournalCacheSettings {
+            key_prefix: journal_cache_prefix(&self.redis.prefix),
+            entry_ttl: Duration::from_secs(30),
+            negative_ttl: Duration::from_secs(8),
+            list_ttl: Duration::from_secs(20),
+            messages_ttl: Duration::from_secs(20),
+            jitter_max_seconds: 0,
+        };
+        Journals::new(
+            JournalStore::new(self.db.pool.clone()),
+            JournalCache::new(self.redis.connection.clone(), settings),
+        )
+    }
+
+    /// The id of `email`'s user row.
+    pub async fn user_id(&self, email: &str) -> uuid::Uuid {
+        sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+            .bind(email)
+            .fetch_one(&self.db.pool)
+            .await
+            .expect("user id")
     }
 
     /// Deletes `email`'s user row (identities go with it).
