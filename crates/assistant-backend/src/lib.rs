@@ -2,9 +2,11 @@
 //! dependencies and the HTTP server together: `/api` (see [`api`]) and `/healthz`, `/readyz`,
 //! `/metrics` on one port, plus the `migrate`, `seed` and `users` commands.
 //!
-//! Layout: [`config`] (typed env), [`app`] (shared state), [`api`] (router, JSON extractor),
+//! Layout: [`config`] (typed env), [`app`] (shared state), [`api`] (router, JSON and query
+//! extractors, the journal and user config routes),
 //! [`error`] (the one HTTP error type), [`auth`] (sign-in and the request principal),
-//! [`users`] (user rows), [`seed`] (starter data).
+//! [`users`] (user rows), [`journals`] and [`configs`] (journal and user config data),
+//! [`seed`] (starter data).
 
 pub mod api;
 pub mod app;

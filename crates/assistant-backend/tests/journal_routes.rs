@@ -253,6 +253,17 @@ async fn invalid_query_parameters_are_422_with_a_detail() {
     let (status, body) = get(&client, &app, "/api/journal?limit=101").await;
     assert_eq!(status, 422);
     assert_eq!(body["detail"], "limit must be between 1 and 100, got 101");
+    let (status, body) = get(&client, &app, "/api/journal/today/messages?cursor=abc").await;
+    assert_eq!(status, 422);
+    assert_eq!(
+        body["detail"],
+        "invalid query parameters: cursor: invalid digit found in string"
+    );
+    let (_, body) = get(&client, &app, "/api/journal/search").await;
+    assert_eq!(
+        body["detail"],
+        "invalid query parameters: missing field `q`"
+    );
     let (status, _) = get(&client, &app, "/api/journal/today/messages?limit=500").await;
     assert_eq!(status, 200);
 }
