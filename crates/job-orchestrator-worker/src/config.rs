@@ -10,6 +10,9 @@ use exobrain_common::telemetry::TelemetryConfig;
 use exobrain_jobs::StoresConfig;
 use exobrain_jobs::domain::{JobType, Registry};
 
+/// The variable of model-provider's own credential.
+const MODEL_PROVIDER_TOKEN_VAR: &str = "MODEL_PROVIDER_API_TOKEN";
+
 /// Everything the worker needs to start.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -93,6 +96,7 @@ impl Config {
         });
         let max_attempts = env.bounded("JOB_MAX_ATTEMPTS", 3, 1, 100);
         let diagnostics = env.flag("JOB_DIAGNOSTICS_ENABLED", app_env.allows_dev_defaults());
+        let service_token = ServiceToken::from_env(&mut env, &[SERVICE_TOKEN_VAR], app_env);
         let config = Self {
             app_env,
             telemetry,
@@ -116,12 +120,11 @@ impl Config {
                 .string("KNOWLEDGE_INTERFACE_GRPC_TARGET", "http://127.0.0.1:50051"),
             model_provider_base_url: env
                 .string("MODEL_PROVIDER_BASE_URL", "http://127.0.0.1:8010/v1"),
-            service_token: ServiceToken::from_env(&mut env, &[SERVICE_TOKEN_VAR], app_env),
-            model_provider_token: ServiceToken::from_env(
-                &mut env,
-                &["MODEL_PROVIDER_API_TOKEN", SERVICE_TOKEN_VAR],
-                app_env,
-            ),
+            model_provider_token: match env.optional(MODEL_PROVIDER_TOKEN_VAR) {
+                Some(_) => ServiceToken::from_env(&mut env, &[MODEL_PROVIDER_TOKEN_VAR], app_env),
+                None => service_token.clone(),
+            },
+            service_token,
             knowledge_update: exobrain_knowledge_update::Settings::from_env(&mut env),
         };
         config.check_pools(&mut env);

@@ -63,6 +63,19 @@ fn worker_env(
     infra.env(&vars)
 }
 
+/// Enqueues `request` through the job API's gRPC interface; the job's id.
+async fn enqueue(api: &Service, request: jobs_pb::EnqueueJobRequest) -> String {
+    let mut client = JobOrchestratorClient::connect(api.url.clone())
+        .await
+        .expect("connect");
+    client
+        .enqueue_job(request)
+        .await
+        .expect("enqueue")
+        .into_inner()
+        .job_id
+}
+
 async fn status(api: &Service, job_id: &str, user: &str) -> jobs_pb::GetJobStatusReply {
     let mut client = JobOrchestratorClient::connect(api.url.clone())
         .await
@@ -133,15 +146,7 @@ async fn a_conversation_enqueued_through_grpc_becomes_the_users_graph_offline() 
     let api = services::job_api(&infra).await;
     let _worker = support::spawn_worker(worker_env(&infra, &knowledge, &model, &[])).await;
 
-    let mut client = JobOrchestratorClient::connect(api.url.clone())
-        .await
-        .expect("connect");
-    let job_id = client
-        .enqueue_job(lunch("alice"))
-        .await
-        .expect("enqueue")
-        .into_inner()
-        .job_id;
+    let job_id = enqueue(&api, lunch("alice")).await;
     let (done, details) = wait_terminal(&api, &job_id, "alice", Duration::from_secs(60)).await;
     assert_eq!(
         done.state,
@@ -190,15 +195,7 @@ async fn a_worker_killed_after_step_four_is_resumed_by_another_without_asking_ag
     let first = support::spawn_worker_process(&env).await;
 
     scripted.delay(Duration::from_millis(400));
-    let mut client = JobOrchestratorClient::connect(api.url.clone())
-        .await
-        .expect("connect");
-    let job_id = client
-        .enqueue_job(lunch("alice"))
-        .await
-        .expect("enqueue")
-        .into_inner()
-        .job_id;
+    let job_id = enqueue(&api, lunch("alice")).await;
     let job = uuid::Uuid::parse_str(&job_id).expect("uuid");
     support::wait_until(|| async {
         let keys: Vec<String> =
@@ -257,15 +254,7 @@ async fn a_model_that_answers_invalid_twice_fails_the_job_for_good_naming_the_st
     let api = services::job_api(&infra).await;
     let _worker = support::spawn_worker(worker_env(&infra, &knowledge, &model, &[])).await;
 
-    let mut client = JobOrchestratorClient::connect(api.url.clone())
-        .await
-        .expect("connect");
-    let job_id = client
-        .enqueue_job(lunch("alice"))
-        .await
-        .expect("enqueue")
-        .into_inner()
-        .job_id;
+    let job_id = enqueue(&api, lunch("alice")).await;
     let (done, _) = wait_terminal(&api, &job_id, "alice", Duration::from_secs(60)).await;
     assert_eq!(
         done.state,

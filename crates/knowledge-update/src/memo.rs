@@ -45,7 +45,7 @@ impl<'a> Memo<'a> {
     pub fn get<T: DeserializeOwned>(&self, key: &str) -> Option<T> {
         self.kept
             .get(key)
-            .and_then(|value| serde_json::from_value(value.clone()).ok())
+            .and_then(|value| T::deserialize(value).ok())
     }
 
     /// The output of `key`: kept, or computed by `run` and kept.

@@ -364,14 +364,12 @@ async fn the_owner_check_applies_to_model_jobs_too() {
     let world = start(&model).await;
     let payload = crate::support::payload("someone-else", JOURNAL, &[(1, "user", LUNCH)]);
     let refused = world
-        .pipeline
-        .run(exobrain_knowledge_update::Job {
-            id: Uuid::new_v4(),
-            owner: "model-finn",
-            payload: &payload,
-            checkpoints: &MemoryCheckpoints::default(),
-            progress: &exobrain_knowledge_update::ports::LoggedProgress,
-        })
+        .run_payload(
+            Uuid::new_v4(),
+            "model-finn",
+            &payload,
+            &MemoryCheckpoints::default(),
+        )
         .await
         .expect_err("refused");
     assert!(matches!(refused, UpdateError::Refused(_)));

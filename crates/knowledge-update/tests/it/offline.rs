@@ -166,14 +166,12 @@ async fn a_job_for_someone_else_is_refused_and_writes_nothing() {
     let world = World::start(&[]).await;
     let payload = support::payload("mallory", JOURNAL, &[(1, "user", LUNCH)]);
     let refused = world
-        .pipeline
-        .run(exobrain_knowledge_update::Job {
-            id: Uuid::new_v4(),
-            owner: "offline-dora",
-            payload: &payload,
-            checkpoints: &MemoryCheckpoints::default(),
-            progress: &exobrain_knowledge_update::ports::LoggedProgress,
-        })
+        .run_payload(
+            Uuid::new_v4(),
+            "offline-dora",
+            &payload,
+            &MemoryCheckpoints::default(),
+        )
         .await
         .expect_err("refused");
     assert!(

@@ -137,12 +137,23 @@ impl World {
         messages: &[(i32, &str, &str)],
         checkpoints: &MemoryCheckpoints,
     ) -> Result<Summary, UpdateError> {
-        let payload = payload(user, journal, messages);
+        self.run_payload(id, user, &payload(user, journal, messages), checkpoints)
+            .await
+    }
+
+    /// Runs job `id` owned by `owner` over `payload` as the job store keeps it.
+    pub async fn run_payload(
+        &self,
+        id: Uuid,
+        owner: &str,
+        payload: &Value,
+        checkpoints: &MemoryCheckpoints,
+    ) -> Result<Summary, UpdateError> {
         self.pipeline
             .run(Job {
                 id,
-                owner: user,
-                payload: &payload,
+                owner,
+                payload,
                 checkpoints,
                 progress: &LoggedProgress,
             })
