@@ -8,6 +8,7 @@ use exobrain_common::startup::ConnectPolicy;
 use exobrain_common::telemetry::TelemetryConfig;
 
 use crate::journals::JournalCacheSettings;
+use crate::upstream::UpstreamSettings;
 
 /// Everything the assistant backend needs to start.
 #[derive(Debug, Clone)]
@@ -22,12 +23,8 @@ pub struct Config {
     pub database: Dsn,
     /// `ASSISTANT_CACHE_REDIS_URL`: sessions and the journal cache.
     pub redis: Dsn,
-    /// `MODEL_PROVIDER_BASE_URL`.
-    pub model_provider_base_url: String,
-    /// `KNOWLEDGE_INTERFACE_GRPC_TARGET`.
-    pub knowledge_interface_target: String,
-    /// `JOB_ORCHESTRATOR_GRPC_TARGET`.
-    pub job_orchestrator_target: String,
+    /// The other services: targets, deadlines and the backend's credentials.
+    pub upstream: UpstreamSettings,
     /// Sign-in: tokens, sessions, cookie, origins and login limits.
     pub auth: AuthConfig,
     /// `ASSISTANT_JOURNAL_CACHE_*`: key prefix and lifetimes of the journal read cache.
@@ -54,12 +51,7 @@ impl Config {
                 "ASSISTANT_CACHE_REDIS_URL",
                 "redis://127.0.0.1:6379/0",
             ),
-            model_provider_base_url: env
-                .string("MODEL_PROVIDER_BASE_URL", "http://127.0.0.1:8010/v1"),
-            knowledge_interface_target: env
-                .string("KNOWLEDGE_INTERFACE_GRPC_TARGET", "http://127.0.0.1:50051"),
-            job_orchestrator_target: env
-                .string("JOB_ORCHESTRATOR_GRPC_TARGET", "http://127.0.0.1:50061"),
+            upstream: UpstreamSettings::from_env(&mut env, app_env),
             auth: AuthConfig::from_env(&mut env, app_env),
             journal_cache: JournalCacheSettings::from_env(&mut env),
             connect: ConnectPolicy::from_env(&mut env),

@@ -6,7 +6,7 @@
 //! extractors, the journal and user config routes),
 //! [`error`] (the one HTTP error type), [`auth`] (sign-in and the request principal),
 //! [`users`] (user rows), [`journals`] and [`configs`] (journal and user config data),
-//! [`seed`] (starter data).
+//! [`seed`] (starter data), [`upstream`] (clients of the other services).
 
 pub mod api;
 pub mod app;
@@ -16,6 +16,7 @@ pub mod configs;
 pub mod error;
 pub mod journals;
 pub mod seed;
+pub mod upstream;
 pub mod users;
 
 use exobrain_common::cli::{Command, Service};
@@ -64,7 +65,12 @@ pub async fn run(
                 async move { exobrain_common::redis::ping(&mut redis).await }
             }
         });
-    let state = AppState::new(config, pool, redis);
+    let upstreams =
+        upstream::Upstreams::new(config.upstream.clone()).map_err(|error| RunError::Serve {
+            what: "upstream clients",
+            cause: error.to_string(),
+        })?;
+    let state = AppState::new(config, pool, redis, upstreams);
     admin::serve_http_service(
         listener,
         api::router(state),

@@ -10,6 +10,7 @@ use crate::auth::AuthServices;
 use crate::config::Config;
 use crate::configs::UserConfigStore;
 use crate::journals::{JournalCache, JournalStore, Journals};
+use crate::upstream::Upstreams;
 
 /// Shared handler state.
 #[derive(Debug, Clone)]
@@ -26,11 +27,13 @@ pub struct AppState {
     pub journals: Journals,
     /// User configs.
     pub configs: UserConfigStore,
+    /// Clients of knowledge-interface, job-orchestrator and model-provider.
+    pub upstreams: Upstreams,
 }
 
 impl AppState {
     /// State over connected dependencies.
-    pub fn new(config: Config, db: PgPool, redis: ConnectionManager) -> Self {
+    pub fn new(config: Config, db: PgPool, redis: ConnectionManager, upstreams: Upstreams) -> Self {
         let auth = AuthServices::new(&config.auth, redis.clone());
         let journals = Journals::new(
             JournalStore::new(db.clone()),
@@ -44,6 +47,7 @@ impl AppState {
             auth,
             journals,
             configs,
+            upstreams,
         }
     }
 }

@@ -22,4 +22,7 @@ pub use model::{
 };
 pub use service::Journals;
 pub use settings::JournalCacheSettings;
-pub use store::{Appended, JournalStore, MAX_ENTRIES_PAGE, MAX_MESSAGES_PAGE};
+pub use store::{
+    Appended, ContextToolCall, JournalStore, MAX_ENTRIES_PAGE, MAX_MESSAGES_PAGE, ToolCallStart,
+    TurnContextMessage, TurnStart,
+};

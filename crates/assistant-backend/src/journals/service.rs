@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::cache::JournalCache;
 use super::error::JournalError;
 use super::model::{JournalEntry, JournalMessage, MessageId, Role, ToolCall, ToolOutcome};
-use super::store::{Appended, JournalStore};
+use super::store::{Appended, JournalStore, ToolCallStart, TurnStart};
 
 /// Journals of every user, cached.
 #[derive(Debug, Clone)]
@@ -126,6 +126,33 @@ impl Journals {
         Ok(appended)
     }
 
+    /// See [`JournalStore::begin_turn`].
+    pub async fn begin_turn(
+        &self,
+        user: Uuid,
+        reference: &str,
+        content: &str,
+        client_message_id: Uuid,
+        stream_id: Uuid,
+        stale_after: std::time::Duration,
+    ) -> Result<TurnStart, JournalError> {
+        let start = self
+            .store
+            .begin_turn(
+                user,
+                reference,
+                content,
+                client_message_id,
+                stream_id,
+                stale_after,
+            )
+            .await?;
+        if !matches!(start, TurnStart::Duplicate { .. }) {
+            self.cache.invalidate(user).await;
+        }
+        Ok(start)
+    }
+
     /// See [`JournalStore::reserve_reply`].
     pub async fn reserve_reply(
         &self,
@@ -167,14 +194,9 @@ impl Journals {
         &self,
         user: Uuid,
         message: MessageId,
-        tool_call_id: &str,
-        title: &str,
-        description: &str,
+        call: ToolCallStart<'_>,
     ) -> Result<ToolCall, JournalError> {
-        let call = self
-            .store
-            .add_tool_call(user, message, tool_call_id, title, description)
-            .await?;
+        let call = self.store.add_tool_call(user, message, call).await?;
         self.cache.invalidate(user).await;
         Ok(call)
     }
@@ -186,10 +208,11 @@ impl Journals {
         message: MessageId,
         tool_call_id: &str,
         outcome: ToolOutcome,
+        result: &str,
     ) -> Result<ToolCall, JournalError> {
         let call = self
             .store
-            .finish_tool_call(user, message, tool_call_id, outcome)
+            .finish_tool_call(user, message, tool_call_id, outcome, result)
             .await?;
         self.cache.invalidate(user).await;
         Ok(call)

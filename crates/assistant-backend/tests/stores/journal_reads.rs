@@ -1,6 +1,6 @@
 //! Journal reads: list and message paging, search, unknown journals, and per-user isolation.
 
-use assistant_backend::journals::{JournalEntry, JournalError, Role, ToolOutcome};
+use assistant_backend::journals::{JournalEntry, JournalError, Role, ToolCallStart, ToolOutcome};
 use uuid::Uuid;
 
 use crate::support::Fixture;
@@ -123,11 +123,11 @@ async fn messages_page_newest_first_with_their_tool_calls_in_order() {
     }
     let reply = journals.reserve_reply(user, DAY).await.unwrap();
     journals
-        .add_tool_call(user, reply.id, "call-1", "Search", "looking it up")
+        .add_tool_call(user, reply.id, call("call-1", "Search", "looking it up"))
         .await
         .unwrap();
     journals
-        .add_tool_call(user, reply.id, "call-2", "Fetch", "reading a page")
+        .add_tool_call(user, reply.id, call("call-2", "Fetch", "reading a page"))
         .await
         .unwrap();
     journals
@@ -136,6 +136,7 @@ async fn messages_page_newest_first_with_their_tool_calls_in_order() {
             reply.id,
             "call-1",
             ToolOutcome::Response("found".into()),
+            "3 hits",
         )
         .await
         .unwrap();
@@ -145,6 +146,7 @@ async fn messages_page_newest_first_with_their_tool_calls_in_order() {
             reply.id,
             "call-2",
             ToolOutcome::Error("timeout".into()),
+            "error: timeout",
         )
         .await
         .unwrap();
@@ -240,7 +242,9 @@ async fn another_users_journal_is_invisible_and_untouchable() {
         matches!(complete, Err(JournalError::MessageNotFound { .. })),
         "{complete:?}"
     );
-    let call = journals.add_tool_call(other, reply.id, "x", "t", "d").await;
+    let call = journals
+        .add_tool_call(other, reply.id, call("x", "t", "d"))
+        .await;
     assert!(
         matches!(call, Err(JournalError::MessageNotFound { .. })),
         "{call:?}"
@@ -261,4 +265,17 @@ async fn another_users_journal_is_invisible_and_untouchable() {
             .unwrap()
             .is_empty()
     );
+}
+
+/// A tool call start with `id`, `title` and `description` and no arguments.
+fn call<'a>(id: &'a str, title: &'a str, description: &'a str) -> ToolCallStart<'a> {
+    static NO_ARGUMENTS: std::sync::LazyLock<serde_json::Value> =
+        std::sync::LazyLock::new(|| serde_json::json!({}));
+    ToolCallStart {
+        tool_call_id: id,
+        name: "search_knowledge",
+        arguments: &NO_ARGUMENTS,
+        title,
+        description,
+    }
 }

@@ -78,6 +78,7 @@ impl JournalStore {
             content: Some(content),
             client_message_id: Some(client_message_id),
             status: MessageStatus::Complete,
+            metadata: None,
         };
         let message = insert_message(&mut tx, message).await?;
         commit(tx, "append message").await?;
@@ -103,6 +104,7 @@ impl JournalStore {
             content: None,
             client_message_id: None,
             status: MessageStatus::Streaming,
+            metadata: None,
         };
         let message = insert_message(&mut tx, message).await?;
         commit(tx, "reserve reply").await?;
@@ -121,7 +123,7 @@ impl JournalStore {
     }
 
     /// Ends a reserved reply as `failed`, keeping the text generated so far and the error
-    /// (in `metadata.error`).
+    /// (added to its metadata as `error`).
     pub async fn fail_reply(
         &self,
         user: Uuid,
@@ -143,7 +145,9 @@ impl JournalStore {
         metadata: Option<serde_json::Value>,
     ) -> Result<JournalMessage, JournalError> {
         let updated: Option<MessageRow> = sqlx::query_as(&format!(
-            "UPDATE messages AS m SET content = $3, status = $4, metadata = $5
+            "UPDATE messages AS m SET content = $3, status = $4,
+                 metadata = CASE WHEN $5::jsonb IS NULL THEN m.metadata
+                                 ELSE COALESCE(m.metadata, '{{}}'::jsonb) || $5::jsonb END
              FROM conversations c
              WHERE m.id = $2 AND c.id = m.conversation_id AND c.user_id = $1
                AND m.status = 'streaming'
@@ -176,7 +180,7 @@ impl JournalStore {
         })
     }
 
-    async fn begin(&self) -> Result<Transaction<'static, Postgres>, JournalError> {
+    pub(super) async fn begin(&self) -> Result<Transaction<'static, Postgres>, JournalError> {
         self.pool
             .begin()
             .await
@@ -184,17 +188,18 @@ impl JournalStore {
     }
 }
 
-struct NewMessage<'a> {
-    conversation: Uuid,
-    user: Uuid,
-    role: Role,
-    content: Option<&'a str>,
-    client_message_id: Option<Uuid>,
-    status: MessageStatus,
+pub(super) struct NewMessage<'a> {
+    pub(super) conversation: Uuid,
+    pub(super) user: Uuid,
+    pub(super) role: Role,
+    pub(super) content: Option<&'a str>,
+    pub(super) client_message_id: Option<Uuid>,
+    pub(super) status: MessageStatus,
+    pub(super) metadata: Option<serde_json::Value>,
 }
 
 /// Creates or touches the conversation, holding its row lock until the transaction ends.
-async fn lock_conversation(
+pub(super) async fn lock_conversation(
     connection: &mut PgConnection,
     user: Uuid,
     reference: &str,
@@ -212,7 +217,7 @@ async fn lock_conversation(
 }
 
 /// Takes the next sequence of `message.conversation` and inserts the message with it.
-async fn insert_message(
+pub(super) async fn insert_message(
     connection: &mut PgConnection,
     message: NewMessage<'_>,
 ) -> Result<JournalMessage, JournalError> {
@@ -226,8 +231,9 @@ async fn insert_message(
     .map_err(JournalError::database("allocate sequence"))?;
     let row: MessageRow = sqlx::query_as(&format!(
         "INSERT INTO messages AS m
-             (conversation_id, user_id, role, content, client_message_id, sequence, status)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)
+             (conversation_id, user_id, role, content, client_message_id, sequence, status,
+              metadata)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
          RETURNING {}",
         message_columns()
     ))
@@ -238,13 +244,14 @@ async fn insert_message(
     .bind(message.client_message_id)
     .bind(sequence)
     .bind(message.status.as_str())
+    .bind(message.metadata)
     .fetch_one(connection)
     .await
     .map_err(JournalError::database("insert message"))?;
     row.try_into()
 }
 
-async fn commit(
+pub(super) async fn commit(
     tx: Transaction<'static, Postgres>,
     operation: &'static str,
 ) -> Result<(), JournalError> {
