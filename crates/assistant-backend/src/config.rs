@@ -7,6 +7,7 @@ use exobrain_common::config::{AppEnv, ConfigError, Dsn, Env, SecretString};
 use exobrain_common::startup::ConnectPolicy;
 use exobrain_common::telemetry::TelemetryConfig;
 
+use crate::chat::ChatSettings;
 use crate::journals::JournalCacheSettings;
 use crate::upstream::UpstreamSettings;
 
@@ -25,6 +26,8 @@ pub struct Config {
     pub redis: Dsn,
     /// The other services: targets, deadlines and the backend's credentials.
     pub upstream: UpstreamSettings,
+    /// `MAIN_AGENT_*`, `ASSISTANT_CHAT_*`: chat turns and streams.
+    pub chat: ChatSettings,
     /// Sign-in: tokens, sessions, cookie, origins and login limits.
     pub auth: AuthConfig,
     /// `ASSISTANT_JOURNAL_CACHE_*`: key prefix and lifetimes of the journal read cache.
@@ -52,6 +55,7 @@ impl Config {
                 "redis://127.0.0.1:6379/0",
             ),
             upstream: UpstreamSettings::from_env(&mut env, app_env),
+            chat: ChatSettings::from_env(&mut env),
             auth: AuthConfig::from_env(&mut env, app_env),
             journal_cache: JournalCacheSettings::from_env(&mut env),
             connect: ConnectPolicy::from_env(&mut env),

@@ -3,7 +3,8 @@
 //! `/metrics` on one port, plus the `migrate`, `seed` and `users` commands.
 //!
 //! Layout: [`config`] (typed env), [`app`] (shared state), [`api`] (router, JSON and query
-//! extractors, the journal and user config routes),
+//! extractors, the journal, chat and user config routes), [`chat`] (turns, the agent loop and
+//! the event log),
 //! [`error`] (the one HTTP error type), [`auth`] (sign-in and the request principal),
 //! [`users`] (user rows), [`journals`] and [`configs`] (journal and user config data),
 //! [`seed`] (starter data), [`upstream`] (clients of the other services).
@@ -11,6 +12,7 @@
 pub mod api;
 pub mod app;
 pub mod auth;
+pub mod chat;
 pub mod config;
 pub mod configs;
 pub mod error;
@@ -71,14 +73,18 @@ pub async fn run(
             cause: error.to_string(),
         })?;
     let state = AppState::new(config, pool, redis, upstreams);
-    admin::serve_http_service(
+    let chat = state.chat.clone();
+    let served = admin::serve_http_service(
         listener,
         api::router(state),
         readiness,
         shutdown,
         DEFAULT_GRACE,
     )
-    .await
+    .await;
+    // Turns outlive the requests that started them: give them the same grace to finish.
+    chat.drain(DEFAULT_GRACE).await;
+    served
 }
 
 /// The `assistant-backend` binary.

@@ -1,7 +1,10 @@
 //! A scripted OpenAI-compatible model for tests that need the answers a model would give:
 //! `POST /v1/chat/completions` answers each request by the name of its structured-output
 //! schema (`response_format.json_schema.name`) with a scripted JSON document, counts the
-//! calls per name, and can delay every answer or fail the next ones. model-provider reaches
+//! calls per name, and can delay every answer or fail the next ones. Requests without a schema
+//! are named `text`; a reply made with [`ScriptedModel::turn`] answers them as a chat turn (text
+//! and tool calls), streamed as OpenAI chunks when the request asks for `stream`. model-provider
+//! reaches
 //! it through an `openai_compatible` alias (see [`ScriptedModel::alias_file`]), so the real
 //! HTTP path is used.
 
@@ -17,6 +20,9 @@ use axum::routing::post;
 use serde_json::{Value, json};
 
 type Responder = Arc<dyn Fn(&Value) -> Value + Send + Sync>;
+
+/// The key marking a reply made by [`ScriptedModel::turn`].
+const TURN: &str = "__scripted_turn";
 
 #[derive(Default)]
 struct Script {
@@ -110,6 +116,25 @@ impl ScriptedModel {
         serde_json::from_str(&text).unwrap_or(Value::String(text))
     }
 
+    /// A chat turn's reply: `text`, then calls of the tools named in `tool_calls`
+    /// (`(id, name, arguments)`).
+    pub fn turn(text: &str, tool_calls: &[(&str, &str, Value)]) -> Value {
+        let calls: Vec<Value> = tool_calls
+            .iter()
+            .map(|(id, name, arguments)| json!({ "id": id, "name": name, "arguments": arguments }))
+            .collect();
+        json!({ TURN: { "text": text, "tool_calls": calls } })
+    }
+
+    /// Whether `request` carries a tool result (the second call of a tool round).
+    pub fn has_tool_results(request: &Value) -> bool {
+        request["messages"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|m| m["role"] == "tool")
+    }
+
     /// A model-provider alias file that routes the chat `aliases` to this server.
     pub fn alias_file(&self, aliases: &[&str]) -> String {
         let mut yaml = String::from("aliases:\n");
@@ -173,6 +198,9 @@ async fn complete(
         )
             .into_response();
     };
+    if let Some(turn) = reply.get(TURN) {
+        return answer_turn(turn, request["stream"] == true);
+    }
     let content = match reply {
         Value::String(text) => text,
         other => other.to_string(),
@@ -183,4 +211,64 @@ async fn complete(
         "usage": { "prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20 },
     }))
     .into_response()
+}
+
+/// A chat turn as an OpenAI reply: one message, or with `stream` a chunk per word of the text,
+/// a chunk per tool call, the finish reason and `[DONE]`.
+fn answer_turn(turn: &Value, stream: bool) -> Response {
+    let text = turn["text"].as_str().unwrap_or_default();
+    let calls: Vec<Value> = turn["tool_calls"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .enumerate()
+        .map(|(index, call)| {
+            json!({
+                "index": index, "id": call["id"], "type": "function",
+                "function": { "name": call["name"], "arguments": call["arguments"].to_string() },
+            })
+        })
+        .collect();
+    let finish = if calls.is_empty() {
+        "stop"
+    } else {
+        "tool_calls"
+    };
+    if !stream {
+        let mut message = json!({ "role": "assistant", "content": text });
+        if !calls.is_empty() {
+            message["tool_calls"] = Value::Array(calls);
+        }
+        return axum::Json(json!({
+            "id": "chatcmpl-scripted", "object": "chat.completion", "created": 1, "model": "scripted",
+            "choices": [{ "index": 0, "message": message, "finish_reason": finish }],
+            "usage": { "prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20 },
+        }))
+        .into_response();
+    }
+    let chunk = |delta: Value, finish: Value| {
+        let body = json!({
+            "id": "chatcmpl-scripted", "object": "chat.completion.chunk", "created": 1,
+            "model": "scripted",
+            "choices": [{ "index": 0, "delta": delta, "finish_reason": finish }],
+        });
+        format!("data: {body}\n\n")
+    };
+    let mut body = String::new();
+    for word in text.split_inclusive(' ') {
+        body.push_str(&chunk(
+            json!({ "role": "assistant", "content": word }),
+            Value::Null,
+        ));
+    }
+    for call in calls {
+        body.push_str(&chunk(json!({ "tool_calls": [call] }), Value::Null));
+    }
+    body.push_str(&chunk(json!({}), json!(finish)));
+    body.push_str("data: [DONE]\n\n");
+    (
+        [(axum::http::header::CONTENT_TYPE, "text/event-stream")],
+        body,
+    )
+        .into_response()
 }

@@ -167,7 +167,7 @@ async fn entry(state: &AppState, user: Uuid, reference: &str) -> Result<Response
 }
 
 /// Today's reference in the user's `journal.time_zone` (UTC by default).
-async fn today_of(state: &AppState, user: Uuid) -> Result<String, ApiError> {
+pub(super) async fn today_of(state: &AppState, user: Uuid) -> Result<String, ApiError> {
     let zone = state
         .configs
         .value(user, TIME_ZONE_KEY)

@@ -2,6 +2,7 @@
 //! this module, since their data modules know nothing about HTTP), and the layers every API route
 //! shares (the Origin check of cookie sessions) are applied once.
 
+mod chat;
 mod journals;
 mod json;
 mod query;
@@ -19,6 +20,7 @@ pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .merge(crate::auth::routes())
         .merge(crate::users::routes())
+        .merge(chat::routes())
         .merge(journals::routes())
         .merge(user_configs::routes())
         .layer(axum::middleware::from_fn_with_state(

@@ -7,6 +7,7 @@ use redis::aio::ConnectionManager;
 use sqlx::PgPool;
 
 use crate::auth::AuthServices;
+use crate::chat::Chat;
 use crate::config::Config;
 use crate::configs::UserConfigStore;
 use crate::journals::{JournalCache, JournalStore, Journals};
@@ -29,6 +30,8 @@ pub struct AppState {
     pub configs: UserConfigStore,
     /// Clients of knowledge-interface, job-orchestrator and model-provider.
     pub upstreams: Upstreams,
+    /// Chat turns and their streams.
+    pub chat: Chat,
 }
 
 impl AppState {
@@ -40,6 +43,12 @@ impl AppState {
             JournalCache::new(redis.clone(), config.journal_cache.clone()),
         );
         let configs = UserConfigStore::new(db.clone());
+        let chat = Chat::new(
+            config.chat.clone(),
+            journals.clone(),
+            upstreams.clone(),
+            redis.clone(),
+        );
         Self {
             db,
             redis,
@@ -48,6 +57,7 @@ impl AppState {
             journals,
             configs,
             upstreams,
+            chat,
         }
     }
 }

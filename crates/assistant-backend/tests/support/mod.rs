@@ -39,6 +39,8 @@ pub struct TestApp {
     pub redis: TestRedis,
     /// A client without cookies.
     pub client: reqwest::Client,
+    /// The environment the service started with.
+    pub env: HashMap<String, String>,
     server: TestServer<RunError>,
 }
 
@@ -67,10 +69,27 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
         "ASSISTANT_JOURNAL_CACHE_KEY_PREFIX".into(),
         journal_cache_prefix(&redis.prefix),
     );
+    env.insert(
+        "ASSISTANT_CHAT_KEY_PREFIX".into(),
+        format!("{}chat", redis.prefix),
+    );
     for (key, value) in overrides {
         env.insert((*key).to_owned(), (*value).to_owned());
     }
-    let config = Config::from_env(Env::from_map(env)).expect("config");
+    let (base, server) = serve(&env).await;
+    TestApp {
+        base,
+        db,
+        redis,
+        client: reqwest::Client::new(),
+        env,
+        server,
+    }
+}
+
+/// Starts the service with `env`; returns its base URL and the server.
+async fn serve(env: &HashMap<String, String>) -> (String, TestServer<RunError>) {
+    let config = Config::from_env(Env::from_map(env.clone())).expect("config");
     let listener = bind_ephemeral().await;
     let base = format!("http://{}", listener.local_addr().expect("addr"));
     let server = TestServer::spawn(|token| assistant_backend::run(config, listener, token));
@@ -78,12 +97,21 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
         wait_until_ok(&format!("{base}/healthz"), Duration::from_secs(10)).await,
         "service did not start"
     );
-    TestApp {
-        base,
-        db,
-        redis,
-        client: reqwest::Client::new(),
-        server,
+    (base, server)
+}
+
+/// A second instance of a running service: same database, Redis keys and settings.
+#[derive(Debug)]
+pub struct Twin {
+    /// `http://127.0.0.1:<port>`.
+    pub base: String,
+    server: TestServer<RunError>,
+}
+
+impl Twin {
+    /// Absolute URL of `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
     }
 }
 
@@ -109,6 +137,12 @@ pub async fn signed_in_client(app: &TestApp, email: &str, password: &str) -> req
 }
 
 impl TestApp {
+    /// Another instance of this service (a second replica).
+    pub async fn twin(&self) -> Twin {
+        let (base, server) = serve(&self.env).await;
+        Twin { base, server }
+    }
+
     /// Absolute URL of `path`.
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
