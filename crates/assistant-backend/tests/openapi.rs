@@ -7,6 +7,7 @@ mod support;
 
 use std::collections::BTreeSet;
 
+use assistant_backend::journals::{MAX_ENTRIES_PAGE, MAX_MESSAGES_PAGE};
 use jsonschema::Draft;
 use serde_json::{Value, json};
 use support::{PASSWORD, TEST_USER, TestApp, signed_in_client, spawn_app};
@@ -313,4 +314,27 @@ async fn sign_in_responses_match_their_documented_schemas() {
         .await;
     assert_eq!(response.status(), 401);
     assert_valid(&error, &response.json().await.expect("error"), "a 401");
+}
+
+#[tokio::test]
+async fn documented_page_sizes_are_the_enforced_ones() {
+    let app = spawn_app().await;
+    let document = document(&app).await;
+    let limits = [
+        ("/api/journal", MAX_ENTRIES_PAGE),
+        ("/api/journal/search", MAX_ENTRIES_PAGE),
+        ("/api/journal/today/messages", MAX_MESSAGES_PAGE),
+        ("/api/journal/{reference}/messages", MAX_MESSAGES_PAGE),
+    ];
+    for (path, max) in limits {
+        let parameters = document["paths"][path]["get"]["parameters"]
+            .as_array()
+            .expect("parameters");
+        let limit = parameters
+            .iter()
+            .find(|parameter| parameter["name"] == "limit")
+            .expect("limit");
+        assert_eq!(limit["schema"]["minimum"], 1, "{path}");
+        assert_eq!(limit["schema"]["maximum"], max, "{path}");
+    }
 }

@@ -7,6 +7,7 @@
 //! else the entry `<ref>`. Every read is scoped to the signed-in user. [`JournalsApi`] documents
 //! each of those logical routes on the function that serves it.
 
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -19,6 +20,7 @@ use utoipa::{IntoParams, OpenApi};
 use uuid::Uuid;
 
 use super::query::{ApiQuery, check_range, parse_query};
+use super::text::Text;
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::configs::{ConfigValue, UserConfigError};
@@ -62,9 +64,10 @@ fn entry_not_found() -> ApiError {
 #[into_params(parameter_in = Query)]
 struct ListQuery {
     /// Entries per page, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<i64>,
     /// The `reference` of the last entry of the previous page.
-    cursor: Option<String>,
+    cursor: Option<Text>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -79,6 +82,7 @@ struct TodayQuery {
 #[into_params(parameter_in = Query)]
 struct MessagesQuery {
     /// Messages per page, 1 to 500 (default 100).
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<i64>,
     /// The `sequence` of the last message of the previous page.
     cursor: Option<i32>,
@@ -88,8 +92,9 @@ struct MessagesQuery {
 #[into_params(parameter_in = Query)]
 struct SearchQuery {
     /// Text to look for in messages (not empty).
-    q: String,
+    q: Text,
     /// Entries to return, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<i64>,
 }
 
@@ -116,7 +121,7 @@ async fn list(
     )?;
     let entries = state
         .journals
-        .list(user.id, limit, query.cursor.as_deref())
+        .list(user.id, limit, query.cursor.as_ref().map(Text::as_str))
         .await?;
     Ok(Json(entries).into_response())
 }
@@ -125,10 +130,16 @@ async fn list(
 async fn dispatch(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(rest): Path<String>,
+    rest: Result<Path<Text>, PathRejection>,
     uri: Uri,
 ) -> Result<Response, ApiError> {
-    match rest.as_str() {
+    let Path(rest) = rest.map_err(|_| {
+        ApiError::Validation(
+            "the journal reference must be UTF-8 text without NUL characters".to_owned(),
+        )
+    })?;
+    let rest = rest.as_str();
+    match rest {
         "search" => search(&state, user.id, parse_query(&uri)?).await,
         "today" => today(&state, user.id, parse_query(&uri)?).await,
         "today/messages" => today_messages(&state, user.id, parse_query(&uri)?).await,
@@ -136,7 +147,7 @@ async fn dispatch(
             Some(reference) if !reference.is_empty() => {
                 messages(&state, user.id, reference, parse_query(&uri)?).await
             }
-            _ => entry(&state, user.id, &rest).await,
+            _ => entry(&state, user.id, rest).await,
         },
     }
 }
@@ -153,7 +164,8 @@ async fn dispatch(
     ),
 )]
 async fn search(state: &AppState, user: Uuid, query: SearchQuery) -> Result<Response, ApiError> {
-    if query.q.is_empty() {
+    let q = query.q.as_str();
+    if q.is_empty() {
         return Err(ApiError::Validation("q must not be empty".to_owned()));
     }
     let limit = check_range(
@@ -161,7 +173,7 @@ async fn search(state: &AppState, user: Uuid, query: SearchQuery) -> Result<Resp
         query.limit.unwrap_or(DEFAULT_ENTRIES_PAGE),
         MAX_ENTRIES_PAGE,
     )?;
-    let entries = state.journals.search(user, &query.q, limit).await?;
+    let entries = state.journals.search(user, q, limit).await?;
     Ok(Json(entries).into_response())
 }
 
@@ -211,14 +223,14 @@ async fn today_messages(
 #[utoipa::path(
     get, path = "/api/journal/{reference}/messages", operation_id = "list_journal_messages", tag = "journal",
     params(
-        ("reference" = String, Path, description = "`YYYY/MM/DD`, slashes percent-encoded or not"),
+        ("reference" = Text, Path, description = "`YYYY/MM/DD`, slashes percent-encoded or not"),
         MessagesQuery,
     ),
     security(("bearer" = []), ("session_cookie" = [])),
     responses(
         (status = 200, description = "Messages in sequence order (empty for an unknown reference)", body = Vec<JournalMessage>),
         (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 422, description = "A query parameter is invalid", body = ErrorBody),
+        (status = 422, description = "The reference or a query parameter is invalid", body = ErrorBody),
     ),
 )]
 async fn messages(
@@ -242,12 +254,13 @@ async fn messages(
 /// `GET /api/journal/{reference}`: one entry.
 #[utoipa::path(
     get, path = "/api/journal/{reference}", operation_id = "get_journal_entry", tag = "journal",
-    params(("reference" = String, Path, description = "`YYYY/MM/DD`, slashes percent-encoded or not")),
+    params(("reference" = Text, Path, description = "`YYYY/MM/DD`, slashes percent-encoded or not")),
     security(("bearer" = []), ("session_cookie" = [])),
     responses(
         (status = 200, description = "The entry", body = JournalEntry),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 404, description = "No entry with that reference", body = ErrorBody),
+        (status = 422, description = "The reference is not UTF-8 or holds a NUL character", body = ErrorBody),
     ),
 )]
 async fn entry(state: &AppState, user: Uuid, reference: &str) -> Result<Response, ApiError> {

@@ -6,12 +6,14 @@ mod journals;
 mod json;
 pub mod openapi;
 mod query;
+mod text;
 mod user_configs;
 
 use axum::Router;
 
 pub use json::ApiJson;
 pub use query::ApiQuery;
+pub use text::Text;
 
 use crate::app::AppState;
 

@@ -20,7 +20,7 @@ use super::password::{self, Password, Verdict};
 use super::principal::{bearer_token, cookie};
 use super::sessions::Rotation;
 use super::tokens::Subject;
-use crate::api::ApiJson;
+use crate::api::{ApiJson, Text};
 use crate::app::AppState;
 use crate::error::{ApiError, ErrorBody};
 use crate::users::{User, store};
@@ -58,7 +58,7 @@ enum IssuancePolicy {
 
 #[derive(Debug, Deserialize, ToSchema)]
 struct LoginRequest {
-    email: String,
+    email: Text,
     #[schema(value_type = String, min_length = 8)]
     password: Password,
     #[serde(default)]
@@ -153,9 +153,10 @@ async fn login(
 ) -> Result<Response, ApiError> {
     let limits = &state.auth.limits;
     limits.admit_address(address).await?;
-    limits.admit_email(&request.email).await?;
+    let email = request.email.as_str();
+    limits.admit_email(email).await?;
 
-    let credentials = store::local_credentials(&state.db, &request.email).await?;
+    let credentials = store::local_credentials(&state.db, email).await?;
     let (user, verdict) = match credentials {
         Some(found) => match found.password_hash {
             Some(hash) => (
@@ -175,11 +176,11 @@ async fn login(
     let user = match (user, verdict) {
         (Some(user), Verdict::Match | Verdict::MatchNeedsRehash) => user,
         _ => {
-            limits.record_failure(&request.email).await?;
+            limits.record_failure(email).await?;
             return Err(ApiError::InvalidCredentials);
         }
     };
-    limits.clear(&request.email).await?;
+    limits.clear(email).await?;
     if verdict == Verdict::MatchNeedsRehash {
         upgrade_hash(&state, user.id, request.password).await;
     }
