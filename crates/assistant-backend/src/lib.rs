@@ -3,7 +3,7 @@
 //! `/metrics` on one port, plus the `migrate`, `seed` and `users` commands.
 //!
 //! Layout: [`config`] (typed env), [`app`] (shared state), [`api`] (router, JSON and query
-//! extractors, the journal and user config routes),
+//! extractors, the journal and user config routes, the OpenAPI document),
 //! [`error`] (the one HTTP error type), [`auth`] (sign-in and the request principal),
 //! [`users`] (user rows), [`journals`] and [`configs`] (journal and user config data),
 //! [`seed`] (starter data), [`upstream`] (clients of the other services).

@@ -317,7 +317,7 @@ async fn sign_in_responses_match_their_documented_schemas() {
 }
 
 #[tokio::test]
-async fn documented_page_sizes_are_the_enforced_ones() {
+async fn documented_parameter_bounds_are_the_enforced_ones() {
     let app = spawn_app().await;
     let document = document(&app).await;
     let limits = [
@@ -337,4 +337,11 @@ async fn documented_page_sizes_are_the_enforced_ones() {
         assert_eq!(limit["schema"]["minimum"], 1, "{path}");
         assert_eq!(limit["schema"]["maximum"], max, "{path}");
     }
+    let q = &document["paths"]["/api/journal/search"]["get"]["parameters"][0];
+    assert_eq!(q["name"], "q");
+    assert_eq!(q["schema"]["minLength"], 1, "q must not be empty");
+    assert_eq!(
+        q["schema"]["pattern"], document["components"]["schemas"]["Text"]["pattern"],
+        "q is Text"
+    );
 }

@@ -92,6 +92,7 @@ struct MessagesQuery {
 #[into_params(parameter_in = Query)]
 struct SearchQuery {
     /// Text to look for in messages (not empty).
+    #[param(value_type = String, min_length = 1, pattern = "^[^\\u0000]*$")]
     q: Text,
     /// Entries to return, 1 to 100 (default 20).
     #[param(minimum = 1, maximum = 100)]
