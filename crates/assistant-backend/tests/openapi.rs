@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use assistant_backend::journals::{MAX_ENTRIES_PAGE, MAX_MESSAGES_PAGE};
 use jsonschema::Draft;
 use serde_json::{Value, json};
-use support::{PASSWORD, TEST_USER, TestApp, signed_in_client, spawn_app};
+use support::{PASSWORD, TEST_USER, TestApp, spawn_app};
 
 /// Every route the router serves (method, OpenAPI path). A route added to the router without
 /// documentation, or documented without being served, fails
@@ -46,12 +46,13 @@ async fn document(app: &TestApp) -> Value {
     response.json().await.expect("the document is JSON")
 }
 
-async fn access_token(app: &TestApp) -> String {
+/// A running service, its document, and an access token of the test user.
+async fn signed_in() -> (TestApp, Value, String) {
+    let app = spawn_app().await;
+    let document = document(&app).await;
     let pair = app.tokens(TEST_USER, PASSWORD).await;
-    pair["access_token"]
-        .as_str()
-        .expect("access token")
-        .to_owned()
+    let token = pair["access_token"].as_str().expect("access token");
+    (app, document, token.to_owned())
 }
 
 /// (method, path) of every documented operation.
@@ -186,9 +187,7 @@ async fn the_document_lists_exactly_the_served_routes() {
 /// documented statuses, so nothing documented is a router 404/405.
 #[tokio::test]
 async fn every_documented_operation_is_served_with_a_documented_status() {
-    let app = spawn_app().await;
-    let document = document(&app).await;
-    let token = access_token(&app).await;
+    let (app, document, token) = signed_in().await;
     for (method, path) in operations(&document) {
         let url = app.url(&path.replace("{reference}", "2000%2F01%2F01"));
         let request = match method.as_str() {
@@ -263,9 +262,7 @@ async fn every_reference_resolves_and_every_operation_documents_its_responses() 
 
 #[tokio::test]
 async fn todays_entry_and_the_configs_match_their_documented_schemas() {
-    let app = spawn_app().await;
-    let document = document(&app).await;
-    let token = access_token(&app).await;
+    let (app, document, token) = signed_in().await;
 
     let today = response_validator(&document, "get", "/api/journal/today", "200");
     let response = app
@@ -296,13 +293,12 @@ async fn sign_in_responses_match_their_documented_schemas() {
     let login = response_validator(&document, "post", "/api/auth/login", "200");
     let pair = app.tokens(TEST_USER, PASSWORD).await;
     assert_valid(&login, &pair, "a token pair");
-    let session = signed_in_client(&app, TEST_USER, PASSWORD).await;
-    let response = session
-        .post(app.url("/api/auth/login"))
-        .json(&json!({"email": TEST_USER, "password": PASSWORD}))
-        .send()
-        .await
-        .expect("login");
+    let response = app
+        .post(
+            "/api/auth/login",
+            &json!({"email": TEST_USER, "password": PASSWORD}),
+        )
+        .await;
     let body: Value = response.json().await.expect("session");
     assert_valid(&login, &body, "a session sign-in");
     let error = response_validator(&document, "post", "/api/auth/login", "401");
