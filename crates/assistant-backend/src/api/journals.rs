@@ -153,7 +153,7 @@ async fn dispatch(
     }
 }
 
-/// `GET /api/journal/search?q&limit`: entries whose messages contain `q`.
+/// `GET /api/journal/search?q&limit`: entries whose reference or a message contains `q`.
 #[utoipa::path(
     get, path = "/api/journal/search", operation_id = "search_journal", tag = "journal",
     params(SearchQuery),
