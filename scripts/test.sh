@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The one test command (README, CI): makes sure PostgreSQL, Redis and NATS JetStream run
-# locally (scripts/agent/native-infra-up.sh), then checks the shell scripts and formatting, runs clippy with
-# warnings denied, and runs the whole workspace test suite against that real infrastructure.
+# locally (scripts/agent/native-infra-up.sh) and the test tools are installed (the embedding
+# model; schemathesis for the API fuzz test, scripts/agent/fuzz-api.sh --install), then checks the
+# shell scripts and formatting, runs clippy with warnings denied, and runs the whole workspace test
+# suite against that real infrastructure.
 # Builds go to ${CARGO_TARGET_DIR:-$HOME/.cache/exobrain-target} so clean clones reuse them.
 set -euo pipefail
 
@@ -16,6 +18,9 @@ step() { printf '\n==> %s\n' "$*"; }
 step "native infrastructure"
 "$ROOT/scripts/agent/native-infra-up.sh"
 "$ROOT/scripts/agent/fetch-embedding-model.sh"
+
+step "schemathesis (API fuzz test)"
+"$ROOT/scripts/agent/fuzz-api.sh" --install
 
 step "shell scripts"
 mapfile -t scripts < <(git ls-files '*.sh' .ci/run)

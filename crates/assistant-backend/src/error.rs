@@ -9,6 +9,15 @@
 use axum::Json;
 use axum::response::{IntoResponse, Response};
 use http::{HeaderValue, StatusCode, header};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// The body of every handled error (the schema `ErrorBody` of the OpenAPI document).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// What went wrong, or what to fix.
+    pub detail: String,
+}
 
 /// Everything a request can fail with.
 #[derive(Debug, thiserror::Error)]
@@ -81,6 +90,12 @@ impl ApiError {
             ApiError::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
+
+    fn body(&self) -> Json<ErrorBody> {
+        Json(ErrorBody {
+            detail: self.to_string(),
+        })
+    }
 }
 
 impl IntoResponse for ApiError {
@@ -92,21 +107,13 @@ impl IntoResponse for ApiError {
                 (status, "Internal Server Error").into_response()
             }
             ApiError::TooManyLoginAttempts { retry_after_secs } => {
-                let mut response = (
-                    status,
-                    Json(serde_json::json!({ "detail": self.to_string() })),
-                )
-                    .into_response();
+                let mut response = (status, self.body()).into_response();
                 response
                     .headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
                 response
             }
-            _ => (
-                status,
-                Json(serde_json::json!({ "detail": self.to_string() })),
-            )
-                .into_response(),
+            _ => (status, self.body()).into_response(),
         }
     }
 }

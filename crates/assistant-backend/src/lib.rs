@@ -3,8 +3,8 @@
 //! `/metrics` on one port, plus the `migrate`, `seed` and `users` commands.
 //!
 //! Layout: [`config`] (typed env), [`app`] (shared state), [`api`] (router, JSON and query
-//! extractors, the journal, chat and user config routes), [`chat`] (turns, the agent loop and
-//! the event log),
+//! extractors, the journal, chat and user config routes, the OpenAPI document), [`chat`]
+//! (turns, the agent loop and the event log),
 //! [`error`] (the one HTTP error type), [`auth`] (sign-in and the request principal),
 //! [`users`] (user rows), [`journals`] and [`configs`] (journal and user config data),
 //! [`seed`] (starter data), [`upstream`] (clients of the other services).

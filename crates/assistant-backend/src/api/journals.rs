@@ -4,8 +4,10 @@
 //! References contain slashes (`2026/12/06`), and axum allows one wildcard only at the end of a
 //! path, so everything below `/journal/` goes to one catch-all route that dispatches in the
 //! order of the original service: `search`, `today`, `today/messages`, then `<ref>/messages`,
-//! else the entry `<ref>`. Every read is scoped to the signed-in user.
+//! else the entry `<ref>`. Every read is scoped to the signed-in user. [`JournalsApi`] documents
+//! each of those logical routes on the function that serves it.
 
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -14,15 +16,18 @@ use chrono::Utc;
 use chrono_tz::Tz;
 use http::Uri;
 use serde::Deserialize;
+use utoipa::{IntoParams, OpenApi};
 use uuid::Uuid;
 
 use super::query::{ApiQuery, check_range, parse_query};
+use super::text::Text;
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::configs::{ConfigValue, UserConfigError};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::journals::{
-    JournalError, MAX_ENTRIES_PAGE, MAX_MESSAGES_PAGE, TIME_ZONE_KEY, parse_zone, today_reference,
+    JournalEntry, JournalError, JournalMessage, MAX_ENTRIES_PAGE, MAX_MESSAGES_PAGE, TIME_ZONE_KEY,
+    parse_zone, today_reference,
 };
 
 const DEFAULT_ENTRIES_PAGE: i64 = 20;
@@ -34,6 +39,11 @@ pub fn routes() -> Router<AppState> {
         .route("/journal", get(list))
         .route("/journal/{*rest}", get(dispatch))
 }
+
+/// The OpenAPI paths of [`routes`], one per logical route of the catch-all.
+#[derive(Debug, OpenApi)]
+#[openapi(paths(list, search, today, today_messages, entry, messages))]
+pub struct JournalsApi;
 
 impl From<JournalError> for ApiError {
     fn from(error: JournalError) -> Self {
@@ -50,31 +60,56 @@ fn entry_not_found() -> ApiError {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ListQuery {
+    /// Entries per page, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<i64>,
-    cursor: Option<String>,
+    /// The `reference` of the last entry of the previous page.
+    cursor: Option<Text>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct TodayQuery {
+    /// Create today's entry when it does not exist yet (otherwise 404).
     #[serde(default)]
     create: bool,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct MessagesQuery {
+    /// Messages per page, 1 to 500 (default 100).
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<i64>,
+    /// The `sequence` of the last message of the previous page.
     cursor: Option<i32>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct SearchQuery {
-    q: String,
+    /// Text to look for in messages (not empty).
+    #[param(value_type = String, min_length = 1, pattern = "^[^\\u0000]*$")]
+    q: Text,
+    /// Entries to return, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<i64>,
 }
 
 /// `GET /api/journal?limit&cursor`: entries newest reference first.
+#[utoipa::path(
+    get, path = "/api/journal", operation_id = "list_journal_entries", tag = "journal",
+    params(ListQuery),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses(
+        (status = 200, description = "Entries, newest reference first", body = Vec<JournalEntry>),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 422, description = "A query parameter is invalid", body = ErrorBody),
+    ),
+)]
 async fn list(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -87,7 +122,7 @@ async fn list(
     )?;
     let entries = state
         .journals
-        .list(user.id, limit, query.cursor.as_deref())
+        .list(user.id, limit, query.cursor.as_ref().map(Text::as_str))
         .await?;
     Ok(Json(entries).into_response())
 }
@@ -96,28 +131,42 @@ async fn list(
 async fn dispatch(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(rest): Path<String>,
+    rest: Result<Path<Text>, PathRejection>,
     uri: Uri,
 ) -> Result<Response, ApiError> {
-    match rest.as_str() {
+    let Path(rest) = rest.map_err(|_| {
+        ApiError::Validation(
+            "the journal reference must be UTF-8 text without NUL characters".to_owned(),
+        )
+    })?;
+    let rest = rest.as_str();
+    match rest {
         "search" => search(&state, user.id, parse_query(&uri)?).await,
         "today" => today(&state, user.id, parse_query(&uri)?).await,
-        "today/messages" => {
-            let query = parse_query(&uri)?;
-            let reference = today_of(&state, user.id).await?;
-            messages(&state, user.id, &reference, query).await
-        }
+        "today/messages" => today_messages(&state, user.id, parse_query(&uri)?).await,
         _ => match rest.strip_suffix("/messages") {
             Some(reference) if !reference.is_empty() => {
                 messages(&state, user.id, reference, parse_query(&uri)?).await
             }
-            _ => entry(&state, user.id, &rest).await,
+            _ => entry(&state, user.id, rest).await,
         },
     }
 }
 
+/// `GET /api/journal/search?q&limit`: entries whose reference or a message contains `q`.
+#[utoipa::path(
+    get, path = "/api/journal/search", operation_id = "search_journal", tag = "journal",
+    params(SearchQuery),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses(
+        (status = 200, description = "Matching entries", body = Vec<JournalEntry>),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 422, description = "`q` is missing or empty, or `limit` is out of range", body = ErrorBody),
+    ),
+)]
 async fn search(state: &AppState, user: Uuid, query: SearchQuery) -> Result<Response, ApiError> {
-    if query.q.is_empty() {
+    let q = query.q.as_str();
+    if q.is_empty() {
         return Err(ApiError::Validation("q must not be empty".to_owned()));
     }
     let limit = check_range(
@@ -125,10 +174,22 @@ async fn search(state: &AppState, user: Uuid, query: SearchQuery) -> Result<Resp
         query.limit.unwrap_or(DEFAULT_ENTRIES_PAGE),
         MAX_ENTRIES_PAGE,
     )?;
-    let entries = state.journals.search(user, &query.q, limit).await?;
+    let entries = state.journals.search(user, q, limit).await?;
     Ok(Json(entries).into_response())
 }
 
+/// `GET /api/journal/today?create`: the entry of today in the user's time zone.
+#[utoipa::path(
+    get, path = "/api/journal/today", operation_id = "get_today_entry", tag = "journal",
+    params(TodayQuery),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses(
+        (status = 200, description = "Today's entry", body = JournalEntry),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 404, description = "No entry today and `create` is not set", body = ErrorBody),
+        (status = 422, description = "A query parameter is invalid", body = ErrorBody),
+    ),
+)]
 async fn today(state: &AppState, user: Uuid, query: TodayQuery) -> Result<Response, ApiError> {
     let reference = today_of(state, user).await?;
     let entry = if query.create {
@@ -139,6 +200,40 @@ async fn today(state: &AppState, user: Uuid, query: TodayQuery) -> Result<Respon
     Ok(Json(entry.ok_or_else(entry_not_found)?).into_response())
 }
 
+/// `GET /api/journal/today/messages?limit&cursor`: the messages of today's entry.
+#[utoipa::path(
+    get, path = "/api/journal/today/messages", operation_id = "list_today_messages", tag = "journal",
+    params(MessagesQuery),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses(
+        (status = 200, description = "Messages in sequence order (empty when there is no entry today)", body = Vec<JournalMessage>),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 422, description = "A query parameter is invalid", body = ErrorBody),
+    ),
+)]
+async fn today_messages(
+    state: &AppState,
+    user: Uuid,
+    query: MessagesQuery,
+) -> Result<Response, ApiError> {
+    let reference = today_of(state, user).await?;
+    messages(state, user, &reference, query).await
+}
+
+/// `GET /api/journal/{reference}/messages?limit&cursor`: the messages of one entry.
+#[utoipa::path(
+    get, path = "/api/journal/{reference}/messages", operation_id = "list_journal_messages", tag = "journal",
+    params(
+        ("reference" = Text, Path, description = "`YYYY/MM/DD`, slashes percent-encoded or not"),
+        MessagesQuery,
+    ),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses(
+        (status = 200, description = "Messages in sequence order (empty for an unknown reference)", body = Vec<JournalMessage>),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 422, description = "The reference or a query parameter is invalid", body = ErrorBody),
+    ),
+)]
 async fn messages(
     state: &AppState,
     user: Uuid,
@@ -157,6 +252,18 @@ async fn messages(
     Ok(Json(messages).into_response())
 }
 
+/// `GET /api/journal/{reference}`: one entry.
+#[utoipa::path(
+    get, path = "/api/journal/{reference}", operation_id = "get_journal_entry", tag = "journal",
+    params(("reference" = Text, Path, description = "`YYYY/MM/DD`, slashes percent-encoded or not")),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses(
+        (status = 200, description = "The entry", body = JournalEntry),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 404, description = "No entry with that reference", body = ErrorBody),
+        (status = 422, description = "The reference is not UTF-8 or holds a NUL character", body = ErrorBody),
+    ),
+)]
 async fn entry(state: &AppState, user: Uuid, reference: &str) -> Result<Response, ApiError> {
     let entry = state
         .journals

@@ -1,17 +1,20 @@
 //! The `/api` router: each area contributes its routes here (journals and user configs live in
 //! this module, since their data modules know nothing about HTTP), and the layers every API route
-//! shares (the Origin check of cookie sessions) are applied once.
+//! shares (the Origin check of cookie sessions) are applied once. [`openapi`] documents them.
 
 mod chat;
 mod journals;
 mod json;
+pub mod openapi;
 mod query;
+mod text;
 mod user_configs;
 
 use axum::Router;
 
 pub use json::ApiJson;
 pub use query::ApiQuery;
+pub use text::Text;
 
 use crate::app::AppState;
 
@@ -23,6 +26,7 @@ pub fn router(state: AppState) -> Router {
         .merge(chat::routes())
         .merge(journals::routes())
         .merge(user_configs::routes())
+        .merge(openapi::routes())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::auth::check_origin,

@@ -19,7 +19,7 @@ use redis::aio::ConnectionManager;
 
 pub use origin::check_origin;
 pub use principal::CurrentUser;
-pub use routes::routes;
+pub use routes::{AuthApi, routes};
 
 use crate::config::AuthConfig;
 use limits::LoginLimits;

@@ -13,15 +13,16 @@ use axum::{Json, Router};
 use http::request::Parts;
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use serde::{Deserialize, Serialize};
+use utoipa::{OpenApi, ToSchema};
 use uuid::Uuid;
 
 use super::password::{self, Password, Verdict};
 use super::principal::{bearer_token, cookie};
 use super::sessions::Rotation;
 use super::tokens::Subject;
-use crate::api::ApiJson;
+use crate::api::{ApiJson, Text};
 use crate::app::AppState;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::users::{User, store};
 
 /// Routes under `/api/auth`.
@@ -32,7 +33,13 @@ pub fn routes() -> Router<AppState> {
         .route("/auth/logout", post(logout))
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+/// The OpenAPI paths of [`routes`].
+#[derive(Debug, OpenApi)]
+#[openapi(paths(login, token_refresh, logout))]
+pub struct AuthApi;
+
+/// `web` (with `issuance_policy: session`) opens a cookie session; `api` returns tokens.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 enum SessionMode {
     #[default]
@@ -40,7 +47,8 @@ enum SessionMode {
     Api,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+/// `tokens` returns a token pair whatever the session mode.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 enum IssuancePolicy {
     #[default]
@@ -48,9 +56,10 @@ enum IssuancePolicy {
     Tokens,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 struct LoginRequest {
-    email: String,
+    email: Text,
+    #[schema(value_type = String, min_length = 8)]
     password: Password,
     #[serde(default)]
     session_mode: SessionMode,
@@ -58,18 +67,31 @@ struct LoginRequest {
     issuance_policy: IssuancePolicy,
 }
 
-#[derive(Debug, Serialize)]
+/// A cookie session was opened (see `Set-Cookie`).
+#[derive(Debug, Serialize, ToSchema)]
 struct SessionResponse {
     session_established: bool,
     user_name: String,
 }
 
-#[derive(Debug, Serialize)]
+/// An access token (JWT) and the refresh token that renews it.
+#[derive(Debug, Serialize, ToSchema)]
 struct TokenPair {
     access_token: String,
     refresh_token: String,
+    /// Always `bearer`.
+    #[schema(value_type = String)]
     token_type: &'static str,
+    /// Seconds until the access token expires.
     expires_in: u64,
+}
+
+/// What a sign-in returns: a session for `web` + `session`, a token pair otherwise.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+enum LoginResponse {
+    Session(SessionResponse),
+    Tokens(TokenPair),
 }
 
 /// A refresh token as sent by a client (at least 16 characters).
@@ -88,8 +110,9 @@ impl TryFrom<String> for RefreshToken {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 struct RefreshRequest {
+    #[schema(value_type = String, min_length = 16)]
     refresh_token: RefreshToken,
 }
 
@@ -109,6 +132,20 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
     }
 }
 
+#[utoipa::path(
+    post, path = "/api/auth/login", operation_id = "login", tag = "auth",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Signed in", body = LoginResponse, headers(
+            ("set-cookie" = String, description = "The session cookie, for `web` + `session`"),
+        )),
+        (status = 401, description = "Unknown email, wrong password or no password", body = ErrorBody),
+        (status = 422, description = "The body is not JSON, lacks a field or breaks a rule", body = ErrorBody),
+        (status = 429, description = "Too many sign-in attempts", body = ErrorBody, headers(
+            ("retry-after" = u64, description = "Seconds until another attempt is accepted"),
+        )),
+    ),
+)]
 async fn login(
     State(state): State<AppState>,
     ClientAddress(address): ClientAddress,
@@ -116,9 +153,10 @@ async fn login(
 ) -> Result<Response, ApiError> {
     let limits = &state.auth.limits;
     limits.admit_address(address).await?;
-    limits.admit_email(&request.email).await?;
+    let email = request.email.as_str();
+    limits.admit_email(email).await?;
 
-    let credentials = store::local_credentials(&state.db, &request.email).await?;
+    let credentials = store::local_credentials(&state.db, email).await?;
     let (user, verdict) = match credentials {
         Some(found) => match found.password_hash {
             Some(hash) => (
@@ -138,11 +176,11 @@ async fn login(
     let user = match (user, verdict) {
         (Some(user), Verdict::Match | Verdict::MatchNeedsRehash) => user,
         _ => {
-            limits.record_failure(&request.email).await?;
+            limits.record_failure(email).await?;
             return Err(ApiError::InvalidCredentials);
         }
     };
-    limits.clear(&request.email).await?;
+    limits.clear(email).await?;
     if verdict == Verdict::MatchNeedsRehash {
         upgrade_hash(&state, user.id, request.password).await;
     }
@@ -156,10 +194,12 @@ async fn login(
             session_established: true,
             user_name: user.name,
         };
+        let body = LoginResponse::Session(body);
         return Ok(([(header::SET_COOKIE, cookie)], Json(body)).into_response());
     }
     let issued = state.auth.sessions.issue_refresh(user.id).await?;
-    Ok(Json(token_pair(&state, &user, issued.token, issued.family)?).into_response())
+    let pair = token_pair(&state, &user, issued.token, issued.family)?;
+    Ok(Json(LoginResponse::Tokens(pair)).into_response())
 }
 
 /// Stores an Argon2id hash in place of a legacy one; a failure is logged, not fatal.
@@ -174,6 +214,15 @@ async fn upgrade_hash(state: &AppState, user_id: Uuid, password: Password) {
     }
 }
 
+#[utoipa::path(
+    post, path = "/api/auth/token_refresh", operation_id = "token_refresh", tag = "auth",
+    request_body = RefreshRequest,
+    responses(
+        (status = 200, description = "A new token pair; the one presented is spent", body = TokenPair),
+        (status = 401, description = "Unknown, expired, revoked or reused refresh token", body = ErrorBody),
+        (status = 422, description = "The body is not JSON or the token is too short", body = ErrorBody),
+    ),
+)]
 async fn token_refresh(
     State(state): State<AppState>,
     ApiJson(request): ApiJson<RefreshRequest>,
@@ -199,6 +248,17 @@ async fn token_refresh(
 /// Always 204 with the cookie deleted; revokes whatever the request proves it holds: the
 /// cookie session, the refresh family of a Bearer token, and the family of a refresh token
 /// given in the body (`{"refresh_token": "…"}`, optional).
+#[utoipa::path(
+    post, path = "/api/auth/logout", operation_id = "logout", tag = "auth",
+    request_body(content = Option<RefreshRequest>, description = "Optional: a refresh token whose family to revoke"),
+    security((), ("bearer" = []), ("session_cookie" = [])),
+    responses(
+        (status = 204, description = "Signed out; the session cookie is deleted", headers(
+            ("set-cookie" = String, description = "Deletes the session cookie"),
+        )),
+        (status = 403, description = "Cookie-authenticated write from a foreign `Origin`", body = ErrorBody),
+    ),
+)]
 async fn logout(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     if let Err(error) = revoke(&state, &headers, &body).await {
         tracing::warn!(%error, "logout could not revoke everything");

@@ -2,9 +2,10 @@
 //! choices, options) and each user's effective value.
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 /// The kind of value a config takes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ConfigType {
     Boolean,
@@ -28,7 +29,7 @@ impl std::fmt::Display for ConfigType {
 }
 
 /// A config value: a JSON boolean or a JSON string.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(untagged)]
 pub enum ConfigValue {
     Boolean(bool),
@@ -54,7 +55,7 @@ impl ConfigValue {
 }
 
 /// One option of a choice config.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ChoiceOption {
     pub value: String,
     pub label: String,
@@ -73,7 +74,7 @@ pub struct ConfigDefinition {
 }
 
 /// A config as one user sees it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct UserConfigItem {
     pub key: String,
     pub name: String,
@@ -87,7 +88,7 @@ pub struct UserConfigItem {
 }
 
 /// A requested change: `value` is checked against the definition of `key`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, ToSchema)]
 pub struct ConfigUpdate {
     pub key: String,
     pub value: serde_json::Value,

@@ -4,10 +4,11 @@
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize, Serializer};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 /// A message row's id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(transparent)]
 pub struct MessageId(pub Uuid);
 
@@ -18,7 +19,7 @@ impl std::fmt::Display for MessageId {
 }
 
 /// One day's journal of one user, with counts over all of its messages.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct JournalEntry {
     pub id: Uuid,
     /// `YYYY/MM/DD` of the day in the user's time zone.
@@ -27,6 +28,7 @@ pub struct JournalEntry {
     pub created_at: DateTime<Utc>,
     #[serde(serialize_with = "utc_z")]
     pub updated_at: DateTime<Utc>,
+    #[schema(required)]
     #[serde(serialize_with = "optional_utc_z")]
     pub last_message_at: Option<DateTime<Utc>>,
     pub message_count: i64,
@@ -35,14 +37,14 @@ pub struct JournalEntry {
 }
 
 /// The state of a journal entry; there is only one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum EntryStatus {
     Open,
 }
 
 /// Who wrote a message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     User,
@@ -61,7 +63,7 @@ impl Role {
 
 /// Whether a message is final. User messages are always `complete`; an assistant reply is
 /// `streaming` from its reservation until it completes or fails.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum MessageStatus {
     Streaming,
@@ -81,15 +83,17 @@ impl MessageStatus {
 }
 
 /// One message of a journal, with the tool calls made while writing it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct JournalMessage {
     pub id: MessageId,
     pub role: Role,
+    #[schema(required)]
     pub content: Option<String>,
     pub sequence: i32,
     #[serde(serialize_with = "utc_z")]
     pub created_at: DateTime<Utc>,
     /// `{"error": "..."}` on a failed reply, otherwise `null`.
+    #[schema(required)]
     pub metadata: Option<serde_json::Value>,
     /// An addition to the original contract: lets the UI show a reply still being written.
     pub status: MessageStatus,
@@ -98,13 +102,15 @@ pub struct JournalMessage {
 }
 
 /// A tool the assistant called, and how it ended.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ToolCall {
     pub id: Uuid,
     pub tool_call_id: String,
     pub title: String,
     pub description: String,
+    #[schema(required)]
     pub response: Option<String>,
+    #[schema(required)]
     pub error: Option<String>,
 }
 

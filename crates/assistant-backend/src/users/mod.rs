@@ -6,7 +6,7 @@ pub mod cli;
 mod routes;
 pub mod store;
 
-pub use routes::routes;
+pub use routes::{UsersApi, routes};
 
 use uuid::Uuid;
 

@@ -4,22 +4,38 @@ use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Serialize;
+use utoipa::{OpenApi, ToSchema};
 
 use crate::app::AppState;
 use crate::auth::CurrentUser;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 
 /// Routes under `/api/users`.
 pub fn routes() -> Router<AppState> {
     Router::new().route("/users/me", get(me))
 }
 
-#[derive(Debug, Serialize)]
+/// The OpenAPI paths of [`routes`].
+#[derive(Debug, OpenApi)]
+#[openapi(paths(me))]
+pub struct UsersApi;
+
+/// The signed-in user.
+#[derive(Debug, Serialize, ToSchema)]
 struct Me {
     name: String,
     email: String,
 }
 
+#[utoipa::path(
+    get, path = "/api/users/me", operation_id = "get_me", tag = "users",
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses(
+        (status = 200, description = "The signed-in user", body = Me),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 404, description = "A valid token whose user was deleted", body = ErrorBody),
+    ),
+)]
 async fn me(State(state): State<AppState>, user: CurrentUser) -> Result<Json<Me>, ApiError> {
     let user = super::store::find(&state.db, user.id)
         .await?

@@ -1,0 +1,42 @@
+//! [`Text`]: a string from a request that PostgreSQL can store. PostgreSQL `text` cannot hold
+//! the NUL character, so a NUL in a parameter would fail the query (a 500); parsing strings that
+//! reach a query into `Text` at the edge makes it a 422 that names the field instead.
+
+use serde::Deserialize;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+
+/// A request string without NUL characters.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct Text(String);
+
+impl Text {
+    /// The string.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for Text {
+    type Error = &'static str;
+
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        if value.contains('\0') {
+            return Err("must not contain NUL characters (\\u0000)");
+        }
+        Ok(Text(value))
+    }
+}
+
+impl utoipa::PartialSchema for Text {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .pattern(Some("^[^\\u0000]*$"))
+            .description(Some("A string without NUL characters."))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Text {}
