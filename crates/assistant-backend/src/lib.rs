@@ -6,7 +6,8 @@
 //! extractors, the journal and user config routes),
 //! [`error`] (the one HTTP error type), [`auth`] (sign-in and the request principal),
 //! [`users`] (user rows), [`journals`] and [`configs`] (journal and user config data),
-//! [`seed`] (starter data), [`upstream`] (clients of the other services).
+//! [`seed`] (starter data), [`upstream`] (clients of the other services), [`knowledge`]
+//! (knowledge updates and the explorer).
 
 pub mod api;
 pub mod app;
@@ -15,6 +16,7 @@ pub mod config;
 pub mod configs;
 pub mod error;
 pub mod journals;
+pub mod knowledge;
 pub mod seed;
 pub mod upstream;
 pub mod users;

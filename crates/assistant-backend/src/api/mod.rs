@@ -1,9 +1,10 @@
-//! The `/api` router: each area contributes its routes here (journals and user configs live in
-//! this module, since their data modules know nothing about HTTP), and the layers every API route
-//! shares (the Origin check of cookie sessions) are applied once.
+//! The `/api` router: each area contributes its routes here (journals, user configs and
+//! knowledge live in this module, since their data modules know nothing about HTTP), and the
+//! layers every API route shares (the Origin check of cookie sessions) are applied once.
 
 mod journals;
 mod json;
+mod knowledge;
 mod query;
 mod user_configs;
 
@@ -21,6 +22,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::users::routes())
         .merge(journals::routes())
         .merge(user_configs::routes())
+        .merge(knowledge::routes())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::auth::check_origin,

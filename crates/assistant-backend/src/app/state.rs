@@ -10,6 +10,7 @@ use crate::auth::AuthServices;
 use crate::config::Config;
 use crate::configs::UserConfigStore;
 use crate::journals::{JournalCache, JournalStore, Journals};
+use crate::knowledge::{KnowledgeExplorer, KnowledgeJobStore, KnowledgeUpdates};
 use crate::upstream::Upstreams;
 
 /// Shared handler state.
@@ -29,6 +30,10 @@ pub struct AppState {
     pub configs: UserConfigStore,
     /// Clients of knowledge-interface, job-orchestrator and model-provider.
     pub upstreams: Upstreams,
+    /// Knowledge update jobs (PostgreSQL, job-orchestrator).
+    pub knowledge_updates: KnowledgeUpdates,
+    /// Knowledge pages (knowledge-interface).
+    pub knowledge_explorer: KnowledgeExplorer,
 }
 
 impl AppState {
@@ -40,6 +45,12 @@ impl AppState {
             JournalCache::new(redis.clone(), config.journal_cache.clone()),
         );
         let configs = UserConfigStore::new(db.clone());
+        let knowledge_updates = KnowledgeUpdates::new(
+            KnowledgeJobStore::new(db.clone()),
+            upstreams.clone(),
+            config.knowledge.update_max_tokens,
+        );
+        let knowledge_explorer = KnowledgeExplorer::new(upstreams.clone());
         Self {
             db,
             redis,
@@ -48,6 +59,8 @@ impl AppState {
             journals,
             configs,
             upstreams,
+            knowledge_updates,
+            knowledge_explorer,
         }
     }
 }

@@ -1,0 +1,28 @@
+//! Knowledge: sending the user's finished messages to the knowledge update pipeline (through
+//! job-orchestrator), watching those jobs, and exploring and editing the resulting pages
+//! (through knowledge-interface). Nothing here knows about HTTP; `api::knowledge` maps it.
+//!
+//! `chunks` cuts messages into jobs, `store` is the `knowledge_jobs` table and the committed
+//! flag it decides, `update` enqueues and reconciles, `watch` follows one job, `explorer`
+//! reads and edits pages; `settings` and `error` are what they say.
+
+mod chunks;
+mod error;
+mod explorer;
+mod settings;
+mod state;
+mod store;
+mod update;
+mod watch;
+
+pub use chunks::{Chunk, PendingMessage, chunk, estimate_tokens};
+pub use error::{Call, Failure, KnowledgeError};
+pub use explorer::{
+    BlockEdit, Category, CategoryPages, ContentBlock, KnowledgeExplorer, Link, Metadata, Page,
+    PageSummary, Patched,
+};
+pub use settings::KnowledgeSettings;
+pub use state::JobState;
+pub use store::{EnqueuedJob, KnowledgeJobStore};
+pub use update::{Enqueued, KnowledgeUpdates};
+pub use watch::{StatusUpdate, WatchError, WatchEvent};
