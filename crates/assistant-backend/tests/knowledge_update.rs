@@ -213,9 +213,21 @@ async fn a_job_that_fails_leaves_its_messages_uncommitted_and_sendable_again() {
 }
 
 #[tokio::test]
-async fn an_update_with_nothing_new_is_a_conflict_and_a_running_job_holds_its_messages() {
+async fn an_update_with_nothing_of_the_users_new_is_a_conflict_and_a_running_job_holds_its_messages()
+ {
     let world = World::start(Jobs::ApiOnly).await;
     let app = &world.app;
+    let architect = app.user_id(ARCHITECT).await;
+    app.journals()
+        .append_message(
+            architect,
+            DAY,
+            Role::User,
+            "not the test user's",
+            Uuid::new_v4(),
+        )
+        .await
+        .expect("append");
     let client = test_user(app).await;
     let (status, body) = update(&client, app, &json!({})).await;
     assert_eq!(
