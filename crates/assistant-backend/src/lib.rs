@@ -29,6 +29,7 @@ use exobrain_common::startup::{RunError, bind};
 use exobrain_common::telemetry::TelemetryConfig;
 use exobrain_common::{admin, db};
 use tokio::net::TcpListener;
+use tracing::Instrument;
 
 pub use app::AppState;
 pub use config::Config;
@@ -72,15 +73,28 @@ pub async fn run(
             what: "upstream clients",
             cause: error.to_string(),
         })?;
+    let reconcile_interval = config.knowledge.reconcile_interval;
     let state = AppState::new(config, pool, redis, upstreams);
-    admin::serve_http_service(
+    let reconciler = tokio::spawn(
+        knowledge::reconcile_periodically(
+            state.knowledge_updates.clone(),
+            reconcile_interval,
+            shutdown.clone(),
+        )
+        .instrument(tracing::info_span!("knowledge.reconcile")),
+    );
+    let served = admin::serve_http_service(
         listener,
         api::router(state),
         readiness,
         shutdown,
         DEFAULT_GRACE,
     )
-    .await
+    .await;
+    // Serving also ends without `shutdown` when the listener fails; the reconciler ends then too.
+    reconciler.abort();
+    let _ = reconciler.await;
+    served
 }
 
 /// The `assistant-backend` binary.

@@ -185,6 +185,20 @@ async fn an_update_runs_to_success_and_only_then_commits_its_messages() {
 }
 
 #[tokio::test]
+async fn a_job_nobody_watches_still_commits_its_messages_when_it_succeeds() {
+    let world = World::start(Jobs::Offline).await;
+    let app = &world.app;
+    let message = say(app, DAY, Role::User, LUNCH).await;
+    let (status, body) = update(&test_user(app).await, app, &json!({})).await;
+    assert_eq!(status, 200, "{body}");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
+    while committed(app, &[message]).await != [true] {
+        assert!(tokio::time::Instant::now() < deadline, "never committed");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test]
 async fn a_job_that_fails_leaves_its_messages_uncommitted_and_sendable_again() {
     let world = World::start(Jobs::Failing).await;
     let app = &world.app;

@@ -14,6 +14,9 @@ pub struct KnowledgeSettings {
     /// `KNOWLEDGE_WATCH_KEEP_ALIVE_SECONDS` (15): the interval of keep-alive comments on a
     /// job watch stream.
     pub watch_keep_alive: Duration,
+    /// `KNOWLEDGE_RECONCILE_INTERVAL_SECONDS` (60): how often the states of unfinished jobs
+    /// are read from the orchestrator in the background.
+    pub reconcile_interval: Duration,
 }
 
 impl KnowledgeSettings {
@@ -24,6 +27,10 @@ impl KnowledgeSettings {
             watch_keep_alive: env.seconds(
                 "KNOWLEDGE_WATCH_KEEP_ALIVE_SECONDS",
                 Duration::from_secs(15),
+            ),
+            reconcile_interval: env.seconds(
+                "KNOWLEDGE_RECONCILE_INTERVAL_SECONDS",
+                Duration::from_secs(60),
             ),
         }
     }

@@ -25,6 +25,15 @@ pub struct EnqueuedJob {
     pub message_ids: Vec<MessageId>,
 }
 
+/// A job whose end has not been recorded yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::FromRow)]
+pub struct UnfinishedJob {
+    /// Its owner.
+    pub user_id: Uuid,
+    /// The orchestrator's job id.
+    pub job_id: Uuid,
+}
+
 /// The `knowledge_jobs` table and the message flags it decides.
 #[derive(Debug, Clone)]
 pub struct KnowledgeJobStore {
@@ -85,10 +94,14 @@ impl KnowledgeJobStore {
         .map_err(KnowledgeError::store("look up a job"))
     }
 
-    /// Ids of `user`'s jobs not yet known to be terminal, oldest first.
-    pub async fn unfinished(&self, user: Uuid) -> Result<Vec<Uuid>, KnowledgeError> {
-        sqlx::query_scalar(
-            "SELECT job_id FROM knowledge_jobs WHERE user_id = $1 AND NOT terminal
+    /// Jobs not yet known to be terminal, of `user` or of everyone, oldest first.
+    pub async fn unfinished(
+        &self,
+        user: Option<Uuid>,
+    ) -> Result<Vec<UnfinishedJob>, KnowledgeError> {
+        sqlx::query_as(
+            "SELECT user_id, job_id FROM knowledge_jobs
+             WHERE NOT terminal AND ($1::uuid IS NULL OR user_id = $1)
              ORDER BY created_at, job_id",
         )
         .bind(user)

@@ -5,7 +5,7 @@
 //! behind, and a retried call finds the same jobs again through their idempotency keys.
 
 use exobrain_proto::job_orchestrator as pb;
-use futures::future::join_all;
+use futures::StreamExt;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -17,6 +17,8 @@ use crate::upstream::Upstreams;
 
 /// The job type of a knowledge update.
 const JOB_TYPE: &str = "knowledge.update";
+/// Job states read from the orchestrator at the same time.
+const CONCURRENT_REFRESHES: usize = 8;
 
 /// Knowledge update jobs: enqueueing, ownership and state bookkeeping.
 #[derive(Debug, Clone)]
@@ -51,7 +53,7 @@ impl KnowledgeUpdates {
         user: Uuid,
         journal_reference: Option<&str>,
     ) -> Result<Enqueued, KnowledgeError> {
-        self.reconcile(user).await;
+        self.reconcile(Some(user)).await;
         let mut lock = self.store.lock_for_update(user).await?;
         let chunks = chunk(
             lock.pending_messages(journal_reference).await?,
@@ -107,22 +109,24 @@ impl KnowledgeUpdates {
         self.store.record_state(job_id, state).await
     }
 
-    /// Reads the state of each unfinished job of `user` from the orchestrator and records it.
-    /// Best effort: a job that cannot be read now stays unfinished and is read next time.
-    pub async fn reconcile(&self, user: Uuid) {
+    /// Reads the state of each unfinished job of `user` (or of everyone) from the orchestrator
+    /// and records it. Best effort: a job that cannot be read now stays unfinished and is read
+    /// next time.
+    pub async fn reconcile(&self, user: Option<Uuid>) {
         let unfinished = match self.store.unfinished(user).await {
-            Ok(ids) => ids,
+            Ok(jobs) => jobs,
             Err(error) => {
-                tracing::warn!(user_id = %user, %error, "knowledge jobs not reconciled");
+                tracing::warn!(?user, %error, "knowledge jobs not reconciled");
                 return;
             }
         };
-        join_all(unfinished.into_iter().map(|job_id| async move {
-            if let Err(error) = self.refresh(user, job_id).await {
-                tracing::warn!(%job_id, %error, "knowledge job state not refreshed");
-            }
-        }))
-        .await;
+        futures::stream::iter(unfinished)
+            .for_each_concurrent(CONCURRENT_REFRESHES, |job| async move {
+                if let Err(error) = self.refresh(job.user_id, job.job_id).await {
+                    tracing::warn!(job_id = %job.job_id, %error, "knowledge job state not refreshed");
+                }
+            })
+            .await;
     }
 
     async fn refresh(&self, user: Uuid, job_id: Uuid) -> Result<(), KnowledgeError> {

@@ -108,6 +108,7 @@ impl World {
             ("KNOWLEDGE_INTERFACE_GRPC_TARGET", &knowledge.url),
             ("JOB_ORCHESTRATOR_GRPC_TARGET", &api.url),
             ("KNOWLEDGE_UPDATE_MAX_TOKENS", "50"),
+            ("KNOWLEDGE_RECONCILE_INTERVAL_SECONDS", "1"),
         ])
         .await;
         Self {
