@@ -135,6 +135,17 @@ async fn patch(
     read(request.send().await.expect("request")).await
 }
 
+/// The explorer with one private page of the test user (Anna, a person); the page and its
+/// root block.
+async fn annas_page() -> (World, Uuid, Uuid) {
+    let world = World::explorer().await;
+    let (page, root) = Author::new(&world, TEST_USER)
+        .await
+        .page("node.person", "Anna", "My sister.", pb::Visibility::Private)
+        .await;
+    (world, page, root)
+}
+
 fn edit(block: impl ToString, markdown: &str) -> Value {
     json!({ "content_blocks": [{ "block_id": block.to_string(), "markdown_content": markdown }] })
 }
@@ -321,11 +332,7 @@ async fn a_page_shows_the_users_properties_and_its_blocks_in_the_order_written()
 
 #[tokio::test]
 async fn a_patch_checks_the_version_it_was_given() {
-    let world = World::explorer().await;
-    let mut mine = Author::new(&world, TEST_USER).await;
-    let (page, root) = mine
-        .page("node.person", "Anna", "My sister.", pb::Visibility::Private)
-        .await;
+    let (world, page, root) = annas_page().await;
     let (client, app) = (test_user(&world.app).await, &world.app);
     let (_, read_page) = get(&client, app, &format!("/api/knowledge/page/{page}")).await;
     let version = read_page["version"].as_str().expect("version").to_owned();
@@ -375,11 +382,7 @@ async fn a_patch_checks_the_version_it_was_given() {
 
 #[tokio::test]
 async fn a_patch_names_the_block_ids_it_refuses() {
-    let world = World::explorer().await;
-    let mut mine = Author::new(&world, TEST_USER).await;
-    let (page, root) = mine
-        .page("node.person", "Anna", "My sister.", pb::Visibility::Private)
-        .await;
+    let (world, page, root) = annas_page().await;
     let (client, app) = (test_user(&world.app).await, &world.app);
     let unknown = Uuid::new_v4();
     let cases = [

@@ -12,7 +12,6 @@ mod error;
 mod explorer;
 mod reconcile;
 mod settings;
-mod state;
 mod store;
 mod update;
 mod watch;
@@ -25,7 +24,6 @@ pub use explorer::{
 };
 pub use reconcile::reconcile_periodically;
 pub use settings::KnowledgeSettings;
-pub use state::JobState;
 pub use store::{EnqueuedJob, KnowledgeJobStore, UnfinishedJob};
 pub use update::{Enqueued, KnowledgeUpdates};
 pub use watch::{StatusUpdate, WatchError, WatchEvent};

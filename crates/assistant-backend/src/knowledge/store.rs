@@ -4,12 +4,12 @@
 //! concurrent updates from taking the same message.
 
 use chrono::{DateTime, Utc};
+use exobrain_proto::job_orchestrator::JobLifecycleState;
 use sqlx::{PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
 use super::chunks::PendingMessage;
 use super::error::KnowledgeError;
-use super::state::JobState;
 use crate::journals::MessageId;
 
 /// A job as enqueued: recorded together with the messages it carries.
@@ -110,9 +110,14 @@ impl KnowledgeJobStore {
         .map_err(KnowledgeError::store("list unfinished jobs"))
     }
 
-    /// Records that `job_id` reached `state`; when that is SUCCEEDED, marks its messages
-    /// committed in the same transaction. A job already terminal is left as it is.
-    pub async fn record_state(&self, job_id: Uuid, state: JobState) -> Result<(), KnowledgeError> {
+    /// Records that `job_id` reached `state` (stored under its wire name, e.g. `FAILED_FINAL`);
+    /// when that is SUCCEEDED, marks its messages committed in the same transaction. A job
+    /// already terminal is left as it is.
+    pub async fn record_state(
+        &self,
+        job_id: Uuid,
+        state: JobLifecycleState,
+    ) -> Result<(), KnowledgeError> {
         let mut tx = self
             .pool
             .begin()
@@ -123,11 +128,11 @@ impl KnowledgeJobStore {
              WHERE job_id = $1 AND NOT terminal RETURNING message_ids",
         )
         .bind(job_id)
-        .bind(state.as_str())
+        .bind(state.as_str_name())
         .fetch_optional(&mut *tx)
         .await
         .map_err(KnowledgeError::store("record a job state"))?;
-        if let (Some(ids), JobState::Succeeded) = (messages, state) {
+        if let (Some(ids), JobLifecycleState::Succeeded) = (messages, state) {
             sqlx::query(
                 "UPDATE messages SET committed_to_knowledge_base = TRUE WHERE id = ANY($1)",
             )

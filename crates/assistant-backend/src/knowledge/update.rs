@@ -11,7 +11,6 @@ use uuid::Uuid;
 
 use super::chunks::{Chunk, chunk};
 use super::error::{Call, Failure, KnowledgeError};
-use super::state::JobState;
 use super::store::{EnqueuedJob, KnowledgeJobStore};
 use crate::upstream::Upstreams;
 
@@ -105,7 +104,11 @@ impl KnowledgeUpdates {
     }
 
     /// Records a state of `job_id` seen upstream (a terminal one settles its messages).
-    pub async fn record(&self, job_id: Uuid, state: JobState) -> Result<(), KnowledgeError> {
+    pub async fn record(
+        &self,
+        job_id: Uuid,
+        state: pb::JobLifecycleState,
+    ) -> Result<(), KnowledgeError> {
         self.store.record_state(job_id, state).await
     }
 
@@ -145,9 +148,9 @@ impl KnowledgeUpdates {
             .await
             .map_err(KnowledgeError::upstream(Call::Enqueue))?
             .into_inner();
-        match JobState::from_wire(reply.state) {
-            Some(state) => self.record(job_id, state).await,
-            None => Ok(()),
+        match pb::JobLifecycleState::try_from(reply.state) {
+            Ok(state) => self.record(job_id, state).await,
+            Err(_) => Ok(()),
         }
     }
 }

@@ -10,7 +10,6 @@ use tonic::Streaming;
 use uuid::Uuid;
 
 use super::error::Failure;
-use super::state::JobState;
 use super::update::KnowledgeUpdates;
 
 /// One event of a job watch.
@@ -124,13 +123,13 @@ impl KnowledgeUpdates {
                     return Some((failed(job_id, Failure::of(&status)), Phase::Closed));
                 }
             };
-            let Some(state) = JobState::from_wire(event.state) else {
+            let Ok(state) = pb::JobLifecycleState::try_from(event.state) else {
                 tracing::warn!(%job_id, state = event.state, "unknown job state skipped");
                 continue;
             };
             let update = StatusUpdate {
                 job_id: job_id.to_string(),
-                state: state.as_str(),
+                state: state.as_str_name(),
                 attempt: event.attempt,
                 detail: event.detail,
                 terminal: event.terminal,

@@ -1,10 +1,11 @@
 //! Test support of the knowledge suites: the services the knowledge endpoints call, started
-//! in-process on port 0 the way the worker's own suite starts them (its
-//! `tests/support/services.rs`, included by each suite as `services`, which needs this
-//! module's [`Infra`] under the name `support`): a job database and NATS prefix of the test's
-//! own, the job API and worker on them, a knowledge interface with a seeded database of its
-//! own, and model-provider (the local provider, or a scripted model). The backend runs on top
-//! with its own database and Redis prefix ([`crate::app::spawn_app_with`]).
+//! in-process on port 0. The worker suite's `tests/support/services.rs` (included by each
+//! suite as `services`; it needs this module as `support` for [`Infra`]) starts the job API, a
+//! knowledge interface on a seeded database of its own, and model-provider (the local
+//! provider, or a scripted model); here are the test's own job database and NATS prefix
+//! ([`Infra`]) and the worker on them. (The worker suite's own `Infra` cannot be included: its
+//! module needs the worker's binary path, which Cargo gives that package's tests only.) The
+//! backend runs in front with its own database and Redis prefix.
 #![allow(
     dead_code,
     reason = "each suite uses a different part of the support module"
@@ -21,7 +22,7 @@ use exobrain_testkit::{
 };
 use serde_json::{Value, json};
 
-use crate::app::{TEST_USER, TestApp, spawn_app_with};
+use crate::app::{PASSWORD, TEST_USER, TestApp, signed_in_client, spawn_app_with};
 use crate::services::{self, Service};
 
 /// The job database and NATS prefix of one test (what `services::job_api` runs on).
@@ -58,13 +59,27 @@ impl Infra {
     }
 }
 
+/// The worker running in-process with `env`, ready.
+async fn spawn_worker(env: HashMap<String, String>) -> TestServer<RunError> {
+    let config =
+        job_orchestrator_worker::Config::from_env(Env::from_map(env)).expect("worker config");
+    let admin = bind_ephemeral().await;
+    let ready = format!("http://{}/readyz", admin.local_addr().expect("addr"));
+    let server = TestServer::spawn(|token| job_orchestrator_worker::run(config, admin, token));
+    assert!(
+        wait_until_ok(&ready, Duration::from_secs(10)).await,
+        "worker never became ready"
+    );
+    server
+}
+
 /// Everything behind the knowledge endpoints, and the backend in front.
 pub struct World {
     pub app: TestApp,
     pub knowledge: Service,
-    pub jobs: Option<Service>,
-    infra: Infra,
-    /// Services kept running for the test (model-providers).
+    /// The job database and NATS prefix (with the job services only).
+    pub infra: Option<Infra>,
+    /// Services kept running for the test.
     _running: Vec<Service>,
     _worker: Option<TestServer<RunError>>,
 }
@@ -82,26 +97,34 @@ pub enum Jobs {
 }
 
 impl World {
-    /// The backend over a knowledge interface and the job services `jobs`.
+    /// The backend over a knowledge interface and the job services `jobs`; knowledge update
+    /// jobs of at most 50 estimated tokens, job states reconciled every second.
     pub async fn start(jobs: Jobs) -> Self {
         let model = services::model_provider(None).await;
         let knowledge = services::knowledge_interface(&model).await;
         let infra = Infra::new().await;
         let api = services::job_api(&infra).await;
-        let mut running = Vec::new();
-        let worker = match jobs {
-            Jobs::ApiOnly => None,
-            Jobs::Offline => Some(spawn_worker(&infra, &knowledge, &model.url).await),
+        let scripted_model = match jobs {
             Jobs::Failing => {
                 let scripted = ScriptedModel::start().await;
                 scripted.answer(
                     "entity_extraction",
                     |_| json!({ "extracted_entities": "none" }),
                 );
-                let failing = services::model_provider(Some(&scripted)).await;
-                let worker = spawn_worker(&infra, &knowledge, &failing.url).await;
-                running.push(failing);
-                Some(worker)
+                Some(services::model_provider(Some(&scripted)).await)
+            }
+            Jobs::ApiOnly | Jobs::Offline => None,
+        };
+        let worker = match jobs {
+            Jobs::ApiOnly => None,
+            Jobs::Offline | Jobs::Failing => {
+                let worker_model = scripted_model.as_ref().unwrap_or(&model);
+                let env = infra.env(&[
+                    ("KNOWLEDGE_INTERFACE_GRPC_TARGET", knowledge.url.as_str()),
+                    ("MODEL_PROVIDER_BASE_URL", worker_model.url.as_str()),
+                    ("WORKER_JOB_TYPES", "knowledge.update"),
+                ]);
+                Some(spawn_worker(env).await)
             }
         };
         let app = spawn_app_with(&[
@@ -114,12 +137,11 @@ impl World {
         Self {
             app,
             knowledge,
-            jobs: Some(api),
-            infra,
-            _running: {
-                running.push(model);
-                running
-            },
+            infra: Some(infra),
+            _running: [Some(model), Some(api), scripted_model]
+                .into_iter()
+                .flatten()
+                .collect(),
             _worker: worker,
         }
     }
@@ -132,8 +154,7 @@ impl World {
         Self {
             app,
             knowledge,
-            jobs: None,
-            infra: Infra::new().await,
+            infra: None,
             _running: vec![model],
             _worker: None,
         }
@@ -141,26 +162,8 @@ impl World {
 
     /// The job database.
     pub fn jobs_db(&self) -> &sqlx::PgPool {
-        &self.infra.db.pool
+        &self.infra.as_ref().expect("job services").db.pool
     }
-}
-
-async fn spawn_worker(infra: &Infra, knowledge: &Service, model_url: &str) -> TestServer<RunError> {
-    let env = infra.env(&[
-        ("KNOWLEDGE_INTERFACE_GRPC_TARGET", knowledge.url.as_str()),
-        ("MODEL_PROVIDER_BASE_URL", model_url),
-        ("WORKER_JOB_TYPES", "knowledge.update"),
-    ]);
-    let config =
-        job_orchestrator_worker::Config::from_env(Env::from_map(env)).expect("worker config");
-    let admin = bind_ephemeral().await;
-    let ready = format!("http://{}/readyz", admin.local_addr().expect("addr"));
-    let server = TestServer::spawn(|token| job_orchestrator_worker::run(config, admin, token));
-    assert!(
-        wait_until_ok(&ready, Duration::from_secs(10)).await,
-        "worker never became ready"
-    );
-    server
 }
 
 /// `(status, JSON body or null)` of a response.
@@ -171,5 +174,5 @@ pub async fn read(response: reqwest::Response) -> (u16, Value) {
 
 /// The test user, signed in.
 pub async fn test_user(app: &TestApp) -> reqwest::Client {
-    crate::app::signed_in_client(app, TEST_USER, crate::app::PASSWORD).await
+    signed_in_client(app, TEST_USER, PASSWORD).await
 }
