@@ -23,9 +23,9 @@ pub enum TurnStart {
     /// A new turn: the person's message and the reply reserved after it.
     Started {
         /// The person's message.
-        message: JournalMessage,
+        message: Box<JournalMessage>,
         /// The reply, `streaming` and empty.
-        reply: JournalMessage,
+        reply: Box<JournalMessage>,
     },
     /// The client message id was seen before: nothing was written. `stream_id` is the
     /// original turn's stream (none for messages stored without one).
@@ -165,7 +165,10 @@ impl JournalStore {
         )
         .await?;
         commit(tx, "begin turn").await?;
-        Ok(TurnStart::Started { message, reply })
+        Ok(TurnStart::Started {
+            message: Box::new(message),
+            reply: Box::new(reply),
+        })
     }
 
     /// Up to `limit` messages of the journal `reference` of `user` before `before_sequence`,
