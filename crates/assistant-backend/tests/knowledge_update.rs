@@ -410,3 +410,72 @@ async fn an_unreachable_orchestrator_is_503_and_records_nothing() {
     assert!(recorded_jobs(&app).await.is_empty());
     assert_eq!(committed(&app, &[message]).await, [false]);
 }
+
+/// Records a job of the test user carrying `message` straight into `knowledge_jobs` (for an app
+/// whose orchestrator is not there); its id.
+async fn recorded_job(app: &TestApp, message: Uuid) -> Uuid {
+    let (job_id, user) = (Uuid::new_v4(), app.user_id(TEST_USER).await);
+    sqlx::query(
+        "INSERT INTO knowledge_jobs (job_id, user_id, batch_id, journal_reference, message_ids)
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(job_id)
+    .bind(user)
+    .bind(Uuid::new_v4())
+    .bind(DAY)
+    .bind(vec![message])
+    .execute(&app.db.pool)
+    .await
+    .expect("job");
+    job_id
+}
+
+#[tokio::test]
+async fn a_watch_reports_an_unreachable_orchestrator_in_band() {
+    let port = exobrain_testkit::free_port();
+    let app = app::spawn_app_with(&[(
+        "JOB_ORCHESTRATOR_GRPC_TARGET",
+        &format!("http://127.0.0.1:{port}"),
+    )])
+    .await;
+    let job_id = recorded_job(&app, say(&app, DAY, Role::User, LUNCH).await).await;
+
+    let (status, _, stream) = watch(&test_user(&app).await, &app, &job_id.to_string()).await;
+    assert_eq!(status, 200);
+    let frames = frames(&stream);
+    assert_eq!(frames.len(), 1, "{stream}");
+    assert_eq!(frames[0].0, "error");
+    assert_eq!(
+        frames[0].1,
+        json!({ "job_id": job_id, "code": "unavailable", "message": "knowledge stream unavailable", "retryable": true })
+    );
+}
+
+#[tokio::test]
+async fn a_watch_responds_before_the_orchestrator_answers() {
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let target = format!("http://{}", silent.local_addr().expect("addr"));
+    let _accepting = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = silent.accept().await {
+            held.push(socket);
+        }
+    });
+    let app = app::spawn_app_with(&[("JOB_ORCHESTRATOR_GRPC_TARGET", &target)]).await;
+    let job_id = recorded_job(&app, say(&app, DAY, Role::User, LUNCH).await).await;
+
+    let response = tokio::time::timeout(
+        Duration::from_secs(3),
+        test_user(&app)
+            .await
+            .get(app.url(&format!("/api/knowledge/update/{job_id}/watch")))
+            .send(),
+    )
+    .await
+    .expect("headers before any event")
+    .expect("response");
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["cache-control"], "no-cache");
+}

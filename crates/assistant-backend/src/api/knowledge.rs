@@ -134,8 +134,14 @@ async fn update(
         .knowledge_updates
         .enqueue(user.id, request.journal_reference.as_deref())
         .await?;
+    let Some(&job_id) = enqueued.job_ids.first() else {
+        return Err(ApiError::internal(
+            "knowledge update",
+            "a batch without jobs",
+        ));
+    };
     Ok(Json(UpdateResponse {
-        job_id: enqueued.job_ids[0],
+        job_id,
         status: "queued",
         job_ids: enqueued.job_ids,
         batch_id: enqueued.batch_id,
@@ -288,4 +294,30 @@ fn if_match(headers: &HeaderMap) -> Option<String> {
     let value = headers.get(header::IF_MATCH)?.to_str().ok()?.trim();
     let version = value.trim_start_matches("W/").trim_matches('"');
     (value != "*" && !version.is_empty()).then(|| version.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_if_match(value: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::IF_MATCH,
+            HeaderValue::from_str(value).expect("value"),
+        );
+        headers
+    }
+
+    #[test]
+    fn if_match_takes_the_version_quoted_weak_or_bare_and_star_means_any() {
+        assert_eq!(if_match(&with_if_match("\"abc\"")).as_deref(), Some("abc"));
+        assert_eq!(
+            if_match(&with_if_match("W/\"abc\"")).as_deref(),
+            Some("abc")
+        );
+        assert_eq!(if_match(&with_if_match(" abc ")).as_deref(), Some("abc"));
+        assert_eq!(if_match(&with_if_match("*")), None);
+        assert_eq!(if_match(&HeaderMap::new()), None);
+    }
 }
