@@ -10,100 +10,12 @@ mod support;
 
 use std::time::Duration;
 
-use app::{ARCHITECT, PASSWORD, TEST_USER, TestApp, signed_in_client};
+use app::ARCHITECT;
 use assistant_backend::journals::Role;
 use serde_json::{Value, json};
+use support::updates::{DAY, LUNCH, committed, frames, recorded_jobs, say, update, watch};
 use support::{Jobs, World, read, test_user};
 use uuid::Uuid;
-
-const DAY: &str = "2026/12/06";
-const LUNCH: &str = "I had lunch with my sister Anna at Café Central in Vienna.";
-
-/// Appends a finished message of `role` to the test user's journal `reference`; its id.
-async fn say(app: &TestApp, reference: &str, role: Role, content: &str) -> Uuid {
-    let user = app.user_id(TEST_USER).await;
-    app.journals()
-        .append_message(user, reference, role, content, Uuid::new_v4())
-        .await
-        .expect("append")
-        .message
-        .id
-        .0
-}
-
-async fn update(client: &reqwest::Client, app: &TestApp, body: &Value) -> (u16, Value) {
-    read(
-        client
-            .post(app.url("/api/knowledge/update"))
-            .json(body)
-            .send()
-            .await
-            .expect("request"),
-    )
-    .await
-}
-
-/// The whole watch stream of `job_id` (it ends after `done` or `error`), with its headers.
-async fn watch(
-    client: &reqwest::Client,
-    app: &TestApp,
-    job_id: &str,
-) -> (u16, http::HeaderMap, String) {
-    let response = client
-        .get(app.url(&format!("/api/knowledge/update/{job_id}/watch")))
-        .send()
-        .await
-        .expect("request");
-    let (status, headers) = (response.status().as_u16(), response.headers().clone());
-    let body = tokio::time::timeout(Duration::from_secs(120), response.text())
-        .await
-        .expect("the stream ends")
-        .expect("body");
-    (status, headers, body)
-}
-
-/// `(event, data)` of each frame of an SSE body; asserts every frame has an id.
-fn frames(body: &str) -> Vec<(String, Value)> {
-    body.split("\n\n")
-        .filter(|frame| frame.contains("event:"))
-        .map(|frame| {
-            let field = |name: &str| {
-                frame
-                    .lines()
-                    .find_map(|line| line.strip_prefix(name))
-                    .map(|value| value.trim().to_owned())
-            };
-            assert!(field("id:").is_some(), "frame without id: {frame}");
-            let data = field("data:").expect("data");
-            (
-                field("event:").expect("event"),
-                serde_json::from_str(&data).expect("json"),
-            )
-        })
-        .collect()
-}
-
-async fn committed(app: &TestApp, ids: &[Uuid]) -> Vec<bool> {
-    let mut flags = Vec::new();
-    for id in ids {
-        flags.push(
-            sqlx::query_scalar("SELECT committed_to_knowledge_base FROM messages WHERE id = $1")
-                .bind(id)
-                .fetch_one(&app.db.pool)
-                .await
-                .expect("flag"),
-        );
-    }
-    flags
-}
-
-/// `(journal_reference, message_ids)` of every recorded job, by journal.
-async fn recorded_jobs(app: &TestApp) -> Vec<(String, Vec<Uuid>)> {
-    sqlx::query_as("SELECT journal_reference, message_ids FROM knowledge_jobs ORDER BY journal_reference, created_at")
-        .fetch_all(&app.db.pool)
-        .await
-        .expect("jobs")
-}
 
 #[tokio::test]
 async fn an_update_runs_to_success_and_only_then_commits_its_messages() {
@@ -329,33 +241,6 @@ async fn an_update_of_one_journal_takes_only_its_messages_cut_by_the_token_budge
 }
 
 #[tokio::test]
-async fn another_users_job_and_unknown_jobs_are_not_found() {
-    let world = World::start(Jobs::ApiOnly).await;
-    let app = &world.app;
-    say(app, DAY, Role::User, LUNCH).await;
-    let (_, body) = update(&test_user(app).await, app, &json!({})).await;
-    let job_id = body["job_id"].as_str().expect("job id");
-
-    let architect = signed_in_client(app, ARCHITECT, PASSWORD).await;
-    for id in [
-        job_id.to_owned(),
-        Uuid::new_v4().to_string(),
-        "not-a-job".to_owned(),
-    ] {
-        let response = architect
-            .get(app.url(&format!("/api/knowledge/update/{id}/watch")))
-            .send()
-            .await
-            .expect("request");
-        assert_eq!(
-            read(response).await,
-            (404, json!({ "detail": "knowledge update job not found" })),
-            "{id}"
-        );
-    }
-}
-
-#[tokio::test]
 async fn invalid_update_requests_are_refused_with_a_reason() {
     let world = World::start(Jobs::ApiOnly).await;
     let app = &world.app;
@@ -409,73 +294,4 @@ async fn an_unreachable_orchestrator_is_503_and_records_nothing() {
     );
     assert!(recorded_jobs(&app).await.is_empty());
     assert_eq!(committed(&app, &[message]).await, [false]);
-}
-
-/// Records a job of the test user carrying `message` straight into `knowledge_jobs` (for an app
-/// whose orchestrator is not there); its id.
-async fn recorded_job(app: &TestApp, message: Uuid) -> Uuid {
-    let (job_id, user) = (Uuid::new_v4(), app.user_id(TEST_USER).await);
-    sqlx::query(
-        "INSERT INTO knowledge_jobs (job_id, user_id, batch_id, journal_reference, message_ids)
-         VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(job_id)
-    .bind(user)
-    .bind(Uuid::new_v4())
-    .bind(DAY)
-    .bind(vec![message])
-    .execute(&app.db.pool)
-    .await
-    .expect("job");
-    job_id
-}
-
-#[tokio::test]
-async fn a_watch_reports_an_unreachable_orchestrator_in_band() {
-    let port = exobrain_testkit::free_port();
-    let app = app::spawn_app_with(&[(
-        "JOB_ORCHESTRATOR_GRPC_TARGET",
-        &format!("http://127.0.0.1:{port}"),
-    )])
-    .await;
-    let job_id = recorded_job(&app, say(&app, DAY, Role::User, LUNCH).await).await;
-
-    let (status, _, stream) = watch(&test_user(&app).await, &app, &job_id.to_string()).await;
-    assert_eq!(status, 200);
-    let frames = frames(&stream);
-    assert_eq!(frames.len(), 1, "{stream}");
-    assert_eq!(frames[0].0, "error");
-    assert_eq!(
-        frames[0].1,
-        json!({ "job_id": job_id, "code": "unavailable", "message": "knowledge stream unavailable", "retryable": true })
-    );
-}
-
-#[tokio::test]
-async fn a_watch_responds_before_the_orchestrator_answers() {
-    let silent = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let target = format!("http://{}", silent.local_addr().expect("addr"));
-    let _accepting = tokio::spawn(async move {
-        let mut held = Vec::new();
-        while let Ok((socket, _)) = silent.accept().await {
-            held.push(socket);
-        }
-    });
-    let app = app::spawn_app_with(&[("JOB_ORCHESTRATOR_GRPC_TARGET", &target)]).await;
-    let job_id = recorded_job(&app, say(&app, DAY, Role::User, LUNCH).await).await;
-
-    let response = tokio::time::timeout(
-        Duration::from_secs(3),
-        test_user(&app)
-            .await
-            .get(app.url(&format!("/api/knowledge/update/{job_id}/watch")))
-            .send(),
-    )
-    .await
-    .expect("headers before any event")
-    .expect("response");
-    assert_eq!(response.status(), 200);
-    assert_eq!(response.headers()["cache-control"], "no-cache");
 }

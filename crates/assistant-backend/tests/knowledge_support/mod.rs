@@ -11,6 +11,9 @@
     reason = "each suite uses a different part of the support module"
 )]
 
+pub mod pages;
+pub mod updates;
+
 use std::collections::HashMap;
 use std::time::Duration;
 
