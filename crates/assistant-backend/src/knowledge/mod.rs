@@ -16,7 +16,7 @@ mod store;
 mod update;
 mod watch;
 
-pub use chunks::{Chunk, PendingMessage, chunk, estimate_tokens};
+pub use chunks::PendingMessage;
 pub use error::{Call, Failure, KnowledgeError};
 pub use explorer::{
     BlockEdit, Category, CategoryPages, ContentBlock, KnowledgeExplorer, Link, Metadata, Page,
