@@ -9,6 +9,7 @@ use exobrain_common::telemetry::TelemetryConfig;
 
 use crate::chat::ChatSettings;
 use crate::journals::JournalCacheSettings;
+use crate::knowledge::KnowledgeSettings;
 use crate::upstream::UpstreamSettings;
 
 /// Everything the assistant backend needs to start.
@@ -32,6 +33,8 @@ pub struct Config {
     pub auth: AuthConfig,
     /// `ASSISTANT_JOURNAL_CACHE_*`: key prefix and lifetimes of the journal read cache.
     pub journal_cache: JournalCacheSettings,
+    /// `KNOWLEDGE_*`: the job size of knowledge updates and the watch keep-alive.
+    pub knowledge: KnowledgeSettings,
     /// How long to keep trying to reach PostgreSQL and Redis at startup.
     pub connect: ConnectPolicy,
 }
@@ -58,6 +61,7 @@ impl Config {
             chat: ChatSettings::from_env(&mut env),
             auth: AuthConfig::from_env(&mut env, app_env),
             journal_cache: JournalCacheSettings::from_env(&mut env),
+            knowledge: KnowledgeSettings::from_env(&mut env),
             connect: ConnectPolicy::from_env(&mut env),
         };
         env.finish()?;

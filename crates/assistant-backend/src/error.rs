@@ -44,6 +44,15 @@ pub enum ApiError {
     /// config key); the text says what.
     #[error("{0}")]
     BadRequest(String),
+    /// The caller may not do this to this thing; the text says what.
+    #[error("{0}")]
+    Forbidden(&'static str),
+    /// A service the request needs is unreachable or too slow; worth retrying.
+    #[error("{0}")]
+    Unavailable(&'static str),
+    /// A service the request needs failed or refused it; the cause is logged, not sent.
+    #[error("{0}")]
+    BadGateway(&'static str),
     /// The request conflicts with the current state.
     #[error("{0}")]
     Conflict(String),
@@ -84,6 +93,9 @@ impl ApiError {
             ApiError::OriginNotAllowed => StatusCode::FORBIDDEN,
             ApiError::NotFound { .. } => StatusCode::NOT_FOUND,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::BadGateway(_) => StatusCode::BAD_GATEWAY,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::TooManyLoginAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,

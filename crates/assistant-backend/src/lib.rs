@@ -7,7 +7,8 @@
 //! (turns, the agent loop and the event log),
 //! [`error`] (the one HTTP error type), [`auth`] (sign-in and the request principal),
 //! [`users`] (user rows), [`journals`] and [`configs`] (journal and user config data),
-//! [`seed`] (starter data), [`upstream`] (clients of the other services).
+//! [`seed`] (starter data), [`upstream`] (clients of the other services), [`knowledge`]
+//! (knowledge updates and the explorer).
 
 pub mod api;
 pub mod app;
@@ -17,6 +18,7 @@ pub mod config;
 pub mod configs;
 pub mod error;
 pub mod journals;
+pub mod knowledge;
 pub mod seed;
 pub mod upstream;
 pub mod users;
@@ -29,6 +31,7 @@ use exobrain_common::startup::{RunError, bind};
 use exobrain_common::telemetry::TelemetryConfig;
 use exobrain_common::{admin, db};
 use tokio::net::TcpListener;
+use tracing::Instrument;
 
 pub use app::AppState;
 pub use config::Config;
@@ -72,7 +75,16 @@ pub async fn run(
             what: "upstream clients",
             cause: error.to_string(),
         })?;
+    let reconcile_interval = config.knowledge.reconcile_interval;
     let state = AppState::new(config, pool, redis, upstreams);
+    let reconciler = tokio::spawn(
+        knowledge::reconcile_periodically(
+            state.knowledge_updates.clone(),
+            reconcile_interval,
+            shutdown.clone(),
+        )
+        .instrument(tracing::info_span!("knowledge.reconcile")),
+    );
     let chat = state.chat.clone();
     let served = admin::serve_http_service(
         listener,
@@ -82,6 +94,9 @@ pub async fn run(
         DEFAULT_GRACE,
     )
     .await;
+    // Serving also ends without `shutdown` when the listener fails; the reconciler ends then too.
+    reconciler.abort();
+    let _ = reconciler.await;
     // Turns outlive the requests that started them: give them the same grace to finish.
     chat.drain(DEFAULT_GRACE).await;
     served

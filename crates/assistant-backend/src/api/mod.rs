@@ -1,10 +1,12 @@
-//! The `/api` router: each area contributes its routes here (journals and user configs live in
-//! this module, since their data modules know nothing about HTTP), and the layers every API route
-//! shares (the Origin check of cookie sessions) are applied once. [`openapi`] documents them.
+//! The `/api` router: each area contributes its routes here (journals, chat, user configs and
+//! knowledge live in this module, since their data modules know nothing about HTTP), and the
+//! layers every API route shares (the Origin check of cookie sessions) are applied once.
+//! [`openapi`] documents them.
 
 mod chat;
 mod journals;
 mod json;
+mod knowledge;
 pub mod openapi;
 mod query;
 mod text;
@@ -27,6 +29,7 @@ pub fn router(state: AppState) -> Router {
         .merge(journals::routes())
         .merge(user_configs::routes())
         .merge(openapi::routes())
+        .merge(knowledge::routes())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::auth::check_origin,

@@ -11,6 +11,7 @@ use crate::chat::Chat;
 use crate::config::Config;
 use crate::configs::UserConfigStore;
 use crate::journals::{JournalCache, JournalStore, Journals};
+use crate::knowledge::{KnowledgeExplorer, KnowledgeJobStore, KnowledgeUpdates};
 use crate::upstream::Upstreams;
 
 /// Shared handler state.
@@ -32,6 +33,10 @@ pub struct AppState {
     pub upstreams: Upstreams,
     /// Chat turns and their streams.
     pub chat: Chat,
+    /// Knowledge update jobs (PostgreSQL, job-orchestrator).
+    pub knowledge_updates: KnowledgeUpdates,
+    /// Knowledge pages (knowledge-interface).
+    pub knowledge_explorer: KnowledgeExplorer,
 }
 
 impl AppState {
@@ -49,6 +54,12 @@ impl AppState {
             upstreams.clone(),
             redis.clone(),
         );
+        let knowledge_updates = KnowledgeUpdates::new(
+            KnowledgeJobStore::new(db.clone()),
+            upstreams.clone(),
+            config.knowledge.update_max_tokens,
+        );
+        let knowledge_explorer = KnowledgeExplorer::new(upstreams.clone());
         Self {
             db,
             redis,
@@ -58,6 +69,8 @@ impl AppState {
             configs,
             upstreams,
             chat,
+            knowledge_updates,
+            knowledge_explorer,
         }
     }
 }

@@ -18,7 +18,7 @@ pub use day::{TIME_ZONE_KEY, parse_zone, today_reference};
 pub use error::JournalError;
 pub use model::{
     EntryStatus, JournalEntry, JournalMessage, MessageId, MessageStatus, Role, ToolCall,
-    ToolOutcome, UncommittedMessage,
+    ToolOutcome,
 };
 pub use service::Journals;
 pub use settings::JournalCacheSettings;

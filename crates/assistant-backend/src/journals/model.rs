@@ -121,16 +121,6 @@ pub enum ToolOutcome {
     Error(String),
 }
 
-/// A message not yet handed to the knowledge update.
-#[derive(Debug, Clone, PartialEq)]
-pub struct UncommittedMessage {
-    pub id: MessageId,
-    pub role: Role,
-    pub content: String,
-    pub sequence: i32,
-    pub created_at: DateTime<Utc>,
-}
-
 fn utc_z<S: Serializer>(at: &DateTime<Utc>, serializer: S) -> Result<S::Ok, S::Error> {
     serializer.serialize_str(&at.to_rfc3339_opts(SecondsFormat::AutoSi, true))
 }

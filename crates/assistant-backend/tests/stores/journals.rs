@@ -143,44 +143,6 @@ async fn a_repeated_client_message_id_returns_the_original_message() {
 }
 
 #[tokio::test]
-async fn uncommitted_messages_are_the_finished_ones_not_yet_marked() {
-    let fixture = Fixture::new().await;
-    let user = fixture.user().await;
-    let journals = &fixture.journals;
-    let first = journals
-        .append_message(user, DAY, Role::User, "first", Uuid::new_v4())
-        .await
-        .unwrap();
-    journals
-        .append_message(user, DAY, Role::User, "second", Uuid::new_v4())
-        .await
-        .unwrap();
-    journals.reserve_reply(user, DAY).await.unwrap();
-
-    assert_eq!(
-        journals
-            .store()
-            .mark_committed(user, &[first.message.id])
-            .await
-            .unwrap(),
-        1
-    );
-    let pending = journals
-        .store()
-        .uncommitted_messages(user, Some(DAY))
-        .await
-        .unwrap();
-
-    assert_eq!(
-        pending
-            .iter()
-            .map(|m| m.content.as_str())
-            .collect::<Vec<_>>(),
-        ["second"]
-    );
-}
-
-#[tokio::test]
 async fn concurrent_retries_of_one_client_message_id_store_one_message() {
     let fixture = Fixture::new().await;
     let user = fixture.user().await;

@@ -1,10 +1,10 @@
 //! PostgreSQL storage of journals: conversations, messages and tool calls. Every statement is
 //! scoped to the user id it is given (through `conversations.user_id`), so no call can read or
 //! change another user's journal. Reads live in `read`, message writes in `write`, tool calls
-//! in `tool_calls`, chat turns in `turns`, the knowledge-update bookkeeping in `knowledge`; driver errors are
-//! translated to [`JournalError`](super::JournalError) here and never leave.
+//! in `tool_calls`, chat turns in `turns` (the knowledge-update bookkeeping lives in
+//! `crate::knowledge`); driver errors are translated to [`JournalError`](super::JournalError)
+//! here and never leave.
 
-mod knowledge;
 mod read;
 mod rows;
 mod tool_calls;

@@ -8,7 +8,6 @@ use uuid::Uuid;
 use crate::journals::error::JournalError;
 use crate::journals::model::{
     EntryStatus, JournalEntry, JournalMessage, MessageId, MessageStatus, Role, ToolCall,
-    UncommittedMessage,
 };
 
 /// Columns of a journal summary; `FROM conversations c` must follow.
@@ -85,29 +84,6 @@ impl TryFrom<MessageRow> for JournalMessage {
             metadata: row.metadata,
             status: parse_status(&row.status)?,
             tool_calls: row.tool_calls.0,
-        })
-    }
-}
-
-#[derive(Debug, sqlx::FromRow)]
-pub(super) struct UncommittedRow {
-    id: Uuid,
-    role: String,
-    content: String,
-    sequence: i32,
-    created_at: DateTime<Utc>,
-}
-
-impl TryFrom<UncommittedRow> for UncommittedMessage {
-    type Error = JournalError;
-
-    fn try_from(row: UncommittedRow) -> Result<Self, JournalError> {
-        Ok(UncommittedMessage {
-            id: MessageId(row.id),
-            role: parse_role(&row.role)?,
-            content: row.content,
-            sequence: row.sequence,
-            created_at: row.created_at,
         })
     }
 }
