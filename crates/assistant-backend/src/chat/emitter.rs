@@ -2,6 +2,8 @@
 //! reader), the reply's text is accumulated for the journal, and every tool call is stored on
 //! the reply as it starts and as it ends.
 
+use std::time::Instant;
+
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -44,6 +46,7 @@ pub struct Emitter {
     user: Uuid,
     reply: MessageId,
     text: String,
+    started: Instant,
 }
 
 impl Emitter {
@@ -55,6 +58,7 @@ impl Emitter {
             user,
             reply,
             text: String::new(),
+            started: Instant::now(),
         }
     }
 
@@ -73,6 +77,9 @@ impl Emitter {
     pub async fn chunk(&mut self, text: &str) -> Result<(), TurnError> {
         if text.is_empty() {
             return Ok(());
+        }
+        if self.text.is_empty() {
+            super::metrics::first_chunk(self.started.elapsed());
         }
         self.text.push_str(text);
         self.emit(&ChatEvent::MessageChunk {
@@ -110,12 +117,19 @@ impl Emitter {
         .await
     }
 
-    /// A tool call ended; returns the text the model is given.
+    /// How long the turn has run.
+    pub fn elapsed(&self) -> std::time::Duration {
+        self.started.elapsed()
+    }
+
+    /// A call of `tool` ended; returns the text the model is given.
     pub async fn tool_finished(
         &self,
         id: &str,
+        tool: &str,
         outcome: Result<ToolOutput, String>,
     ) -> Result<(String, bool), TurnError> {
+        super::metrics::tool_call(tool, outcome.is_err());
         let (stored, event, result, failed) = match outcome {
             Ok(output) => (
                 ToolOutcome::Response(output.summary.clone()),

@@ -11,6 +11,7 @@ pub mod agent;
 pub mod emitter;
 pub mod events;
 pub mod log;
+mod metrics;
 pub mod settings;
 mod turn;
 
@@ -83,6 +84,7 @@ impl Chat {
             settings.poll,
         );
         let model = ChatModel::new(upstreams.clone(), settings.provider_cache);
+        metrics::describe();
         Self {
             inner: Arc::new(Inner {
                 settings,

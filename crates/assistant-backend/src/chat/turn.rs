@@ -53,6 +53,7 @@ pub(super) async fn run(chat: Chat, plan: TurnPlan) {
     let mut emitter = Emitter::new(writer, journals.clone(), user, reply.id);
     let tools = Tools::new(chat.upstreams().clone(), user);
     let watcher = watch_remote_cancel(chat.clone(), stream, cancel.clone());
+    super::metrics::turn_started();
 
     let work = async {
         let history = journals
@@ -116,6 +117,12 @@ async fn finish(
     if let Err(error) = stored {
         tracing::error!(%error, reply = %reply.id, "recording the end of a chat turn failed");
     }
+    let label = match reason {
+        DoneReason::Complete => "complete",
+        DoneReason::Error => "error",
+        DoneReason::Cancelled => "cancelled",
+    };
+    super::metrics::turn_ended(label, emitter.elapsed());
     let mut closing = Vec::new();
     if let (Some(message), DoneReason::Error) = (failure, reason) {
         closing.push(ChatEvent::Error {

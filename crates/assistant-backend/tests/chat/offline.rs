@@ -63,6 +63,15 @@ async fn the_offline_answer_lists_the_notes_with_the_day_they_came_from() {
             .is_some_and(|r| r.starts_with("Found")),
         "{reply}"
     );
+
+    let metrics = exobrain_testkit::checks::get_text(&world.app.url("/metrics")).await;
+    for expected in [
+        "assistant_chat_turns_total{outcome=\"complete\"} 1",
+        "assistant_chat_tool_calls_total{tool=\"search_knowledge\",outcome=\"ok\"} 1",
+        "# HELP assistant_chat_first_chunk_seconds",
+    ] {
+        assert!(metrics.contains(expected), "{expected} in\n{metrics}");
+    }
 }
 
 #[tokio::test]

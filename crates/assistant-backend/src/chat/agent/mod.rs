@@ -134,7 +134,7 @@ async fn run_tools(
     .await;
     let mut results = Vec::with_capacity(calls.len());
     for (call, outcome) in calls.iter().zip(outcomes) {
-        let (content, is_error) = emitter.tool_finished(&call.id, outcome).await?;
+        let (content, is_error) = emitter.tool_finished(&call.id, &call.name, outcome).await?;
         results.push(json!({
             "type": "tool_result",
             "tool_call_id": call.id,
@@ -180,7 +180,9 @@ async fn answer_offline(
             Err(error),
         ),
     };
-    emitter.tool_finished(&call_id, outcome).await?;
+    emitter
+        .tool_finished(&call_id, tools::SEARCH_KNOWLEDGE, outcome)
+        .await?;
     for chunk in offline::chunks(&answer) {
         emitter.chunk(chunk).await?;
     }
