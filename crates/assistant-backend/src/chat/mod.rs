@@ -26,6 +26,7 @@ use tracing::Instrument;
 use uuid::Uuid;
 
 use self::agent::model::ChatModel;
+use self::agent::web::WebTools;
 use self::log::{EventLog, LogError, StreamMeta};
 pub use self::settings::ChatSettings;
 use crate::journals::{JournalError, Journals, TurnStart};
@@ -63,6 +64,7 @@ struct Inner {
     journals: Journals,
     upstreams: Upstreams,
     model: ChatModel,
+    web: Option<WebTools>,
     log: EventLog,
     running: Mutex<HashMap<Uuid, CancellationToken>>,
     tracker: TaskTracker,
@@ -85,12 +87,17 @@ impl Chat {
         );
         let model = ChatModel::new(upstreams.clone(), settings.provider_cache);
         metrics::describe();
+        let web = settings
+            .web
+            .clone()
+            .map(|web| WebTools::new(web, settings.tool_timeout));
         Self {
             inner: Arc::new(Inner {
                 settings,
                 journals,
                 upstreams,
                 model,
+                web,
                 log,
                 running: Mutex::default(),
                 tracker: TaskTracker::new(),
@@ -119,6 +126,10 @@ impl Chat {
 
     fn model(&self) -> &ChatModel {
         &self.inner.model
+    }
+
+    fn web(&self) -> Option<WebTools> {
+        self.inner.web.clone()
     }
 
     /// Starts a turn answering `message` in the journal `reference` of `user`; returns its

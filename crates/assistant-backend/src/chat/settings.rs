@@ -4,6 +4,8 @@ use std::time::Duration;
 
 use exobrain_common::config::Env;
 
+use super::agent::web::WebSettings;
+
 /// The assistant's persona and house rules, unless `MAIN_AGENT_SYSTEM_PROMPT` replaces them.
 const DEFAULT_SYSTEM_PROMPT: &str = "You are Exobrain, the user's personal assistant with a \
 living memory. Today's conversation is the user's journal for the day. You can search what the \
@@ -46,6 +48,8 @@ pub struct ChatSettings {
     /// `ASSISTANT_CHAT_PROVIDER_CACHE_SECONDS`: how long the alias-to-provider map of
     /// model-provider is reused.
     pub provider_cache: Duration,
+    /// `TAVILY_API_KEY` and `TAVILY_BASE_URL`: web search and fetch, offered when a key is set.
+    pub web: Option<WebSettings>,
 }
 
 impl ChatSettings {
@@ -92,6 +96,10 @@ impl ChatSettings {
                 "ASSISTANT_CHAT_PROVIDER_CACHE_SECONDS",
                 Duration::from_secs(30),
             ),
+            web: env.optional("TAVILY_API_KEY").map(|api_key| WebSettings {
+                base_url: env.string("TAVILY_BASE_URL", "https://api.tavily.com"),
+                api_key,
+            }),
         }
     }
 }

@@ -51,7 +51,7 @@ pub(super) async fn run(chat: Chat, plan: TurnPlan) {
     let settings = chat.settings();
     let journals = chat.journals();
     let mut emitter = Emitter::new(writer, journals.clone(), user, reply.id);
-    let tools = Tools::new(chat.upstreams().clone(), user);
+    let tools = Tools::new(chat.upstreams().clone(), user, chat.web());
     let watcher = watch_remote_cancel(chat.clone(), stream, cancel.clone());
     super::metrics::turn_started();
 

@@ -7,4 +7,5 @@ mod support;
 mod offline;
 mod scripted;
 mod streams;
+mod web;
 mod world;

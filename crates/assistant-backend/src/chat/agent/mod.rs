@@ -4,12 +4,14 @@
 //! each within its timeout, their results (errors included, so the model can recover) go back
 //! to the model, and the loop repeats up to a cap of tool rounds; the call after the last round
 //! is offered no tools and must answer. When the chat alias is served by the offline `local`
-//! provider the turn answers from the user's notes instead ([`offline`]).
+//! provider the turn answers from the user's notes instead ([`offline`]). Web search and fetch
+//! ([`web`]) are offered when a search API key is configured.
 
 pub mod context;
 pub mod model;
 pub mod offline;
 pub mod tools;
+pub mod web;
 
 use futures::StreamExt;
 use serde_json::{Value, json};
@@ -61,7 +63,7 @@ async fn converse(
         let offer_tools = round < settings.max_tool_rounds;
         let mut body = json!({ "model": settings.model, "messages": messages });
         if offer_tools {
-            body["tools"] = Value::Array(tools::definitions());
+            body["tools"] = Value::Array(tools.definitions());
         }
         let frames = model
             .stream(user, body)

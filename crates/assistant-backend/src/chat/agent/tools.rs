@@ -7,11 +7,14 @@
 //!   and entities found by name (`FindEntityCandidates`), run at once.
 //! - `get_entity_context {entity_id}`: one entity with its properties, blocks and neighbours
 //!   (`GetEntityContext`).
+//!
+//! The web tools ([`super::web`]) join them when a search API key is configured.
 
 use exobrain_proto::knowledge as pb;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use super::web::WebTools;
 use crate::upstream::Upstreams;
 
 /// `search_knowledge`.
@@ -26,8 +29,8 @@ const MIN_SEMANTIC_SCORE: f64 = 0.35;
 /// Most hits a search returns to the model.
 const MAX_SEARCH_LIMIT: u64 = 20;
 
-/// The tool definitions sent to the model (native format).
-pub fn definitions() -> Vec<Value> {
+/// The knowledge tool definitions (native format).
+fn knowledge_definitions() -> Vec<Value> {
     vec![
         json!({
             "type": "function",
@@ -70,6 +73,9 @@ pub struct Labels {
 
 /// The labels of a call of `name` with `arguments`.
 pub fn labels(name: &str, arguments: &Value) -> Labels {
+    if let Some(labels) = super::web::labels(name, arguments) {
+        return labels;
+    }
     let text = |key: &str| {
         arguments
             .get(key)
@@ -105,21 +111,38 @@ pub struct ToolOutput {
     pub summary: String,
 }
 
-/// The knowledge tools of one user.
+/// The tools of one user: the knowledge tools, and the web tools when configured.
 #[derive(Debug, Clone)]
 pub struct Tools {
     upstreams: Upstreams,
     user: Uuid,
+    web: Option<WebTools>,
 }
 
 impl Tools {
     /// The tools as `user` uses them.
-    pub fn new(upstreams: Upstreams, user: Uuid) -> Self {
-        Self { upstreams, user }
+    pub fn new(upstreams: Upstreams, user: Uuid, web: Option<WebTools>) -> Self {
+        Self {
+            upstreams,
+            user,
+            web,
+        }
+    }
+
+    /// The definitions sent to the model (native format).
+    pub fn definitions(&self) -> Vec<Value> {
+        let mut definitions = knowledge_definitions();
+        if self.web.is_some() {
+            definitions.extend(super::web::definitions());
+        }
+        definitions
     }
 
     /// Runs `name` with `arguments`; the error text is for both the model and the person.
     pub async fn run(&self, name: &str, arguments: &Value) -> Result<ToolOutput, String> {
+        if let Some(web) = self.web.as_ref().filter(|_| WebTools::handles(name)) {
+            return web.run(name, arguments).await;
+        }
         match name {
             SEARCH_KNOWLEDGE => {
                 let query = required_text(arguments, "query")?;
@@ -370,7 +393,7 @@ mod tests {
             labels(SEARCH_KNOWLEDGE, &json!({})).description,
             "Searching your notes"
         );
-        let names: Vec<String> = definitions()
+        let names: Vec<String> = knowledge_definitions()
             .iter()
             .map(|tool| tool["name"].as_str().unwrap_or_default().to_owned())
             .collect();
