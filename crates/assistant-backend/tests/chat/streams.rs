@@ -226,3 +226,29 @@ async fn bad_input_is_refused_with_what_to_fix() {
     assert_eq!(response.status(), 422);
     world.events(&stream).await;
 }
+
+#[tokio::test]
+async fn on_shutdown_a_running_turn_finishes_before_the_process_exits() {
+    let model = ScriptedModel::start().await;
+    answers(&model, "finished in time");
+    model.delay(Duration::from_millis(1500));
+    let world = World::scripted(&model, &[]).await;
+    let stream = world.start("Quick, before the restart").await;
+    let crate::world::World { app, .. } = world;
+    let db = app
+        .stop_within(Duration::from_secs(20))
+        .await
+        .expect("clean exit");
+
+    let reply: (String, Option<String>) = sqlx::query_as(
+        "SELECT status, content FROM messages WHERE role = 'assistant' AND metadata->>'stream_id' = $1",
+    )
+    .bind(&stream)
+    .fetch_one(&db.pool)
+    .await
+    .expect("reply");
+    assert_eq!(
+        reply,
+        ("complete".to_owned(), Some("finished in time".to_owned()))
+    );
+}

@@ -137,6 +137,15 @@ pub async fn signed_in_client(app: &TestApp, email: &str, password: &str) -> req
 }
 
 impl TestApp {
+    /// Shuts the service down as SIGTERM would and waits up to `limit` for it to exit;
+    /// returns its database, still there.
+    pub async fn stop_within(self, limit: Duration) -> Result<TestDb, String> {
+        match self.server.stop_within(limit).await? {
+            Ok(()) => Ok(self.db),
+            Err(error) => Err(error.to_string()),
+        }
+    }
+
     /// Another instance of this service (a second replica).
     pub async fn twin(&self) -> Twin {
         let (base, server) = serve(&self.env).await;
