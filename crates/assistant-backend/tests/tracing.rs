@@ -1,7 +1,8 @@
 //! One trace per request, across the services: the `traceparent` a browser (or a proxy in
 //! front of the backend) sends is continued by the backend's request span, carried to
 //! job-orchestrator-api, through JetStream to the worker's `job.run` and its pipeline steps,
-//! and on to knowledge-interface's `UpsertGraphDelta`; a chat turn's model-provider call
+//! and on to knowledge-interface's `UpsertGraphDelta` (and the embedding calls it makes to
+//! model-provider on the way); a chat turn's model-provider call
 //! continues the trace of the chat message that started it. Every service runs in this
 //! process, so one subscriber (installed once per test binary) records the spans of all.
 
@@ -212,6 +213,14 @@ async fn a_knowledge_update_is_one_trace_from_the_request_to_the_graph_write() {
             "http.request /api/knowledge/update",
         ]),
         "each hop's span is a child of the previous hop's: {write:?}"
+    );
+    let embedding = recorded
+        .chain_to_caller(TRACE, |label| label == "http.request /v1/embeddings")
+        .await;
+    assert!(
+        embedding.passes(&["http.request /v1/embeddings", "embedding.embed", "job.run"])
+            && embedding.root == caller_span(),
+        "knowledge-interface's embedding calls continue the job's trace: {embedding:?}\nspans of the trace: {spans:?}"
     );
     let steps = recorded
         .chain_to_caller(TRACE, |label| label == "knowledge_update.parts")
