@@ -17,12 +17,13 @@ use std::future::Future;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
+use app::TestApp;
 use assistant_backend::journals::Role;
 use opentelemetry::trace::{SpanId, TraceId, TracerProvider as _};
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::propagation::TraceContextPropagator;
 use opentelemetry_sdk::trace::{SdkTracerProvider, SpanData, SpanExporter};
-use serde_json::json;
+use serde_json::{Value, json};
 use support::updates::{DAY, LUNCH, frames, say, watch};
 use support::{Jobs, World, read, test_user};
 use tracing_subscriber::filter::LevelFilter;
@@ -80,16 +81,17 @@ impl Recorded {
         Trace { spans }
     }
 
-    /// The ancestry of the first span of `trace` labelled `leaf` (see [`label`]) once it
-    /// reaches the caller's span; the last ancestry seen (or nothing) after 10 s.
-    async fn chain_to_caller(&self, trace: &str, leaf: impl Fn(&str) -> bool) -> Chain {
+    /// Waits (up to 10 s) until the first span of `trace` labelled `hops[0]` (see [`label`])
+    /// leads back to the caller's span, then asserts that its ancestry passes through `hops`
+    /// in order; `what` says why it should.
+    async fn assert_chain(&self, trace: &str, hops: &[&str], what: &str) {
         let mut chain = Chain {
             labels: Vec::new(),
             root: SpanId::INVALID,
         };
         for _ in 0..200 {
             let spans = self.trace(trace);
-            if let Some(span) = spans.spans.iter().find(|span| leaf(&label(span))) {
+            if let Some(span) = spans.spans.iter().find(|span| label(span) == hops[0]) {
                 chain = spans.ancestry(span);
                 if chain.root == caller_span() {
                     break;
@@ -97,7 +99,11 @@ impl Recorded {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        chain
+        assert!(
+            chain.root == caller_span() && chain.passes(hops),
+            "{what}: {chain:?}\nspans of the trace: {:?}",
+            self.trace(trace).labels()
+        );
     }
 }
 
@@ -160,8 +166,19 @@ fn caller_span() -> SpanId {
     SpanId::from_hex(CALLER_SPAN).expect("span id")
 }
 
-fn traceparent(trace: &str) -> String {
-    format!("00-{trace}-{CALLER_SPAN}-01")
+/// `POST path` with `body`, sent from the caller's span of `trace`.
+async fn post_in_trace(
+    client: &reqwest::Client,
+    app: &TestApp,
+    path: &str,
+    trace: &str,
+    body: Value,
+) -> (u16, Value) {
+    let request = client
+        .post(app.url(path))
+        .header("traceparent", format!("00-{trace}-{CALLER_SPAN}-01"))
+        .json(&body);
+    read(request.send().await.expect("request")).await
 }
 
 #[tokio::test]
@@ -174,16 +191,8 @@ async fn a_knowledge_update_is_one_trace_from_the_request_to_the_graph_write() {
     say(app, DAY, Role::Assistant, "Lovely! How is Anna?").await;
     let client = test_user(app).await;
 
-    let (status, body) = read(
-        client
-            .post(app.url("/api/knowledge/update"))
-            .header("traceparent", traceparent(TRACE))
-            .json(&json!({}))
-            .send()
-            .await
-            .expect("request"),
-    )
-    .await;
+    let (status, body) =
+        post_in_trace(&client, app, "/api/knowledge/update", TRACE, json!({})).await;
     assert_eq!(status, 200, "{body}");
     let job_id = body["job_id"].as_str().expect("job id");
     let (_, _, stream) = watch(&client, app, job_id).await;
@@ -195,40 +204,33 @@ async fn a_knowledge_update_is_one_trace_from_the_request_to_the_graph_write() {
         "{stream}"
     );
 
-    let write = recorded
-        .chain_to_caller(TRACE, |label| label.ends_with("/UpsertGraphDelta"))
+    recorded
+        .assert_chain(
+            TRACE,
+            &[
+                "grpc.request /exobrain.knowledge.v1.KnowledgeInterface/UpsertGraphDelta",
+                "knowledge_update.write",
+                "job.run",
+                "grpc.request /exobrain.job_orchestrator.v1.JobOrchestrator/EnqueueJobs",
+                "http.request /api/knowledge/update",
+            ],
+            "the graph write leads back to the caller, each hop's span a child of the previous hop's",
+        )
         .await;
-    let spans = recorded.trace(TRACE).labels();
-    assert_eq!(
-        write.root,
-        caller_span(),
-        "the graph write leads back to the caller's span: {write:?}\nspans of the trace: {spans:?}"
-    );
-    assert!(
-        write.passes(&[
-            "grpc.request /exobrain.knowledge.v1.KnowledgeInterface/UpsertGraphDelta",
-            "knowledge_update.write",
-            "job.run",
-            "grpc.request /exobrain.job_orchestrator.v1.JobOrchestrator/EnqueueJobs",
-            "http.request /api/knowledge/update",
-        ]),
-        "each hop's span is a child of the previous hop's: {write:?}"
-    );
-    let embedding = recorded
-        .chain_to_caller(TRACE, |label| label == "http.request /v1/embeddings")
+    recorded
+        .assert_chain(
+            TRACE,
+            &["knowledge_update.parts", "job.run"],
+            "the pipeline's steps run in the job's trace",
+        )
         .await;
-    assert!(
-        embedding.passes(&["http.request /v1/embeddings", "embedding.embed", "job.run"])
-            && embedding.root == caller_span(),
-        "knowledge-interface's embedding calls continue the job's trace: {embedding:?}\nspans of the trace: {spans:?}"
-    );
-    let steps = recorded
-        .chain_to_caller(TRACE, |label| label == "knowledge_update.parts")
+    recorded
+        .assert_chain(
+            TRACE,
+            &["http.request /v1/embeddings", "embedding.embed", "job.run"],
+            "knowledge-interface's embedding calls continue the job's trace",
+        )
         .await;
-    assert!(
-        steps.passes(&["knowledge_update.parts", "job.run"]) && steps.root == caller_span(),
-        "the pipeline's steps run in the job's trace: {steps:?}\nspans of the trace: {spans:?}"
-    );
 }
 
 #[tokio::test]
@@ -239,16 +241,8 @@ async fn a_chat_turn_calls_model_provider_in_the_trace_of_its_message() {
     let app = &world.app;
     let client = test_user(app).await;
 
-    let (status, body) = read(
-        client
-            .post(app.url("/api/chat/message"))
-            .header("traceparent", traceparent(TRACE))
-            .json(&json!({ "message": "Where is Anna?", "client_message_id": Uuid::new_v4() }))
-            .send()
-            .await
-            .expect("request"),
-    )
-    .await;
+    let body = json!({ "message": "Where is Anna?", "client_message_id": Uuid::new_v4() });
+    let (status, body) = post_in_trace(&client, app, "/api/chat/message", TRACE, body).await;
     assert_eq!(status, 200, "{body}");
     let stream_id = body["stream_id"].as_str().expect("stream id");
     let stream = tokio::time::timeout(
@@ -265,17 +259,15 @@ async fn a_chat_turn_calls_model_provider_in_the_trace_of_its_message() {
     .expect("body");
     assert!(stream.contains("event: done"), "{stream}");
 
-    let model_call = recorded
-        .chain_to_caller(TRACE, |label| label.starts_with("http.request /v1/"))
+    recorded
+        .assert_chain(
+            TRACE,
+            &[
+                "http.request /v1/models",
+                "chat.turn",
+                "http.request /api/chat/message",
+            ],
+            "the turn asks model-provider in the trace of the message that started it",
+        )
         .await;
-    let spans = recorded.trace(TRACE).labels();
-    assert_eq!(
-        model_call.root,
-        caller_span(),
-        "model-provider's request leads back to the caller's span: {model_call:?}\nspans of the trace: {spans:?}"
-    );
-    assert!(
-        model_call.passes(&["chat.turn", "http.request /api/chat/message"]),
-        "the turn runs in the trace of the message that started it: {model_call:?}"
-    );
 }
