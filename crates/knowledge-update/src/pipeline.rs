@@ -2,7 +2,9 @@
 //! strategy (a model, or the offline extractor when the extraction alias is served by the
 //! built-in `local` provider), build the delta's parts step by step, keep them, write them
 //! with one `UpsertGraphDelta`, and report what changed. A run that finds the parts of an
-//! earlier attempt only writes them again (the write is idempotent).
+//! earlier attempt only writes them again (the write is idempotent). Building the parts
+//! (steps 1-10) and the write (step 11) each run in a span of their own, children of the
+//! worker's `job.run`, so a trace shows where a job spent its time.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio::sync::Semaphore;
 use tonic::transport::Channel;
+use tracing::Instrument;
 use uuid::Uuid;
 
 use crate::error::UpdateError;
@@ -136,6 +139,10 @@ impl Pipeline {
                     .parts(
                         strategy, &job, &payload, &messages, &knowledge, &memo, &asked,
                     )
+                    .instrument(tracing::info_span!(
+                        "knowledge_update.parts",
+                        strategy = strategy.as_str()
+                    ))
                     .await?;
                 memo.keep("parts", &parts).await?;
                 parts
@@ -162,6 +169,11 @@ impl Pipeline {
         };
         let written = knowledge
             .upsert(delta)
+            .instrument(tracing::info_span!(
+                "knowledge_update.write",
+                entities = summary.entities,
+                blocks = summary.blocks
+            ))
             .await
             .map_err(UpdateError::knowledge("step 11 write"))?;
         Ok(Summary {

@@ -5,7 +5,8 @@
 //! provider, or a scripted model); here are the test's own job database and NATS prefix
 //! ([`Infra`]) and the worker on them. (The worker suite's own `Infra` cannot be included: its
 //! module needs the worker's binary path, which Cargo gives that package's tests only.) The
-//! backend runs in front with its own database and Redis prefix.
+//! backend runs in front with its own database and Redis prefix, chatting through the
+//! offline model-provider.
 #![allow(
     dead_code,
     reason = "each suite uses a different part of the support module"
@@ -132,6 +133,7 @@ impl World {
         };
         let app = spawn_app_with(&[
             ("KNOWLEDGE_INTERFACE_GRPC_TARGET", &knowledge.url),
+            ("MODEL_PROVIDER_BASE_URL", &model.url),
             ("JOB_ORCHESTRATOR_GRPC_TARGET", &api.url),
             ("KNOWLEDGE_UPDATE_MAX_TOKENS", "50"),
             ("KNOWLEDGE_RECONCILE_INTERVAL_SECONDS", "1"),
@@ -153,7 +155,11 @@ impl World {
     pub async fn explorer() -> Self {
         let model = services::model_provider(None).await;
         let knowledge = services::knowledge_interface(&model).await;
-        let app = spawn_app_with(&[("KNOWLEDGE_INTERFACE_GRPC_TARGET", &knowledge.url)]).await;
+        let app = spawn_app_with(&[
+            ("KNOWLEDGE_INTERFACE_GRPC_TARGET", &knowledge.url),
+            ("MODEL_PROVIDER_BASE_URL", &model.url),
+        ])
+        .await;
         Self {
             app,
             knowledge,

@@ -1,7 +1,8 @@
-//! One logical call to model-provider over HTTP: bearer token, a timeout per attempt, and
-//! retries with jittered exponential backoff on what may pass (connect errors, timeouts, 408,
-//! 429 honouring `Retry-After`, 5xx) for as long as the retry budget allows. Anything else
-//! fails at once with the provider's own message. Knows nothing about embeddings.
+//! One logical call to model-provider over HTTP: bearer token, the W3C trace context, a
+//! timeout per attempt, and retries with jittered exponential backoff on what may pass
+//! (connect errors, timeouts, 408, 429 honouring `Retry-After`, 5xx) for as long as the retry
+//! budget allows. Anything else fails at once with the provider's own message. Knows nothing
+//! about embeddings.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
@@ -106,7 +107,10 @@ impl Transport {
         let attempts = AtomicU32::new(0);
         let attempt = || {
             attempts.fetch_add(1, Ordering::Relaxed);
-            self.attempt(build().timeout(self.timeout), what)
+            // Each attempt continues the trace of the request that needs the vectors.
+            let mut trace = HeaderMap::new();
+            exobrain_common::telemetry::propagation::inject_http(&mut trace);
+            self.attempt(build().headers(trace).timeout(self.timeout), what)
         };
         let backoff = ExponentialBuilder::default()
             .with_min_delay(MIN_DELAY)
