@@ -3,7 +3,7 @@
 //!
 //! Each area documents its handlers with `#[utoipa::path]` and lists them in one
 //! `#[derive(OpenApi)]` struct next to its router (`AuthApi`, `UsersApi`, `JournalsApi`,
-//! `UserConfigsApi`); [`document`] merges those areas. A new area adds its struct to
+//! `UserConfigsApi`, `ChatApi`, `KnowledgeApi`); [`document`] merges those areas. A new area adds its struct to
 //! [`AREAS`] — `tests/openapi.rs` fails when a served route is missing from the document.
 //! Schemas come from `ToSchema` derives on the request and response types; the error body
 //! `{"detail"}` is [`ErrorBody`], defined once.
@@ -25,6 +25,8 @@ const AREAS: &[fn() -> utoipa::openapi::OpenApi] = &[
     crate::users::UsersApi::openapi,
     super::journals::JournalsApi::openapi,
     super::user_configs::UserConfigsApi::openapi,
+    super::chat::ChatApi::openapi,
+    super::knowledge::KnowledgeApi::openapi,
 ];
 
 /// The route serving the document.
@@ -36,7 +38,7 @@ pub fn routes() -> Router<AppState> {
 #[openapi(
     info(
         title = "Exobrain assistant API",
-        description = "The HTTP API of the assistant backend: sign-in, users, journals, user configs."
+        description = "The HTTP API of the assistant backend: sign-in, users, journals, user configs, chat, knowledge."
     ),
     paths(openapi_json),
     components(schemas(ErrorBody)),
