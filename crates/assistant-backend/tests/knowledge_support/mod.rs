@@ -100,8 +100,9 @@ pub enum Jobs {
 }
 
 impl World {
-    /// The backend over a knowledge interface and the job services `jobs`; knowledge update
-    /// jobs of at most 50 estimated tokens, job states reconciled every second.
+    /// The backend over a knowledge interface, the job services `jobs` and model-provider
+    /// (chat turns answer offline); knowledge update jobs of at most 50 estimated tokens, job
+    /// states reconciled every second.
     pub async fn start(jobs: Jobs) -> Self {
         let model = services::model_provider(None).await;
         let knowledge = services::knowledge_interface(&model).await;
@@ -133,6 +134,7 @@ impl World {
         let app = spawn_app_with(&[
             ("KNOWLEDGE_INTERFACE_GRPC_TARGET", &knowledge.url),
             ("JOB_ORCHESTRATOR_GRPC_TARGET", &api.url),
+            ("MODEL_PROVIDER_BASE_URL", &model.url),
             ("KNOWLEDGE_UPDATE_MAX_TOKENS", "50"),
             ("KNOWLEDGE_RECONCILE_INTERVAL_SECONDS", "1"),
         ])
