@@ -1,17 +1,25 @@
 //! Fuzzes the running service from its OpenAPI document with schemathesis
 //! (`scripts/agent/fuzz-api.sh`): no request may end in a 5xx, and every response must match
-//! its documented schema. When schemathesis is missing and cannot be installed (no network),
+//! its documented schema. The services behind the chat and knowledge routes (knowledge
+//! interface, job API, model-provider) run in process, so those routes are fuzzed against
+//! real upstreams: their documented 502/503 (upstream down or failed) stay server errors to
+//! the fuzzer, and no check is relaxed. When schemathesis is missing and cannot be installed (no network),
 //! the test says so in a visible line and passes; `scripts/test.sh` installs it beforehand.
 //! The inputs the fuzzer found to fail are pinned below as plain tests.
 
 #[path = "support/mod.rs"]
+mod app;
+#[path = "../../job-orchestrator-worker/tests/support/services.rs"]
+mod services;
+#[path = "knowledge_support/mod.rs"]
 mod support;
 
 use std::path::PathBuf;
 use std::process::Stdio;
 
+use app::{PASSWORD, TEST_USER, spawn_app};
 use serde_json::{Value, json};
-use support::{PASSWORD, TEST_USER, spawn_app};
+use support::{Jobs, World};
 
 /// Exit status of the script when schemathesis is unavailable.
 const UNAVAILABLE: i32 = 75;
@@ -22,7 +30,8 @@ fn script() -> PathBuf {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn schemathesis_finds_no_server_error_and_no_schema_mismatch() {
-    let app = spawn_app().await;
+    let world = World::start(Jobs::ApiOnly).await;
+    let app = &world.app;
     let pair = app.tokens(TEST_USER, PASSWORD).await;
     let token = pair["access_token"].as_str().expect("access token");
 

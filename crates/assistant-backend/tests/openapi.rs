@@ -11,11 +11,11 @@ mod support;
 
 use std::collections::BTreeSet;
 
+use app::{PASSWORD, TEST_USER, TestApp, spawn_app};
 use assistant_backend::journals::{MAX_ENTRIES_PAGE, MAX_MESSAGES_PAGE};
+use exobrain_proto::knowledge as pb;
 use jsonschema::Draft;
 use serde_json::{Value, json};
-use app::{PASSWORD, TEST_USER, TestApp, spawn_app};
-use exobrain_proto::knowledge as pb;
 use support::pages::Author;
 use support::{World, read, test_user};
 use uuid::Uuid;
@@ -221,7 +221,9 @@ async fn every_documented_operation_is_served_with_a_documented_status() {
     for (method, path) in operations(&document) {
         let probe = PROBE_PARAMETERS
             .iter()
-            .fold(path.clone(), |path, (name, value)| path.replace(name, value));
+            .fold(path.clone(), |path, (name, value)| {
+                path.replace(name, value)
+            });
         assert!(!probe.contains('{'), "no probe value for {path}");
         let url = app.url(&probe);
         let request = match method.as_str() {
@@ -389,7 +391,13 @@ async fn the_event_streams_document_their_events_and_resume_parameters() {
     for (operation, events) in [
         (
             chat,
-            &["message_chunk", "tool_call", "tool_response", "error", "done"][..],
+            &[
+                "message_chunk",
+                "tool_call",
+                "tool_response",
+                "error",
+                "done",
+            ][..],
         ),
         (watch, &["status", "done", "error"][..]),
     ] {
@@ -400,6 +408,11 @@ async fn the_event_streams_document_their_events_and_resume_parameters() {
             content.keys().collect::<Vec<_>>(),
             [EVENT_STREAM],
             "{operation}"
+        );
+        assert_eq!(
+            content[EVENT_STREAM]["schema"]["properties"]["event"]["enum"],
+            json!(events),
+            "every event is one of the named ones"
         );
         let description = operation["description"].as_str().expect("description");
         for event in events {
@@ -467,7 +480,11 @@ async fn a_started_chat_turn_and_its_cancel_match_their_documented_schemas() {
         .await
         .expect("request");
     assert_eq!(response.status(), 202);
-    assert_valid(&cancelled, &response.json().await.expect("json"), "a cancel");
+    assert_valid(
+        &cancelled,
+        &response.json().await.expect("json"),
+        "a cancel",
+    );
 
     let invalid = response_validator(&document, "post", "/api/chat/message", "422");
     let response = app
@@ -511,7 +528,12 @@ async fn knowledge_categories_pages_and_a_page_match_their_documented_schemas() 
 
     let (status, tree) = get("/api/knowledge/category".to_owned()).await;
     assert_eq!(status, 200, "{tree}");
-    assert!(!tree["categories"].as_array().expect("categories").is_empty());
+    assert!(
+        !tree["categories"]
+            .as_array()
+            .expect("categories")
+            .is_empty()
+    );
     let categories = response_validator(&document, "get", "/api/knowledge/category", "200");
     assert_valid(&categories, &tree, "the category tree");
     let mut broken = tree.clone();

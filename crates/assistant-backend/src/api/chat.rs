@@ -19,6 +19,7 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
 use uuid::Uuid;
 
 use super::journals::today_of;
+use super::openapi::EventStream;
 use super::{ApiJson, ApiQuery, Text};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
@@ -36,8 +37,19 @@ pub fn routes() -> Router<AppState> {
 
 /// The OpenAPI paths of [`routes`].
 #[derive(Debug, OpenApi)]
-#[openapi(paths(send, stream, cancel))]
+#[openapi(paths(send, stream, cancel), modifiers(&CHAT_EVENTS))]
 pub struct ChatApi;
+
+const CHAT_EVENTS: EventStream = EventStream {
+    path: "/api/chat/stream/{stream_id}",
+    events: &[
+        "message_chunk",
+        "tool_call",
+        "tool_response",
+        "error",
+        "done",
+    ],
+};
 
 /// The events of a chat stream, as the SSE route documents them.
 const STREAM_EVENTS: &str = "The turn's events as server-sent events (`text/event-stream`), \
@@ -126,7 +138,7 @@ pub struct StreamQuery {
     ),
     security(("bearer" = []), ("session_cookie" = [])),
     responses(
-        (status = 200, description = "The event stream", content_type = "text/event-stream", body = String),
+        (status = 200, description = "The event stream", content_type = "text/event-stream"),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 404, description = "No stream with that id for this user (unknown, expired or another user's)", body = ErrorBody),
         (status = 422, description = "`Last-Event-ID` or `last_event_id` is not an event id (e.g. 1733540000000-0)", body = ErrorBody),

@@ -20,6 +20,7 @@ use serde_json::json;
 use utoipa::{IntoParams, OpenApi, ToSchema};
 use uuid::Uuid;
 
+use super::openapi::EventStream;
 use super::query::check_range;
 use super::{ApiJson, ApiQuery, Text, path_text};
 use crate::app::AppState;
@@ -44,8 +45,16 @@ pub fn routes() -> Router<AppState> {
 
 /// The OpenAPI paths of [`routes`].
 #[derive(Debug, OpenApi)]
-#[openapi(paths(update, watch, categories, pages, page, patch_page))]
+#[openapi(
+    paths(update, watch, categories, pages, page, patch_page),
+    modifiers(&WATCH_EVENT_NAMES)
+)]
 pub struct KnowledgeApi;
+
+const WATCH_EVENT_NAMES: EventStream = EventStream {
+    path: "/api/knowledge/update/{job_id}/watch",
+    events: &["status", "done", "error"],
+};
 
 /// The events of a job watch, as the SSE route documents them.
 const WATCH_EVENTS: &str = "The job's lifecycle as server-sent events (`text/event-stream`), \
@@ -179,10 +188,7 @@ async fn update(
             "journal_reference must not be empty (send null for every journal)".to_owned(),
         ));
     }
-    let enqueued = state
-        .knowledge_updates
-        .enqueue(user.id, reference)
-        .await?;
+    let enqueued = state.knowledge_updates.enqueue(user.id, reference).await?;
     let Some(&job_id) = enqueued.job_ids.first() else {
         return Err(ApiError::internal(
             "knowledge update",
@@ -206,7 +212,7 @@ async fn update(
     params(("job_id" = Uuid, Path, description = "A `job_ids` entry of `POST /api/knowledge/update`")),
     security(("bearer" = []), ("session_cookie" = [])),
     responses(
-        (status = 200, description = "The event stream", content_type = "text/event-stream", body = String),
+        (status = 200, description = "The event stream", content_type = "text/event-stream"),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 404, description = "No job with that id for this user (unknown or another user's)", body = ErrorBody),
         (status = 503, description = UPSTREAM_DOWN, body = ErrorBody),

@@ -49,6 +49,8 @@ impl utoipa::ToSchema for Text {}
 /// NUL character (extract it as `Result<Path<Text>, PathRejection>`).
 pub fn path_text(path: Result<Path<Text>, PathRejection>, what: &str) -> Result<Text, ApiError> {
     path.map(|Path(text)| text).map_err(|_| {
-        ApiError::Validation(format!("the {what} must be UTF-8 text without NUL characters"))
+        ApiError::Validation(format!(
+            "the {what} must be UTF-8 text without NUL characters"
+        ))
     })
 }

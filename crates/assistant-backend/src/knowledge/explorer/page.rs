@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, HashSet};
 
 use exobrain_proto::knowledge as pb;
 use serde::Serialize;
-use utoipa::ToSchema;
 use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::blocks::reading_order;
