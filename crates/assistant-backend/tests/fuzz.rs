@@ -58,7 +58,7 @@ async fn schemathesis_finds_no_server_error_and_no_schema_mismatch() {
 }
 
 /// PostgreSQL text cannot hold NUL and a path is bytes: both are the caller's mistake (422 with
-/// the field to fix), not a failed query (500).
+/// the field to fix), not a failed query (500) or a failed upstream call (502).
 #[tokio::test]
 async fn nul_characters_and_invalid_utf8_are_422_naming_what_to_fix() {
     let app = spawn_app().await;
@@ -78,6 +78,18 @@ async fn nul_characters_and_invalid_utf8_are_422_naming_what_to_fix() {
         (
             "/api/journal/%FF",
             "journal reference must be UTF-8 text without NUL",
+        ),
+        (
+            "/api/knowledge/category/a%00b/pages",
+            "category id must be UTF-8 text without NUL",
+        ),
+        (
+            "/api/knowledge/category/node.place/pages?page_token=a%00b",
+            "page_token: must not contain NUL",
+        ),
+        (
+            "/api/knowledge/page/a%00b",
+            "page id must be UTF-8 text without NUL",
         ),
     ];
     for (path, detail) in cases {
@@ -100,5 +112,22 @@ async fn nul_characters_and_invalid_utf8_are_422_naming_what_to_fix() {
             .as_str()
             .expect("detail")
             .contains("email: must not contain NUL")
+    );
+    let response = app
+        .client
+        .post(app.url("/api/knowledge/update"))
+        .bearer_auth(token)
+        .json(&json!({"journal_reference": "2026/12/06\u{0}"}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 422);
+    let body: Value = response.json().await.expect("error body");
+    assert!(
+        body["detail"]
+            .as_str()
+            .expect("detail")
+            .contains("journal_reference: must not contain NUL"),
+        "{body}"
     );
 }
