@@ -93,11 +93,7 @@ async fn nul_characters_and_invalid_utf8_are_422_naming_what_to_fix() {
         ),
     ];
     for (path, detail) in cases {
-        let response = app.get_bearer(path, token).await;
-        assert_eq!(response.status(), 422, "{path}");
-        let body: Value = response.json().await.expect("error body");
-        let text = body["detail"].as_str().expect("detail");
-        assert!(text.contains(detail), "{path}: {text}");
+        assert_422_naming(app.get_bearer(path, token).await, detail).await;
     }
     let response = app
         .post(
@@ -105,14 +101,7 @@ async fn nul_characters_and_invalid_utf8_are_422_naming_what_to_fix() {
             &json!({"email": "a\u{0}b", "password": PASSWORD}),
         )
         .await;
-    assert_eq!(response.status(), 422);
-    let body: Value = response.json().await.expect("error body");
-    assert!(
-        body["detail"]
-            .as_str()
-            .expect("detail")
-            .contains("email: must not contain NUL")
-    );
+    assert_422_naming(response, "email: must not contain NUL").await;
     let response = app
         .client
         .post(app.url("/api/knowledge/update"))
@@ -121,13 +110,14 @@ async fn nul_characters_and_invalid_utf8_are_422_naming_what_to_fix() {
         .send()
         .await
         .expect("request");
-    assert_eq!(response.status(), 422);
+    assert_422_naming(response, "journal_reference: must not contain NUL").await;
+}
+
+/// `response` is a 422 whose detail contains `fix`.
+async fn assert_422_naming(response: reqwest::Response, fix: &str) {
+    let url = response.url().clone();
+    assert_eq!(response.status(), 422, "{url}");
     let body: Value = response.json().await.expect("error body");
-    assert!(
-        body["detail"]
-            .as_str()
-            .expect("detail")
-            .contains("journal_reference: must not contain NUL"),
-        "{body}"
-    );
+    let detail = body["detail"].as_str().expect("detail");
+    assert!(detail.contains(fix), "{url}: {detail}");
 }
