@@ -5,7 +5,8 @@
 //! provider, or a scripted model); here are the test's own job database and NATS prefix
 //! ([`Infra`]) and the worker on them. (The worker suite's own `Infra` cannot be included: its
 //! module needs the worker's binary path, which Cargo gives that package's tests only.) The
-//! backend runs in front with its own database and Redis prefix.
+//! backend runs in front with its own database and Redis prefix, chatting through the
+//! offline model-provider.
 #![allow(
     dead_code,
     reason = "each suite uses a different part of the support module"
@@ -133,8 +134,8 @@ impl World {
         };
         let app = spawn_app_with(&[
             ("KNOWLEDGE_INTERFACE_GRPC_TARGET", &knowledge.url),
-            ("JOB_ORCHESTRATOR_GRPC_TARGET", &api.url),
             ("MODEL_PROVIDER_BASE_URL", &model.url),
+            ("JOB_ORCHESTRATOR_GRPC_TARGET", &api.url),
             ("KNOWLEDGE_UPDATE_MAX_TOKENS", "50"),
             ("KNOWLEDGE_RECONCILE_INTERVAL_SECONDS", "1"),
         ])
