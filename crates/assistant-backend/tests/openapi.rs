@@ -3,14 +3,22 @@
 //! validate against their documented schemas.
 
 #[path = "support/mod.rs"]
+mod app;
+#[path = "../../job-orchestrator-worker/tests/support/services.rs"]
+mod services;
+#[path = "knowledge_support/mod.rs"]
 mod support;
 
 use std::collections::BTreeSet;
 
+use app::{PASSWORD, TEST_USER, TestApp, spawn_app};
 use assistant_backend::journals::{MAX_ENTRIES_PAGE, MAX_MESSAGES_PAGE};
+use exobrain_proto::knowledge as pb;
 use jsonschema::Draft;
 use serde_json::{Value, json};
-use support::{PASSWORD, TEST_USER, TestApp, spawn_app};
+use support::pages::Author;
+use support::{World, read, test_user};
+use uuid::Uuid;
 
 /// Every route the router serves (method, OpenAPI path). A route added to the router without
 /// documentation, or documented without being served, fails
@@ -29,7 +37,28 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/journal/{reference}"),
     ("get", "/api/journal/{reference}/messages"),
     ("get", "/api/openapi.json"),
+    ("post", "/api/chat/message"),
+    ("get", "/api/chat/stream/{stream_id}"),
+    ("post", "/api/chat/stream/{stream_id}/cancel"),
+    ("post", "/api/knowledge/update"),
+    ("get", "/api/knowledge/update/{job_id}/watch"),
+    ("get", "/api/knowledge/category"),
+    ("get", "/api/knowledge/category/{category_id}/pages"),
+    ("get", "/api/knowledge/page/{page_id}"),
+    ("patch", "/api/knowledge/page/{page_id}"),
 ];
+
+/// A value for each path parameter of the probes: unknown ids, a real category.
+const PROBE_PARAMETERS: &[(&str, &str)] = &[
+    ("{reference}", "2000%2F01%2F01"),
+    ("{stream_id}", "00000000-0000-4000-8000-000000000000"),
+    ("{job_id}", "00000000-0000-4000-8000-000000000000"),
+    ("{category_id}", "node.place"),
+    ("{page_id}", "00000000-0000-4000-8000-000000000000"),
+];
+
+/// The media type of server-sent events: the body of the two watch routes.
+const EVENT_STREAM: &str = "text/event-stream";
 
 const METHODS: &[&str] = &[
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
@@ -184,12 +213,19 @@ async fn the_document_lists_exactly_the_served_routes() {
 }
 
 /// Each documented operation, called signed in with a minimal request, answers one of its
-/// documented statuses, so nothing documented is a router 404/405.
+/// documented statuses, so nothing documented is a router 404/405. (The knowledge services are
+/// not running here: their routes answer the documented 503.)
 #[tokio::test]
 async fn every_documented_operation_is_served_with_a_documented_status() {
     let (app, document, token) = signed_in().await;
     for (method, path) in operations(&document) {
-        let url = app.url(&path.replace("{reference}", "2000%2F01%2F01"));
+        let probe = PROBE_PARAMETERS
+            .iter()
+            .fold(path.clone(), |path, (name, value)| {
+                path.replace(name, value)
+            });
+        assert!(!probe.contains('{'), "no probe value for {path}");
+        let url = app.url(&probe);
         let request = match method.as_str() {
             "get" => app.client.get(&url),
             "post" => app.client.post(&url).json(&json!({})),
@@ -243,7 +279,9 @@ async fn every_reference_resolves_and_every_operation_documents_its_responses() 
             "{method} {path} has no success"
         );
         for (status, response) in responses {
-            let documented = response["content"]["application/json"]["schema"].is_object();
+            let content = &response["content"];
+            let documented = content["application/json"]["schema"].is_object()
+                || content[EVENT_STREAM]["schema"].is_object();
             assert_eq!(
                 documented,
                 status != "204",
@@ -340,4 +378,184 @@ async fn documented_parameter_bounds_are_the_enforced_ones() {
         q["schema"]["pattern"], document["components"]["schemas"]["Text"]["pattern"],
         "q is Text"
     );
+}
+
+/// The two event streams are documented as `text/event-stream`, naming every event and how to
+/// resume; the header and query parameter they read are documented parameters.
+#[tokio::test]
+async fn the_event_streams_document_their_events_and_resume_parameters() {
+    let app = spawn_app().await;
+    let document = document(&app).await;
+    let chat = &document["paths"]["/api/chat/stream/{stream_id}"]["get"];
+    let watch = &document["paths"]["/api/knowledge/update/{job_id}/watch"]["get"];
+    for (operation, events) in [
+        (
+            chat,
+            &[
+                "message_chunk",
+                "tool_call",
+                "tool_response",
+                "error",
+                "done",
+            ][..],
+        ),
+        (watch, &["status", "done", "error"][..]),
+    ] {
+        let content = operation["responses"]["200"]["content"]
+            .as_object()
+            .expect("content");
+        assert_eq!(
+            content.keys().collect::<Vec<_>>(),
+            [EVENT_STREAM],
+            "{operation}"
+        );
+        assert_eq!(
+            content[EVENT_STREAM]["schema"]["properties"]["event"]["enum"],
+            json!(events),
+            "every event is one of the named ones"
+        );
+        let description = operation["description"].as_str().expect("description");
+        for event in events {
+            assert!(
+                description.contains(&format!("`{event}`")),
+                "{event} is not described: {description}"
+            );
+        }
+    }
+    let chat_description = chat["description"].as_str().expect("description");
+    assert!(chat_description.contains(r#"{"reason": "complete"|"error"|"cancelled"}"#));
+    assert!(chat_description.contains(r#"{"tool_call_id": string|null, "message"}"#));
+    let parameter = |operation: &Value, name: &str| {
+        operation["parameters"]
+            .as_array()
+            .expect("parameters")
+            .iter()
+            .find(|parameter| parameter["name"] == name)
+            .map(|parameter| parameter["in"].clone())
+    };
+    assert_eq!(parameter(chat, "Last-Event-ID"), Some(json!("header")));
+    assert_eq!(parameter(chat, "last_event_id"), Some(json!("query")));
+    let page = &document["paths"]["/api/knowledge/page/{page_id}"];
+    assert_eq!(parameter(&page["patch"], "If-Match"), Some(json!("header")));
+    for method in ["get", "patch"] {
+        assert!(
+            page[method]["responses"]["200"]["headers"]["ETag"].is_object(),
+            "{method} documents its ETag"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_started_chat_turn_and_its_cancel_match_their_documented_schemas() {
+    let (app, document, token) = signed_in().await;
+    let started = response_validator(&document, "post", "/api/chat/message", "200");
+    let response = app
+        .client
+        .post(app.url("/api/chat/message"))
+        .bearer_auth(&token)
+        .json(&json!({"message": "Hello", "client_message_id": Uuid::new_v4()}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.expect("json");
+    assert_valid(&started, &body, "a started turn");
+    assert!(
+        !started.is_valid(&json!({"stream_id": "not-a-uuid"})),
+        "the schema rejects what the contract does not allow"
+    );
+
+    let cancelled = response_validator(
+        &document,
+        "post",
+        "/api/chat/stream/{stream_id}/cancel",
+        "202",
+    );
+    let stream_id = body["stream_id"].as_str().expect("stream id");
+    let response = app
+        .client
+        .post(app.url(&format!("/api/chat/stream/{stream_id}/cancel")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 202);
+    assert_valid(
+        &cancelled,
+        &response.json().await.expect("json"),
+        "a cancel",
+    );
+
+    let invalid = response_validator(&document, "post", "/api/chat/message", "422");
+    let response = app
+        .client
+        .post(app.url("/api/chat/message"))
+        .bearer_auth(&token)
+        .json(&json!({"message": "a\u{0}b", "client_message_id": Uuid::new_v4()}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 422, "a NUL is the caller's mistake");
+    let error: Value = response.json().await.expect("json");
+    assert!(
+        error["detail"]
+            .as_str()
+            .is_some_and(|detail| detail.contains("message: must not contain NUL")),
+        "{error}"
+    );
+    assert_valid(&invalid, &error, "a 422");
+}
+
+#[tokio::test]
+async fn knowledge_categories_pages_and_a_page_match_their_documented_schemas() {
+    let world = World::explorer().await;
+    let app = &world.app;
+    let document = document(app).await;
+    let mut author = Author::new(&world, TEST_USER).await;
+    let (page_id, _) = author
+        .page(
+            "node.place",
+            "Café Central",
+            "A coffee house in Vienna.",
+            pb::Visibility::Private,
+        )
+        .await;
+    let client = test_user(app).await;
+    let get = |path: String| {
+        let client = client.clone();
+        async move { read(client.get(app.url(&path)).send().await.expect("request")).await }
+    };
+
+    let (status, tree) = get("/api/knowledge/category".to_owned()).await;
+    assert_eq!(status, 200, "{tree}");
+    assert!(
+        !tree["categories"]
+            .as_array()
+            .expect("categories")
+            .is_empty()
+    );
+    let categories = response_validator(&document, "get", "/api/knowledge/category", "200");
+    assert_valid(&categories, &tree, "the category tree");
+    let mut broken = tree.clone();
+    broken["categories"][0]["sub_categories"] = json!([{"category_id": "x"}]);
+    assert!(
+        !categories.is_valid(&broken),
+        "subcategories are validated as categories too"
+    );
+
+    let (status, pages) = get("/api/knowledge/category/node.place/pages".to_owned()).await;
+    assert_eq!(status, 200, "{pages}");
+    assert_eq!(pages["knowledge_pages"][0]["id"], page_id.to_string());
+    let listing = response_validator(
+        &document,
+        "get",
+        "/api/knowledge/category/{category_id}/pages",
+        "200",
+    );
+    assert_valid(&listing, &pages, "a category's pages");
+
+    let (status, page) = get(format!("/api/knowledge/page/{page_id}")).await;
+    assert_eq!(status, 200, "{page}");
+    let detail = response_validator(&document, "get", "/api/knowledge/page/{page_id}", "200");
+    assert_valid(&detail, &page, "a page");
 }

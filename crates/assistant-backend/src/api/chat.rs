@@ -3,6 +3,7 @@
 //! start, or after the `Last-Event-ID` header or `last_event_id` query parameter), live until
 //! `done`; `POST /api/chat/stream/{stream_id}/cancel` stops the turn. A stream is visible only
 //! to the user who started it: another user's or an unknown or expired stream is 404.
+//! [`ChatApi`] documents the three routes.
 
 use std::convert::Infallible;
 
@@ -14,15 +15,17 @@ use axum::{Json, Router};
 use futures::StreamExt;
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, OpenApi, ToSchema};
 use uuid::Uuid;
 
 use super::journals::today_of;
-use super::{ApiJson, ApiQuery};
+use super::openapi::EventStream;
+use super::{ApiJson, ApiQuery, Text};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::chat::StartError;
 use crate::chat::log::StreamMeta;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 
 /// Routes under `/api/chat`.
 pub fn routes() -> Router<AppState> {
@@ -32,22 +35,64 @@ pub fn routes() -> Router<AppState> {
         .route("/chat/stream/{stream_id}/cancel", post(cancel))
 }
 
+/// The OpenAPI paths of [`routes`].
+#[derive(Debug, OpenApi)]
+#[openapi(paths(send, stream, cancel), modifiers(&CHAT_EVENTS))]
+pub struct ChatApi;
+
+const CHAT_EVENTS: EventStream = EventStream {
+    path: "/api/chat/stream/{stream_id}",
+    events: &[
+        "message_chunk",
+        "tool_call",
+        "tool_response",
+        "error",
+        "done",
+    ],
+};
+
+/// The events of a chat stream, as the SSE route documents them.
+const STREAM_EVENTS: &str = "The turn's events as server-sent events (`text/event-stream`), \
+each with an `id` (a Redis stream entry id such as `1733540000000-0`), an `event` name and JSON \
+`data`:\n\
+- `message_chunk` `{\"text\"}`: the next piece of the answer;\n\
+- `tool_call` `{\"tool_call_id\", \"title\", \"description\"}`: a tool starts;\n\
+- `tool_response` `{\"tool_call_id\", \"message\"}`: the tool's result, in short;\n\
+- `error` `{\"tool_call_id\": string|null, \"message\"}`: a tool or the turn failed;\n\
+- `done` `{\"reason\": \"complete\"|\"error\"|\"cancelled\"}`: the last event; the response ends.\n\n\
+Lines starting with `:` are keep-alive comments. To resume after a disconnect, send the last \
+received id as the `Last-Event-ID` header (or the `last_event_id` query parameter): the stream \
+continues after it.";
+
 /// `POST /api/chat/message` body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct SendMessage {
-    /// The person's message.
-    pub message: String,
+    /// The person's message (not blank, without NUL characters).
+    pub message: Text,
     /// The client's id of the message: sending it again returns the original stream.
     pub client_message_id: Uuid,
 }
 
 /// The stream of a turn.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct StreamStarted {
     /// Follow it at `/api/chat/stream/{stream_id}`.
     pub stream_id: Uuid,
 }
 
+/// `POST /api/chat/message`: starts a turn in today's journal.
+#[utoipa::path(
+    post, path = "/api/chat/message", operation_id = "send_chat_message", tag = "chat",
+    request_body = SendMessage,
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses(
+        (status = 200, description = "The turn started (or, for a repeated `client_message_id`, the original turn's stream)", body = StreamStarted),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Cookie-authenticated write from a foreign `Origin`", body = ErrorBody),
+        (status = 409, description = "A turn of today's journal is still running, or the message was already answered", body = ErrorBody),
+        (status = 422, description = "The body is not JSON, or the message is blank, too long or holds a NUL character", body = ErrorBody),
+    ),
+)]
 async fn send(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -56,7 +101,12 @@ async fn send(
     let reference = today_of(&state, user.id).await?;
     let stream_id = state
         .chat
-        .start(user.id, &reference, &body.message, body.client_message_id)
+        .start(
+            user.id,
+            &reference,
+            body.message.as_str(),
+            body.client_message_id,
+        )
         .await
         .map_err(|error| match error {
             StartError::Invalid(message) => ApiError::Validation(message),
@@ -68,12 +118,32 @@ async fn send(
 }
 
 /// `GET /api/chat/stream/{stream_id}` query.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct StreamQuery {
-    /// Resume after this event id (when the client cannot send `Last-Event-ID`).
+    /// Resume after this event id (when the client cannot send `Last-Event-ID`; the header
+    /// wins when both are sent).
+    #[param(pattern = "^[0-9]{1,20}-[0-9]{1,20}$", example = "1733540000000-0")]
     pub last_event_id: Option<String>,
 }
 
+/// `GET /api/chat/stream/{stream_id}`: the turn's events, replayed then live until `done`.
+#[utoipa::path(
+    get, path = "/api/chat/stream/{stream_id}", operation_id = "follow_chat_stream", tag = "chat",
+    description = STREAM_EVENTS,
+    params(
+        ("stream_id" = Uuid, Path, description = "The `stream_id` of `POST /api/chat/message`"),
+        ("Last-Event-ID" = Option<String>, Header, description = "Resume after this event id"),
+        StreamQuery,
+    ),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses(
+        (status = 200, description = "The event stream", content_type = "text/event-stream"),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 404, description = "No stream with that id for this user (unknown, expired or another user's)", body = ErrorBody),
+        (status = 422, description = "`Last-Event-ID` or `last_event_id` is not an event id (e.g. 1733540000000-0)", body = ErrorBody),
+    ),
+)]
 async fn stream(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -119,14 +189,27 @@ async fn stream(
 }
 
 /// The reply to a cancel request.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Cancelling {
     /// The stream whose turn is asked to stop.
     pub stream_id: Uuid,
     /// Always `cancelling`: the stream's `done` says when it stopped.
+    #[schema(value_type = String, pattern = "^cancelling$")]
     pub status: &'static str,
 }
 
+/// `POST /api/chat/stream/{stream_id}/cancel`: asks the turn to stop.
+#[utoipa::path(
+    post, path = "/api/chat/stream/{stream_id}/cancel", operation_id = "cancel_chat_turn", tag = "chat",
+    params(("stream_id" = Uuid, Path, description = "The `stream_id` of `POST /api/chat/message`")),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses(
+        (status = 202, description = "The turn is asked to stop; its stream ends with `done` (`cancelled`, or `complete` if it had finished)", body = Cancelling),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Cookie-authenticated write from a foreign `Origin`", body = ErrorBody),
+        (status = 404, description = "No stream with that id for this user (unknown, expired or another user's)", body = ErrorBody),
+    ),
+)]
 async fn cancel(
     State(state): State<AppState>,
     user: CurrentUser,

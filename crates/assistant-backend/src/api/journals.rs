@@ -20,7 +20,7 @@ use utoipa::{IntoParams, OpenApi};
 use uuid::Uuid;
 
 use super::query::{ApiQuery, check_range, parse_query};
-use super::text::Text;
+use super::text::{Text, path_text};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::configs::{ConfigValue, UserConfigError};
@@ -134,11 +134,7 @@ async fn dispatch(
     rest: Result<Path<Text>, PathRejection>,
     uri: Uri,
 ) -> Result<Response, ApiError> {
-    let Path(rest) = rest.map_err(|_| {
-        ApiError::Validation(
-            "the journal reference must be UTF-8 text without NUL characters".to_owned(),
-        )
-    })?;
+    let rest = path_text(rest, "journal reference")?;
     let rest = rest.as_str();
     match rest {
         "search" => search(&state, user.id, parse_query(&uri)?).await,

@@ -3,10 +3,11 @@
 //! failures are the original service's (reference §1.6); they are mapped here, once.
 //!
 //! Page ids may contain `/`, so the page routes take everything after `/knowledge/page/` as
-//! the id.
+//! the id. [`KnowledgeApi`] documents the routes.
 
 use std::convert::Infallible;
 
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -16,14 +17,18 @@ use futures::StreamExt;
 use http::{HeaderMap, HeaderValue, header};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use utoipa::{IntoParams, OpenApi, ToSchema};
 use uuid::Uuid;
 
+use super::openapi::EventStream;
 use super::query::check_range;
-use super::{ApiJson, ApiQuery};
+use super::{ApiJson, ApiQuery, Text, path_text};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
-use crate::error::ApiError;
-use crate::knowledge::{BlockEdit, Call, Failure, KnowledgeError, WatchEvent};
+use crate::error::{ApiError, ErrorBody};
+use crate::knowledge::{
+    BlockEdit, Call, Category, CategoryPages, Failure, KnowledgeError, Page, Patched, WatchEvent,
+};
 
 const DEFAULT_PAGE_SIZE: i64 = 20;
 const MAX_PAGE_SIZE: i64 = 100;
@@ -37,6 +42,37 @@ pub fn routes() -> Router<AppState> {
         .route("/knowledge/category/{category_id}/pages", get(pages))
         .route("/knowledge/page/{*page_id}", get(page).patch(patch_page))
 }
+
+/// The OpenAPI paths of [`routes`].
+#[derive(Debug, OpenApi)]
+#[openapi(
+    paths(update, watch, categories, pages, page, patch_page),
+    modifiers(&WATCH_EVENT_NAMES)
+)]
+pub struct KnowledgeApi;
+
+const WATCH_EVENT_NAMES: EventStream = EventStream {
+    path: "/api/knowledge/update/{job_id}/watch",
+    events: &["status", "done", "error"],
+};
+
+/// The events of a job watch, as the SSE route documents them.
+const WATCH_EVENTS: &str = "The job's lifecycle as server-sent events (`text/event-stream`), \
+each with an `id`, an `event` name and JSON `data`:\n\
+- `status` `{\"job_id\", \"state\", \"attempt\", \"detail\", \"terminal\", \"emitted_at\"}`: the \
+current state first, then each transition (`state` is `ENQUEUED_OR_PENDING`, `STARTED`, \
+`RETRYING`, `SUCCEEDED`, `FAILED_FINAL` or `CANCELLED`; the id is the transition's sequence \
+number);\n\
+- `done` `{\"job_id\", \"state\", \"terminal\": true}`: the job reached its terminal state; the \
+last event (id `<seq>.done`);\n\
+- `error` `{\"job_id\", \"code\", \"message\", \"retryable\"}`: the watch failed upstream \
+(`code` `unavailable`, `upstream_error`, `not_found` or `forbidden`); the last event (id \
+`error`).\n\n\
+Lines starting with `:` are keep-alive comments.";
+
+/// The 502 and 503 of routes that call knowledge-interface or job-orchestrator.
+const UPSTREAM_DOWN: &str = "The knowledge service is unreachable";
+const UPSTREAM_FAILED: &str = "The knowledge service failed";
 
 impl From<KnowledgeError> for ApiError {
     fn from(error: KnowledgeError) -> Self {
@@ -105,35 +141,54 @@ fn page_not_found() -> ApiError {
     }
 }
 
-#[derive(Debug, Deserialize)]
+/// `POST /api/knowledge/update` body.
+#[derive(Debug, Deserialize, ToSchema)]
 struct UpdateRequest {
+    /// One journal (`YYYY/MM/DD`, not empty); `null` or absent for every journal.
     #[serde(default)]
-    journal_reference: Option<String>,
+    journal_reference: Option<Text>,
 }
 
-#[derive(Debug, Serialize)]
+/// The enqueued batch.
+#[derive(Debug, Serialize, ToSchema)]
 struct UpdateResponse {
+    /// The first job of the batch (watch it at `/api/knowledge/update/{job_id}/watch`).
     job_id: Uuid,
+    /// Always `queued`.
+    #[schema(value_type = String, pattern = "^queued$")]
     status: &'static str,
+    /// Every job of the batch, `job_id` first.
     job_ids: Vec<Uuid>,
     batch_id: Uuid,
 }
 
 /// `POST /api/knowledge/update`: enqueues the user's pending messages.
+#[utoipa::path(
+    post, path = "/api/knowledge/update", operation_id = "start_knowledge_update", tag = "knowledge",
+    request_body = UpdateRequest,
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses(
+        (status = 200, description = "The user's finished, uncommitted messages are enqueued as jobs", body = UpdateResponse),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Cookie-authenticated write from a foreign `Origin`", body = ErrorBody),
+        (status = 409, description = "No uncommitted messages of the user (in that journal)", body = ErrorBody),
+        (status = 422, description = "The body is not JSON, or `journal_reference` is empty or holds a NUL character", body = ErrorBody),
+        (status = 502, description = UPSTREAM_FAILED, body = ErrorBody),
+        (status = 503, description = UPSTREAM_DOWN, body = ErrorBody),
+    ),
+)]
 async fn update(
     State(state): State<AppState>,
     user: CurrentUser,
     ApiJson(request): ApiJson<UpdateRequest>,
 ) -> Result<Json<UpdateResponse>, ApiError> {
-    if request.journal_reference.as_deref() == Some("") {
+    let reference = request.journal_reference.as_ref().map(Text::as_str);
+    if reference == Some("") {
         return Err(ApiError::Validation(
             "journal_reference must not be empty (send null for every journal)".to_owned(),
         ));
     }
-    let enqueued = state
-        .knowledge_updates
-        .enqueue(user.id, request.journal_reference.as_deref())
-        .await?;
+    let enqueued = state.knowledge_updates.enqueue(user.id, reference).await?;
     let Some(&job_id) = enqueued.job_ids.first() else {
         return Err(ApiError::internal(
             "knowledge update",
@@ -151,6 +206,18 @@ async fn update(
 /// `GET /api/knowledge/update/{job_id}/watch`: the job's lifecycle as SSE. Ownership is
 /// checked before the response starts; the response then starts at once, and upstream
 /// failures become a last `error` event.
+#[utoipa::path(
+    get, path = "/api/knowledge/update/{job_id}/watch", operation_id = "watch_knowledge_update", tag = "knowledge",
+    description = WATCH_EVENTS,
+    params(("job_id" = Uuid, Path, description = "A `job_ids` entry of `POST /api/knowledge/update`")),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses(
+        (status = 200, description = "The event stream", content_type = "text/event-stream"),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 404, description = "No job with that id for this user (unknown or another user's)", body = ErrorBody),
+        (status = 503, description = UPSTREAM_DOWN, body = ErrorBody),
+    ),
+)]
 async fn watch(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -184,34 +251,74 @@ fn frame(event: &WatchEvent) -> Event {
     Event::default().event(name).id(id).data(data.to_string())
 }
 
+/// The category tree.
+#[derive(Debug, Serialize, ToSchema)]
+struct Categories {
+    /// The top categories, each with its subcategories.
+    categories: Vec<Category>,
+}
+
 /// `GET /api/knowledge/category`: the category tree with page counts.
+#[utoipa::path(
+    get, path = "/api/knowledge/category", operation_id = "list_knowledge_categories", tag = "knowledge",
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses(
+        (status = 200, description = "The category tree with the user's page counts", body = Categories),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 502, description = UPSTREAM_FAILED, body = ErrorBody),
+        (status = 503, description = UPSTREAM_DOWN, body = ErrorBody),
+    ),
+)]
 async fn categories(
     State(state): State<AppState>,
     user: CurrentUser,
-) -> Result<Response, ApiError> {
+) -> Result<Json<Categories>, ApiError> {
     let categories = state.knowledge_explorer.categories(user.id).await?;
-    Ok(Json(json!({ "categories": categories })).into_response())
+    Ok(Json(Categories { categories }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct PagesQuery {
+    /// Pages per page, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     page_size: Option<i64>,
-    page_token: Option<String>,
+    /// The `next_page_token` of the previous page (not empty; omit it for the first page).
+    #[param(value_type = Option<String>, min_length = 1, pattern = "^[^\\u0000]*$")]
+    page_token: Option<Text>,
 }
 
 /// `GET /api/knowledge/category/{category_id}/pages?page_size&page_token`.
+#[utoipa::path(
+    get, path = "/api/knowledge/category/{category_id}/pages", operation_id = "list_knowledge_pages", tag = "knowledge",
+    params(
+        ("category_id" = Text, Path, description = "A `category_id` of the category tree"),
+        PagesQuery,
+    ),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses(
+        (status = 200, description = "The user's pages of that category", body = CategoryPages),
+        (status = 400, description = "The knowledge service refused the category or page token", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 422, description = "A parameter is out of range, empty or holds a NUL character", body = ErrorBody),
+        (status = 502, description = UPSTREAM_FAILED, body = ErrorBody),
+        (status = 503, description = UPSTREAM_DOWN, body = ErrorBody),
+    ),
+)]
 async fn pages(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(category_id): Path<String>,
+    category_id: Result<Path<Text>, PathRejection>,
     ApiQuery(query): ApiQuery<PagesQuery>,
-) -> Result<Response, ApiError> {
+) -> Result<Json<CategoryPages>, ApiError> {
+    let category_id = path_text(category_id, "category id")?;
     let page_size = check_range(
         "page_size",
         query.page_size.unwrap_or(DEFAULT_PAGE_SIZE),
         MAX_PAGE_SIZE,
     )?;
-    if query.page_token.as_deref() == Some("") {
+    let page_token = query.page_token.map(|token| token.as_str().to_owned());
+    if page_token.as_deref() == Some("") {
         return Err(ApiError::Validation(
             "page_token must not be empty (omit it for the first page)".to_owned(),
         ));
@@ -220,21 +327,41 @@ async fn pages(
         .knowledge_explorer
         .pages(
             user.id,
-            &category_id,
+            category_id.as_str(),
             u32::try_from(page_size).unwrap_or(MAX_PAGE_SIZE as u32),
-            query.page_token,
+            page_token,
         )
         .await?;
-    Ok(Json(pages).into_response())
+    Ok(Json(pages))
 }
 
 /// `GET /api/knowledge/page/{page_id}`: the page, with its version also as `ETag`.
+#[utoipa::path(
+    get, path = "/api/knowledge/page/{page_id}", operation_id = "get_knowledge_page", tag = "knowledge",
+    params(("page_id" = Text, Path, description = "A page id (it may contain `/`)")),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses(
+        (status = 200, description = "The page", body = Page,
+            headers(("ETag" = String, description = "The page's `version`, quoted; send it back as `If-Match`"))),
+        (status = 400, description = "The knowledge service refused the page id", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "The page is not the user's", body = ErrorBody),
+        (status = 404, description = "No page with that id", body = ErrorBody),
+        (status = 422, description = "The page id is not UTF-8 or holds a NUL character", body = ErrorBody),
+        (status = 502, description = UPSTREAM_FAILED, body = ErrorBody),
+        (status = 503, description = UPSTREAM_DOWN, body = ErrorBody),
+    ),
+)]
 async fn page(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(page_id): Path<String>,
+    page_id: Result<Path<Text>, PathRejection>,
 ) -> Result<Response, ApiError> {
-    let page = state.knowledge_explorer.page(user.id, &page_id).await?;
+    let page_id = path_text(page_id, "page id")?;
+    let page = state
+        .knowledge_explorer
+        .page(user.id, page_id.as_str())
+        .await?;
     let etag = etag(&page.version);
     let mut response = Json(page).into_response();
     if let Some(etag) = etag {
@@ -243,38 +370,65 @@ async fn page(
     Ok(response)
 }
 
-#[derive(Debug, Deserialize)]
+/// `PATCH /api/knowledge/page/{page_id}` body.
+#[derive(Debug, Deserialize, ToSchema)]
 struct PatchRequest {
+    /// The blocks to rewrite.
     content_blocks: Vec<PatchBlock>,
 }
 
-#[derive(Debug, Deserialize)]
+/// A block's new text.
+#[derive(Debug, Deserialize, ToSchema)]
 struct PatchBlock {
-    block_id: String,
-    markdown_content: String,
+    /// A `block_id` of the page's `content_blocks`.
+    block_id: Text,
+    /// Its new Markdown text.
+    markdown_content: Text,
 }
 
 /// `PATCH /api/knowledge/page/{page_id}`: replaces the text of some of the page's blocks;
 /// with `If-Match`, only if the page still has that version.
+#[utoipa::path(
+    patch, path = "/api/knowledge/page/{page_id}", operation_id = "patch_knowledge_page", tag = "knowledge",
+    request_body = PatchRequest,
+    params(
+        ("page_id" = Text, Path, description = "A page id (it may contain `/`)"),
+        ("If-Match" = Option<String>, Header, description = "The `ETag` (page `version`) the edit is based on; `*` or absent: any version"),
+    ),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses(
+        (status = 200, description = "The blocks were rewritten", body = Patched,
+            headers(("ETag" = String, description = "The page's new `version`, quoted"))),
+        (status = 400, description = "No blocks, a block that is not the page's, or text the knowledge service refused", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "The page is not the user's, or a cookie-authenticated write from a foreign `Origin`", body = ErrorBody),
+        (status = 404, description = "No page with that id", body = ErrorBody),
+        (status = 409, description = "The page changed since the `If-Match` version: read it again", body = ErrorBody),
+        (status = 422, description = "The body is not JSON, or the page id or a text holds a NUL character", body = ErrorBody),
+        (status = 502, description = UPSTREAM_FAILED, body = ErrorBody),
+        (status = 503, description = UPSTREAM_DOWN, body = ErrorBody),
+    ),
+)]
 async fn patch_page(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(page_id): Path<String>,
+    page_id: Result<Path<Text>, PathRejection>,
     headers: HeaderMap,
     ApiJson(request): ApiJson<PatchRequest>,
 ) -> Result<Response, ApiError> {
+    let page_id = path_text(page_id, "page id")?;
     let expected = if_match(&headers);
     let edits = request
         .content_blocks
         .into_iter()
         .map(|block| BlockEdit {
-            block_id: block.block_id,
-            markdown_content: block.markdown_content,
+            block_id: block.block_id.as_str().to_owned(),
+            markdown_content: block.markdown_content.as_str().to_owned(),
         })
         .collect();
     let patched = state
         .knowledge_explorer
-        .patch(user.id, &page_id, edits, expected.as_deref())
+        .patch(user.id, page_id.as_str(), edits, expected.as_deref())
         .await?;
     let etag = etag(&patched.version);
     let mut response = Json(patched).into_response();

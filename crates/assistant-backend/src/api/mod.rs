@@ -16,7 +16,7 @@ use axum::Router;
 
 pub use json::ApiJson;
 pub use query::ApiQuery;
-pub use text::Text;
+pub use text::{Text, path_text};
 
 use crate::app::AppState;
 

@@ -3,17 +3,20 @@
 //!
 //! Each area documents its handlers with `#[utoipa::path]` and lists them in one
 //! `#[derive(OpenApi)]` struct next to its router (`AuthApi`, `UsersApi`, `JournalsApi`,
-//! `UserConfigsApi`); [`document`] merges those areas. A new area adds its struct to
+//! `UserConfigsApi`, `ChatApi`, `KnowledgeApi`); [`document`] merges those areas. A new area adds its struct to
 //! [`AREAS`] — `tests/openapi.rs` fails when a served route is missing from the document.
 //! Schemas come from `ToSchema` derives on the request and response types; the error body
-//! `{"detail"}` is [`ErrorBody`], defined once.
+//! `{"detail"}` is [`ErrorBody`], defined once. The two event streams describe their events
+//! with [`EventStream`].
 
 use std::sync::LazyLock;
 
 use axum::Json;
 use axum::Router;
 use axum::routing::get;
+use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{RefOr, Schema};
 use utoipa::{Modify, OpenApi};
 
 use crate::app::AppState;
@@ -25,6 +28,8 @@ const AREAS: &[fn() -> utoipa::openapi::OpenApi] = &[
     crate::users::UsersApi::openapi,
     super::journals::JournalsApi::openapi,
     super::user_configs::UserConfigsApi::openapi,
+    super::chat::ChatApi::openapi,
+    super::knowledge::KnowledgeApi::openapi,
 ];
 
 /// The route serving the document.
@@ -36,7 +41,7 @@ pub fn routes() -> Router<AppState> {
 #[openapi(
     info(
         title = "Exobrain assistant API",
-        description = "The HTTP API of the assistant backend: sign-in, users, journals, user configs."
+        description = "The HTTP API of the assistant backend: sign-in, users, journals, user configs, chat, knowledge."
     ),
     paths(openapi_json),
     components(schemas(ErrorBody)),
@@ -81,5 +86,52 @@ impl Modify for SecuritySchemes {
             "session_cookie",
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("exobrain_session"))),
         );
+    }
+}
+
+/// The schema of each event of the `text/event-stream` answer (200) of `GET path`:
+/// `{id, event, data}`, `event` one of `events`, `data` JSON text (the route's description
+/// names each event's fields). Clients and fuzzers validate every received event against it.
+pub(super) struct EventStream {
+    pub path: &'static str,
+    pub events: &'static [&'static str],
+}
+
+impl EventStream {
+    fn schema(&self) -> Schema {
+        let text = || ObjectBuilder::new().schema_type(Type::String);
+        ObjectBuilder::new()
+            .property("id", text().min_length(Some(1)))
+            .property(
+                "event",
+                text().enum_values(Some(self.events.iter().copied())),
+            )
+            .property(
+                "data",
+                text().description(Some("The event's fields as a JSON object")),
+            )
+            .required("id")
+            .required("event")
+            .required("data")
+            .into()
+    }
+}
+
+impl Modify for EventStream {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let content = openapi
+            .paths
+            .paths
+            .get_mut(self.path)
+            .and_then(|item| item.get.as_mut())
+            .and_then(|operation| operation.responses.responses.get_mut("200"))
+            .and_then(|response| match response {
+                RefOr::T(response) => response.content.get_mut("text/event-stream"),
+                RefOr::Ref(_) => None,
+            });
+        let Some(content) = content else {
+            panic!("GET {} documents no text/event-stream 200", self.path);
+        };
+        content.schema = Some(RefOr::T(self.schema()));
     }
 }

@@ -101,8 +101,9 @@ pub enum Jobs {
 }
 
 impl World {
-    /// The backend over a knowledge interface and the job services `jobs`; knowledge update
-    /// jobs of at most 50 estimated tokens, job states reconciled every second.
+    /// The backend over a knowledge interface, the job services `jobs` and model-provider
+    /// (chat turns answer offline); knowledge update jobs of at most 50 estimated tokens, job
+    /// states reconciled every second.
     pub async fn start(jobs: Jobs) -> Self {
         let model = services::model_provider(None).await;
         let knowledge = services::knowledge_interface(&model).await;

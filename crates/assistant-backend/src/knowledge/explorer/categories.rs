@@ -11,17 +11,19 @@ use std::collections::{BTreeSet, HashMap};
 
 use exobrain_proto::knowledge as pb;
 use serde::Serialize;
+use utoipa::ToSchema;
 
 const ROOT: &str = "node.entity";
 const HIDDEN_ROOTS: [&str; 2] = ["node.block", "node.universe"];
 
 /// A category (node type) with its page count and subcategories.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Category {
     pub category_id: String,
     pub display_name: String,
     /// The user's entities of exactly this type.
     pub page_count: u32,
+    #[schema(no_recursion)]
     pub sub_categories: Vec<Category>,
 }
 

@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use exobrain_proto::knowledge as pb;
 use futures::{StreamExt, TryStreamExt};
 use serde::Serialize;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 pub use categories::Category;
@@ -38,7 +39,7 @@ pub struct KnowledgeExplorer {
 }
 
 /// One page of a category's listing.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct PageSummary {
     pub id: String,
     pub title: String,
@@ -48,7 +49,7 @@ pub struct PageSummary {
 }
 
 /// A page of a category's listing.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct CategoryPages {
     pub knowledge_pages: Vec<PageSummary>,
     pub page_size: u32,

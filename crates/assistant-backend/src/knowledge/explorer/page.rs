@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, HashSet};
 use exobrain_proto::knowledge as pb;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::blocks::reading_order;
@@ -30,14 +31,14 @@ pub struct PageContext {
 }
 
 /// Created and updated time of a page, RFC 3339, `null` where the graph has none.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Metadata {
     pub created_at: Option<String>,
     pub updated_at: Option<String>,
 }
 
 /// Another page the page links to.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Link {
     pub page_id: String,
     pub title: String,
@@ -45,14 +46,14 @@ pub struct Link {
 }
 
 /// One block of a page.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct ContentBlock {
     pub block_id: String,
     pub markdown: String,
 }
 
 /// A page as the browser sees it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Page {
     pub id: String,
     pub category_id: String,

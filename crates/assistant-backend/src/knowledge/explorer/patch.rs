@@ -13,6 +13,7 @@ use std::collections::{BTreeSet, HashSet};
 
 use exobrain_proto::knowledge as pb;
 use serde::Serialize;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::KnowledgeExplorer;
@@ -28,13 +29,14 @@ pub struct BlockEdit {
 }
 
 /// The outcome of a patch.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Patched {
     pub page_id: String,
     /// The trimmed ids, in request order.
     pub updated_block_ids: Vec<String>,
     pub updated_block_count: usize,
     /// Always `updated`.
+    #[schema(value_type = String, pattern = "^updated$")]
     pub status: &'static str,
     /// The page's version after the write.
     pub version: String,
