@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use assistant_backend::chat::ChatSettings;
-use assistant_backend::chat::agent::tools;
+use assistant_backend::chat::agent::{context, tools};
 use eventsource_stream::Eventsource;
 use exobrain_common::config::Env;
 use futures::StreamExt;
@@ -66,8 +66,8 @@ pub async fn direct(model_url: &str, rate: f64, seconds: f64) -> anyhow::Result<
         "model": "agent",
         "stream": true,
         "messages": [
-            { "role": "system", "content": system_prompt() },
-            { "role": "user", "content": "What did I do last week?" },
+            context::text_message("system", &system_prompt()),
+            context::text_message("user", "What did I do last week?"),
         ],
         "tools": tools::definitions(),
     }));
@@ -92,7 +92,11 @@ async fn first_text_delta(
     let began = Instant::now();
     let response = http.post(url).json(body).send().await?;
     if !response.status().is_success() {
-        bail!("model-provider answered {}", response.status());
+        let status = response.status();
+        bail!(
+            "model-provider answered {status}: {}",
+            response.text().await.unwrap_or_default()
+        );
     }
     let mut frames = response.bytes_stream().eventsource();
     let mut first = None;
