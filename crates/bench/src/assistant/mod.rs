@@ -3,15 +3,15 @@
 //! backend run as child processes on a database of their own ([`services`]), so the backend's
 //! memory is its own. Users sign in with bearer tokens ([`client`]).
 //!
-//! Scenarios, in order:
-//! 4. sign-in: every user signs in once, one at a time (`login_p50_ms`, `login_p99_ms`; the
-//!    Argon2id cost is deliberate);
-//! 1. the time to the first chunk that the backend adds over model-provider at a steady rate of
-//!    turns ([`turns`]; `ttfc_added_p50_ms`, `ttfc_added_p99_ms`, target p99 < 5 ms);
-//! 3. a page of 50 journal messages at 500 requests/s over a journal of 300 messages
-//!    ([`journal`]; `messages_p50_ms`, `messages_p99_ms`, target p99 < 10 ms);
-//! 2. many chat streams open at once ([`streams`]; `streams_rss_mb`, target < 150 MB, and
-//!    `stream_delivery_p99_ms`).
+//! Scenarios, in the order they run (numbered as in issue 14):
+//! - sign-in (4): every user signs in once, one at a time (`login_p50_ms`, `login_p99_ms`;
+//!   the Argon2id cost is deliberate);
+//! - time to first chunk (1): what the backend adds over model-provider at a steady rate of
+//!   turns ([`turns`]; `ttfc_added_p50_ms`, `ttfc_added_p99_ms`, target p99 < 5 ms);
+//! - journal page (3): 50 journal messages at 500 requests/s over a journal of 300 messages
+//!   ([`journal`]; `messages_p50_ms`, `messages_p99_ms`, target p99 < 10 ms);
+//! - open streams (2): many chat streams at once ([`streams`]; `streams_rss_mb`, target
+//!   < 150 MB, and `stream_delivery_p99_ms`).
 
 mod client;
 mod journal;
