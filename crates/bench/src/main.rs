@@ -8,12 +8,15 @@
 //! interface at 10,000 and 100,000 entities; see [`knowledge`]), `chaos` (the fault drill: jobs
 //! under worker kills, NATS and PostgreSQL restarts, poison and oversize requests; see
 //! [`chaos`]; exits 1 when a guarantee did not hold), `pipeline` (the `knowledge.update`
-//! pipeline with a scripted model of fixed latency; see [`pipeline`]).
+//! pipeline with a scripted model of fixed latency; see [`pipeline`]), `assistant` (the
+//! assistant backend: time to first chunk, open streams, journal pages, sign-in; see
+//! [`assistant`]).
 //!
-//! `exobrain-bench __service <api|worker|model-provider|knowledge-interface> <command>` runs a
-//! service in this process; the suites start their services that way, as child processes of
-//! their own.
+//! `exobrain-bench __service <api|worker|model-provider|knowledge-interface|assistant-backend>
+//! <command>` runs a service in this process; the suites start their services that way, as
+//! child processes of their own.
 
+mod assistant;
 mod chaos;
 mod database;
 mod gateway;
@@ -29,11 +32,14 @@ const USAGE: &str = "usage: exobrain-bench <suite> [--messages N] [--concurrency
        exobrain-bench knowledge [--entities N[,N...]] [--quick]\n\
        exobrain-bench chaos [--quick] [--seed N] [--shared-infra]\n\
        exobrain-bench pipeline [--latency-ms L]\n\
-suites: jetstream, jobs, gateway, knowledge, chaos, pipeline (--messages: messages or jobs per phase, or\n\
+       exobrain-bench assistant [--seconds S] [--streams N] [--latency-ms L]\n\
+suites: jetstream, jobs, gateway, knowledge, chaos, pipeline, assistant (--messages: messages or jobs per phase, or\n\
 seconds per phase for gateway; --concurrency: worker slots; --entities: graph sizes, default\n\
 10000,100000; --quick: a smoke run (2,000 entities; for chaos three worker kills and one of\n\
 every other fault); --seed: the chaos plan's seed; --shared-infra: chaos restarts this\n\
-machine's own PostgreSQL and NATS instead of private ones, never on a shared machine)";
+machine's own PostgreSQL and NATS instead of private ones, never on a shared machine; for\n\
+assistant --seconds: length of the timed phases, default 10, --streams: chat streams open at\n\
+once, default 1000, --latency-ms: the fake model's latency, default 20)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -52,8 +58,14 @@ fn main() -> ExitCode {
             Some("knowledge-interface") => exobrain_common::cli::main_with_args::<
                 knowledge_interface::KnowledgeInterface,
             >(rest),
+            Some("assistant-backend") => {
+                exobrain_common::cli::main_with_args::<assistant_backend::AssistantBackend>(rest)
+            }
             _ => {
-                eprintln!("__service takes api, worker, model-provider or knowledge-interface");
+                eprintln!(
+                    "__service takes api, worker, model-provider, knowledge-interface or \
+                     assistant-backend"
+                );
                 ExitCode::from(2)
             }
         };
@@ -105,6 +117,20 @@ fn main() -> ExitCode {
                 return ExitCode::from(2);
             };
             runtime.block_on(pipeline::run(pipeline::Options {
+                latency: std::time::Duration::from_millis(latency as u64),
+            }))
+        }
+        "assistant" => {
+            let (Some(seconds), Some(streams), Some(latency)) = (
+                number_flag(&args, "--seconds", 10),
+                number_flag(&args, "--streams", 1000),
+                number_flag(&args, "--latency-ms", 20),
+            ) else {
+                return ExitCode::from(2);
+            };
+            runtime.block_on(assistant::run(assistant::Options {
+                seconds: seconds as f64,
+                streams,
                 latency: std::time::Duration::from_millis(latency as u64),
             }))
         }

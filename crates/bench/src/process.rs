@@ -67,13 +67,23 @@ impl ServiceProcess {
 
     /// Peak resident memory so far, in MiB (`VmHWM`).
     pub fn peak_rss_mib(&self) -> f64 {
+        self.status_mib("VmHWM:")
+    }
+
+    /// Resident memory now, in MiB (`VmRSS`).
+    pub fn rss_mib(&self) -> f64 {
+        self.status_mib("VmRSS:")
+    }
+
+    /// The `/proc/<pid>/status` field `name` (a size in kB), in MiB; 0 once the process ended.
+    fn status_mib(&self, name: &str) -> f64 {
         let Some(pid) = self.child.id() else {
             return 0.0;
         };
         let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
         status
             .lines()
-            .find_map(|line| line.strip_prefix("VmHWM:"))
+            .find_map(|line| line.strip_prefix(name))
             .and_then(|kb| kb.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
             .map_or(0.0, |kb| kb / 1024.0)
     }

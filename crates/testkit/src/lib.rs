@@ -24,7 +24,7 @@ pub use nats::TestNats;
 pub use nats_server::PrivateNats;
 pub use process::{BinaryProcess, free_port};
 pub use redis::TestRedis;
-pub use scripted_model::ScriptedModel;
+pub use scripted_model::{ScriptedModel, openai_compatible_aliases};
 pub use server::{TestServer, bind_ephemeral, wait_until_ok};
 
 /// A short random id for naming per-test resources.

@@ -137,14 +137,7 @@ impl ScriptedModel {
 
     /// A model-provider alias file that routes the chat `aliases` to this server.
     pub fn alias_file(&self, aliases: &[&str]) -> String {
-        let mut yaml = String::from("aliases:\n");
-        for alias in aliases {
-            yaml.push_str(&format!(
-                "  {alias}:\n    provider: openai_compatible\n    mode: chat\n    upstream_model: scripted\n    base_url: {}\n",
-                self.base_url
-            ));
-        }
-        yaml
+        openai_compatible_aliases(&self.base_url, "scripted", aliases)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Script> {
@@ -152,6 +145,18 @@ impl ScriptedModel {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+}
+
+/// A model-provider alias file that routes the chat `aliases` to the OpenAI-compatible server
+/// at `base_url` (ending in `/v1`), asking it for `upstream_model`.
+pub fn openai_compatible_aliases(base_url: &str, upstream_model: &str, aliases: &[&str]) -> String {
+    let mut yaml = String::from("aliases:\n");
+    for alias in aliases {
+        yaml.push_str(&format!(
+            "  {alias}:\n    provider: openai_compatible\n    mode: chat\n    upstream_model: {upstream_model}\n    base_url: {base_url}\n"
+        ));
+    }
+    yaml
 }
 
 async fn complete(

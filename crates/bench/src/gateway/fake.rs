@@ -29,13 +29,6 @@ async fn chat(body: Bytes) -> Response {
         }))
         .into_response();
     }
-    let chunk = |delta: Value, finish: Value| {
-        format!(
-            "data: {}\n\n",
-            json!({ "id": "c", "object": "chat.completion.chunk", "created": 1, "model": "fake",
-                    "choices": [{ "index": 0, "delta": delta, "finish_reason": finish }] })
-        )
-    };
     let body = [
         chunk(json!({ "role": "assistant", "content": "po" }), Value::Null),
         chunk(json!({ "content": "ng" }), Value::Null),
@@ -48,6 +41,16 @@ async fn chat(body: Bytes) -> Response {
         Body::from(body),
     )
         .into_response()
+}
+
+/// One OpenAI stream chunk carrying `delta` (and `finish`, `null` until the last), as an SSE
+/// `data:` frame.
+pub fn chunk(delta: Value, finish: Value) -> String {
+    format!(
+        "data: {}\n\n",
+        json!({ "id": "c", "object": "chat.completion.chunk", "created": 1, "model": "fake",
+                "choices": [{ "index": 0, "delta": delta, "finish_reason": finish }] })
+    )
 }
 
 async fn embeddings() -> Response {

@@ -5,8 +5,8 @@
 //! chunk); the differences are the gateway's added latency. Also the gateway's peak RSS (no
 //! local model loaded) and the local embedding model's throughput (sentences/s, batches of 32).
 
-mod fake;
-mod load;
+pub(crate) mod fake;
+pub(crate) mod load;
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};

@@ -138,16 +138,7 @@ impl Stack {
 
     /// The knowledge interface's resident memory now and at its peak, in MiB.
     pub fn knowledge_rss_mib(&self) -> (f64, f64) {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.knowledge.pid()))
-            .unwrap_or_default();
-        let field = |name: &str| {
-            status
-                .lines()
-                .find_map(|line| line.strip_prefix(name))
-                .and_then(|kb| kb.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-                .map_or(0.0, |kb| kb / 1024.0)
-        };
-        (field("VmRSS:"), field("VmHWM:"))
+        (self.knowledge.rss_mib(), self.knowledge.peak_rss_mib())
     }
 
     /// model-provider's peak resident memory, in MiB.
@@ -176,7 +167,8 @@ fn knowledge_env(dsn: &str, model_provider: &str) -> HashMap<String, String> {
     ])
 }
 
-fn owned<const N: usize>(pairs: [(&str, String); N]) -> HashMap<String, String> {
+/// `pairs` as an environment map.
+pub fn owned<const N: usize>(pairs: [(&str, String); N]) -> HashMap<String, String> {
     pairs
         .into_iter()
         .map(|(key, value)| (key.to_owned(), value))
