@@ -29,6 +29,14 @@ struct DefinitionRow {
 }
 
 #[derive(Debug, sqlx::FromRow)]
+struct ValueRow {
+    #[sqlx(flatten)]
+    definition: DefinitionRow,
+    stored: Option<serde_json::Value>,
+    options: Vec<String>,
+}
+
+#[derive(Debug, sqlx::FromRow)]
 struct OptionRow {
     definition_id: Uuid,
     option_value: String,
@@ -100,15 +108,50 @@ impl UserConfigStore {
     }
 
     /// The value of `key` in effect for `user`; `None` when no active definition has the key.
+    /// One statement reads the definition, the user's override and, of the key's options,
+    /// only those the override or the default name (a choice such as the time zone has
+    /// hundreds), so the rules of [`UserConfigStore::effective`] apply at the cost of a row.
     pub async fn value(
         &self,
         user: Uuid,
         key: &str,
     ) -> Result<Option<ConfigValue>, UserConfigError> {
-        let items = self.effective(user).await?;
-        Ok(items
+        let row: Option<ValueRow> = sqlx::query_as(
+            "SELECT d.id, d.key, d.name, d.description, d.config_type, d.default_value,
+                    v.value AS stored,
+                    COALESCE((SELECT array_agg(o.option_value) FROM user_config_choice_options o
+                              WHERE o.definition_id = d.id AND o.is_active
+                                AND o.option_value IN (v.value->>'value', d.default_value->>'value')),
+                             '{}') AS options
+             FROM user_config_definitions d
+             LEFT JOIN user_config_values v ON v.definition_id = d.id AND v.user_id = $1
+             WHERE d.key = $2 AND d.is_active",
+        )
+        .bind(user)
+        .bind(key)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(UserConfigError::database("read config value"))?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let options = row
+            .options
             .into_iter()
-            .find(|item| item.key == key)
+            .map(|value| ChoiceOption {
+                label: value.clone(),
+                value,
+            })
+            .collect();
+        let overrides: HashMap<String, serde_json::Value> = row
+            .stored
+            .map(|stored| (row.definition.key.clone(), stored))
+            .into_iter()
+            .collect();
+        let definition = definition(row.definition, options)?;
+        Ok(rules::effective(vec![definition], &overrides)
+            .into_iter()
+            .next()
             .map(|item| item.value))
     }
 

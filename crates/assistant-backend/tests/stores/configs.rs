@@ -183,7 +183,7 @@ async fn a_corrupted_stored_value_falls_back_to_the_default() {
 
 #[tokio::test]
 async fn todays_journal_follows_the_users_time_zone_across_midnight() {
-    let (_db, store, user) = store().await;
+    let (db, store, user) = store().await;
     // 23:30 UTC on 14 March is already 15 March in Berlin and still 14 March in New York.
     let now = Utc.with_ymd_and_hms(2025, 3, 14, 23, 30, 0).unwrap();
     let zone_of = |value: Option<ConfigValue>| {
@@ -220,4 +220,18 @@ async fn todays_journal_follows_the_users_time_zone_across_midnight() {
         "2025/03/14",
         "unknown zones count as UTC"
     );
+
+    // A stored zone whose option was withdrawn reads as the default, like the full listing.
+    sqlx::query(
+        "UPDATE user_config_choice_options SET is_active = FALSE WHERE option_value = 'Europe/Berlin'",
+    )
+    .execute(&db.pool)
+    .await
+    .unwrap();
+    let withdrawn = store.value(user, TIME_ZONE_KEY).await.unwrap();
+    assert_eq!(
+        withdrawn.as_ref().and_then(ConfigValue::as_choice),
+        Some("UTC")
+    );
+    assert_eq!(store.value(user, "no.such.key").await.unwrap(), None);
 }
