@@ -69,7 +69,7 @@ pub async fn direct(model_url: &str, rate: f64, seconds: f64) -> anyhow::Result<
             context::text_message("system", &system_prompt()),
             context::text_message("user", "What did I do last week?"),
         ],
-        "tools": tools::definitions(),
+        "tools": tools::knowledge_definitions(),
     }));
     Ok(open_loop(rate, seconds, |_| {
         let (http, url, body) = (http.clone(), url.clone(), body.clone());

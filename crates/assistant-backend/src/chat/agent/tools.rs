@@ -30,7 +30,7 @@ const MIN_SEMANTIC_SCORE: f64 = 0.35;
 const MAX_SEARCH_LIMIT: u64 = 20;
 
 /// The knowledge tool definitions (native format).
-fn knowledge_definitions() -> Vec<Value> {
+pub fn knowledge_definitions() -> Vec<Value> {
     vec![
         json!({
             "type": "function",
