@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use super::tools::{Found, journal_of};
+use super::tools::{Found, collapse, journal_of};
 
 /// The note appended to every offline answer.
 pub const OFFLINE_NOTE: &str = "_Offline mode: no language model is configured, so I list what \
@@ -48,7 +48,7 @@ pub fn answer(found: &Found) -> String {
         } else {
             hit.root_entity_name.as_str()
         };
-        let _ = write!(text, "- **{name}**: {}", one_line(&hit.text));
+        let _ = write!(text, "- **{name}**: {}", collapse(&hit.text));
         if let Some(day) = journal_of(hit.source.as_ref()) {
             let _ = write!(text, " _(journal {day})_");
         }
@@ -60,7 +60,7 @@ pub fn answer(found: &Found) -> String {
             .strip_prefix("node.")
             .unwrap_or(&entity.entity_type_id);
         let _ = write!(text, "- **{}** ({kind})", entity.entity_name);
-        let description = one_line(&entity.described_by_text);
+        let description = collapse(&entity.described_by_text);
         if !description.is_empty() {
             let _ = write!(text, ": {description}");
         }
@@ -74,10 +74,6 @@ pub fn answer(found: &Found) -> String {
 /// The answer cut into chunks the way a model streams: line by line.
 pub fn chunks(answer: &str) -> impl Iterator<Item = &str> {
     answer.split_inclusive('\n')
-}
-
-fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]

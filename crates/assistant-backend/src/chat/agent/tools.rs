@@ -76,13 +76,7 @@ pub fn labels(name: &str, arguments: &Value) -> Labels {
     if let Some(labels) = super::web::labels(name, arguments) {
         return labels;
     }
-    let text = |key: &str| {
-        arguments
-            .get(key)
-            .and_then(Value::as_str)
-            .map(str::trim)
-            .filter(|value| !value.is_empty())
-    };
+    let text = |key: &str| text_argument(arguments, key);
     match name {
         SEARCH_KNOWLEDGE => Labels {
             title: "Knowledge search".into(),
@@ -146,15 +140,7 @@ impl Tools {
         match name {
             SEARCH_KNOWLEDGE => {
                 let query = required_text(arguments, "query")?;
-                let limit = match arguments.get("limit") {
-                    None | Some(Value::Null) => 8,
-                    Some(value) => value
-                        .as_u64()
-                        .filter(|limit| (1..=MAX_SEARCH_LIMIT).contains(limit))
-                        .ok_or_else(|| {
-                            format!("limit must be a whole number from 1 to {MAX_SEARCH_LIMIT}")
-                        })?,
-                };
+                let limit = bounded(arguments, "limit", 8, 1, MAX_SEARCH_LIMIT)?;
                 let found = self.search(query, limit as u32).await?;
                 Ok(found.output())
             }
@@ -350,13 +336,40 @@ pub fn is_internal_property(key: &str) -> bool {
     )
 }
 
-fn required_text<'a>(arguments: &'a Value, key: &str) -> Result<&'a str, String> {
+/// The non-blank string argument `key`, trimmed.
+pub(super) fn text_argument<'a>(arguments: &'a Value, key: &str) -> Option<&'a str> {
     arguments
         .get(key)
         .and_then(Value::as_str)
         .map(str::trim)
         .filter(|value| !value.is_empty())
+}
+
+fn required_text<'a>(arguments: &'a Value, key: &str) -> Result<&'a str, String> {
+    text_argument(arguments, key)
         .ok_or_else(|| format!("`{key}` is required and must be a non-empty string"))
+}
+
+/// The whole-number argument `key` within `min..=max`, `default` when absent.
+pub(super) fn bounded(
+    arguments: &Value,
+    key: &str,
+    default: u64,
+    min: u64,
+    max: u64,
+) -> Result<u64, String> {
+    match arguments.get(key) {
+        None | Some(Value::Null) => Ok(default),
+        Some(value) => value
+            .as_u64()
+            .filter(|n| (min..=max).contains(n))
+            .ok_or_else(|| format!("`{key}` must be a whole number from {min} to {max}")),
+    }
+}
+
+/// `text` on one line, runs of whitespace as one space.
+pub(super) fn collapse(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn failed(what: &str, status: &tonic::Status) -> String {

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use super::tools::{Labels, ToolOutput};
+use super::tools::{Labels, ToolOutput, bounded, collapse, text_argument};
 
 /// `web_search`.
 pub const WEB_SEARCH: &str = "web_search";
@@ -258,28 +258,6 @@ fn search_error(query: Option<&str>, problem: &str) -> String {
 
 fn fetch_error(url: Option<&str>, problem: &str) -> String {
     format!("Couldn't reach {}: {problem}", url.unwrap_or("website"))
-}
-
-fn text_argument<'a>(arguments: &'a Value, key: &str) -> Option<&'a str> {
-    arguments
-        .get(key)
-        .and_then(Value::as_str)
-        .map(str::trim)
-        .filter(|value| !value.is_empty())
-}
-
-fn bounded(arguments: &Value, key: &str, default: u64, min: u64, max: u64) -> Result<u64, String> {
-    match arguments.get(key) {
-        None | Some(Value::Null) => Ok(default),
-        Some(value) => value
-            .as_u64()
-            .filter(|n| (min..=max).contains(n))
-            .ok_or_else(|| format!("`{key}` must be a whole number from {min} to {max}")),
-    }
-}
-
-fn collapse(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// `text` cut to `max` characters, ending in `…` when cut.

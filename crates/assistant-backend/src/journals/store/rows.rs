@@ -88,7 +88,7 @@ impl TryFrom<MessageRow> for JournalMessage {
     }
 }
 
-fn parse_role(stored: &str) -> Result<Role, JournalError> {
+pub(super) fn parse_role(stored: &str) -> Result<Role, JournalError> {
     match stored {
         "user" => Ok(Role::User),
         "assistant" => Ok(Role::Assistant),

@@ -12,7 +12,7 @@ use sqlx::types::Json;
 use uuid::Uuid;
 
 use super::JournalStore;
-use super::rows::{MessageRow, message_columns};
+use super::rows::parse_role;
 use super::write::{NewMessage, commit, insert_message, lock_conversation};
 use crate::journals::error::JournalError;
 use crate::journals::model::{JournalMessage, MessageStatus, Role};
@@ -207,16 +207,7 @@ impl JournalStore {
         .map_err(JournalError::database("read turn context"))?;
         rows.into_iter()
             .map(|row| {
-                let role = match row.role.as_str() {
-                    "user" => Role::User,
-                    "assistant" => Role::Assistant,
-                    other => {
-                        return Err(JournalError::Database {
-                            operation: "read turn context",
-                            detail: format!("unknown message role `{other}`"),
-                        });
-                    }
-                };
+                let role = parse_role(&row.role)?;
                 Ok(TurnContextMessage {
                     role,
                     content: row.content.unwrap_or_default(),
@@ -224,25 +215,5 @@ impl JournalStore {
                 })
             })
             .collect()
-    }
-
-    /// The reply of the turn that streams `stream_id`, if it belongs to `user`.
-    pub async fn reply_of_stream(
-        &self,
-        user: Uuid,
-        stream_id: Uuid,
-    ) -> Result<Option<JournalMessage>, JournalError> {
-        let row: Option<MessageRow> = sqlx::query_as(&format!(
-            "SELECT {} FROM messages m JOIN conversations c ON c.id = m.conversation_id
-             WHERE c.user_id = $1 AND m.role = 'assistant'
-               AND m.metadata->>'stream_id' = $2::text",
-            message_columns()
-        ))
-        .bind(user)
-        .bind(stream_id)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(JournalError::database("find reply of stream"))?;
-        row.map(JournalMessage::try_from).transpose()
     }
 }
