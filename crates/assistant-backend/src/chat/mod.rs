@@ -29,7 +29,7 @@ use self::agent::model::ChatModel;
 use self::agent::web::WebTools;
 use self::log::{EventLog, LogError, StreamMeta};
 pub use self::settings::ChatSettings;
-use crate::journals::{JournalError, Journals, TurnStart};
+use crate::journals::{JournalError, Journals, TurnRequest, TurnStart};
 use crate::upstream::Upstreams;
 
 /// Why a turn did not start.
@@ -159,29 +159,46 @@ impl Chat {
         let lifetime = settings.turn_timeout + Duration::from_secs(30);
         let ends_by = chrono::Utc::now().timestamp()
             + i64::try_from(lifetime.as_secs()).unwrap_or(i64::MAX / 2);
-        // Recorded first: a turn never starts without a stream to follow.
-        self.log()
-            .create(stream, &StreamMeta { user, ends_by })
-            .await?;
-        let start = self
-            .journals()
-            .begin_turn(
-                user,
-                reference,
-                message,
-                client_message_id,
-                stream,
-                lifetime,
-            )
-            .await?;
-        let reply = match start {
+        // The stream is recorded while the turn is stored; the turn only runs when both
+        // succeeded, so it never runs without a stream to follow.
+        let request = TurnRequest {
+            user,
+            reference,
+            content: message,
+            client_message_id,
+            stream_id: stream,
+            stale_after: lifetime,
+            context_messages: settings.context_messages,
+        };
+        let meta = StreamMeta { user, ends_by };
+        let (created, start) = tokio::join!(
+            self.log().create(stream, &meta),
+            self.journals().begin_turn(request)
+        );
+        let (reply, history) = match start? {
             TurnStart::Duplicate {
                 stream_id: Some(original),
             } => return Ok(original),
             TurnStart::Duplicate { stream_id: None } => return Err(StartError::AlreadySent),
             TurnStart::Busy { .. } => return Err(StartError::Busy),
-            TurnStart::Started { reply, .. } => *reply,
+            TurnStart::Started { reply, history, .. } => (*reply, history),
         };
+        if let Err(error) = created {
+            // No stream to follow: the reserved reply must not block the journal.
+            let closed = self
+                .journals()
+                .fail_reply(
+                    user,
+                    reply.id,
+                    None,
+                    "the reply stream could not be created",
+                )
+                .await;
+            if let Err(closing) = closed {
+                tracing::error!(%closing, reply = %reply.id, "closing an unstarted reply failed");
+            }
+            return Err(error.into());
+        }
         let cancel = CancellationToken::new();
         self.inner
             .running
@@ -190,8 +207,8 @@ impl Chat {
             .insert(stream, cancel.clone());
         let plan = turn::TurnPlan {
             user,
-            reference: reference.to_owned(),
             reply,
+            history,
             writer: self.log().writer(stream),
             cancel,
         };

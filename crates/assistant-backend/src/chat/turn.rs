@@ -15,7 +15,7 @@ use super::agent::tools::Tools;
 use super::emitter::{Emitter, TurnError};
 use super::events::{ChatEvent, DoneReason};
 use super::log::LogWriter;
-use crate::journals::JournalMessage;
+use crate::journals::{JournalMessage, TurnContextMessage};
 
 /// How often a turn checks whether another replica asked it to stop.
 const CANCEL_POLL: Duration = Duration::from_secs(1);
@@ -32,8 +32,9 @@ enum Outcome {
 /// What a turn works on.
 pub(super) struct TurnPlan {
     pub user: Uuid,
-    pub reference: String,
     pub reply: JournalMessage,
+    /// The turn's context, newest first (the person's message first).
+    pub history: Vec<TurnContextMessage>,
     pub writer: LogWriter,
     pub cancel: CancellationToken,
 }
@@ -42,8 +43,8 @@ pub(super) struct TurnPlan {
 pub(super) async fn run(chat: Chat, plan: TurnPlan) {
     let TurnPlan {
         user,
-        reference,
         reply,
+        history,
         writer,
         cancel,
     } = plan;
@@ -55,13 +56,7 @@ pub(super) async fn run(chat: Chat, plan: TurnPlan) {
     let watcher = watch_remote_cancel(chat.clone(), stream, cancel.clone());
     super::metrics::turn_started();
 
-    let work = async {
-        let history = journals
-            .store()
-            .turn_context(user, &reference, reply.sequence, settings.context_messages)
-            .await?;
-        agent::run(settings, chat.model(), &tools, user, &history, &mut emitter).await
-    };
+    let work = agent::run(settings, chat.model(), &tools, user, &history, &mut emitter);
     let outcome = tokio::select! {
         result = tokio::time::timeout(settings.turn_timeout, work) => match result {
             Ok(Ok(())) => Outcome::Complete,

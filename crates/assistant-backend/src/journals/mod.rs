@@ -24,5 +24,5 @@ pub use service::Journals;
 pub use settings::JournalCacheSettings;
 pub use store::{
     Appended, ContextToolCall, JournalStore, MAX_ENTRIES_PAGE, MAX_MESSAGES_PAGE, ToolCallStart,
-    TurnContextMessage, TurnStart,
+    TurnContextMessage, TurnRequest, TurnStart,
 };

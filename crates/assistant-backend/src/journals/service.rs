@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::cache::JournalCache;
 use super::error::JournalError;
 use super::model::{JournalEntry, JournalMessage, MessageId, Role, ToolCall, ToolOutcome};
-use super::store::{Appended, JournalStore, ToolCallStart, TurnStart};
+use super::store::{Appended, JournalStore, ToolCallStart, TurnRequest, TurnStart};
 
 /// Journals of every user, cached.
 #[derive(Debug, Clone)]
@@ -127,28 +127,10 @@ impl Journals {
     }
 
     /// See [`JournalStore::begin_turn`].
-    pub async fn begin_turn(
-        &self,
-        user: Uuid,
-        reference: &str,
-        content: &str,
-        client_message_id: Uuid,
-        stream_id: Uuid,
-        stale_after: std::time::Duration,
-    ) -> Result<TurnStart, JournalError> {
-        let start = self
-            .store
-            .begin_turn(
-                user,
-                reference,
-                content,
-                client_message_id,
-                stream_id,
-                stale_after,
-            )
-            .await?;
+    pub async fn begin_turn(&self, request: TurnRequest<'_>) -> Result<TurnStart, JournalError> {
+        let start = self.store.begin_turn(request).await?;
         if !matches!(start, TurnStart::Duplicate { .. }) {
-            self.cache.invalidate(user).await;
+            self.cache.invalidate(request.user).await;
         }
         Ok(start)
     }

@@ -14,7 +14,7 @@ mod write;
 use sqlx::PgPool;
 
 pub use tool_calls::ToolCallStart;
-pub use turns::{ContextToolCall, TurnContextMessage, TurnStart};
+pub use turns::{ContextToolCall, TurnContextMessage, TurnRequest, TurnStart};
 pub use write::Appended;
 
 /// Largest page of journal entries.

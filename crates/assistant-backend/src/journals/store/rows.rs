@@ -105,7 +105,7 @@ fn parse_status(stored: &str) -> Result<MessageStatus, JournalError> {
     }
 }
 
-fn corrupt(detail: String) -> JournalError {
+pub(super) fn corrupt(detail: String) -> JournalError {
     JournalError::Database {
         operation: "decode message",
         detail,
