@@ -12,7 +12,9 @@ export default defineConfig({
     strictPort: true,
     proxy: { '/api': { target: backend, changeOrigin: false } },
   },
-  build: { outDir: 'dist', emptyOutDir: true, sourcemap: false, chunkSizeWarningLimit: 400 },
+  // The first screen's budget (≤ 200 KB gzipped JS+CSS) is measured on the gzipped build; the
+  // main chunk is about 500 KB before compression (KaTeX and highlight.js included).
+  build: { outDir: 'dist', emptyOutDir: true, sourcemap: false, chunkSizeWarningLimit: 600 },
   resolve: process.env.VITEST ? { conditions: ['browser'] } : undefined,
   test: {
     environment: 'jsdom',
