@@ -7,7 +7,8 @@
 # the other services (log and pid file in .agent/state), wait for its /readyz
 # and print the URL. Running it twice is harmless. Stop everything with
 # scripts/agent/stop-backend-suite.sh.
-#   EXOBRAIN_SKIP_UI_BUILD=1  use the existing dist as it is
+#   EXOBRAIN_SKIP_UI_BUILD=1  use the existing build as it is
+#   ASSISTANT_FRONTEND_DIST   serve this build instead of ui/dist
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -21,16 +22,17 @@ SVC=assistant-frontend
 "$ROOT/scripts/agent/run-backend-suite.sh"
 load_native_env
 
-ensure_node
 if [[ "${EXOBRAIN_SKIP_UI_BUILD:-0}" == 1 ]]; then
   info "EXOBRAIN_SKIP_UI_BUILD=1: not building the UI"
 else
+  ensure_node
   build_ui "$UI_DIR"
 fi
-[[ -f "$UI_DIR/dist/index.html" ]] || die "$UI_DIR/dist/index.html is missing (npm run build in $UI_DIR)"
+export ASSISTANT_FRONTEND_DIST="${ASSISTANT_FRONTEND_DIST:-$UI_DIR/dist}"
+[[ -f "$ASSISTANT_FRONTEND_DIST/index.html" ]] ||
+  die "$ASSISTANT_FRONTEND_DIST/index.html is missing (npm run build in $UI_DIR)"
 [[ -x "$BIN_DIR/$SVC" ]] || die "binary $BIN_DIR/$SVC is missing (cargo build --release --workspace --bins)"
 
-export ASSISTANT_FRONTEND_DIST="${ASSISTANT_FRONTEND_DIST:-$UI_DIR/dist}"
 export ASSISTANT_BACKEND_URL="${ASSISTANT_BACKEND_URL:-http://$(probe_addr "${ASSISTANT_BACKEND_BIND_ADDRESS:-0.0.0.0:8000}")}"
 ready_url="$(service_health_url "$SVC")"
 ready_url="${ready_url%/healthz}/readyz"
