@@ -1,5 +1,6 @@
-// Tell the assistant something, run a knowledge update and watch its steps to success, then
-// open the knowledge explorer; scan both screens with axe.
+// Tell the assistant something, run a knowledge update and watch its steps to success, open
+// the knowledge explorer, find the extracted person, its page and graph, edit one of its
+// blocks and see the edit after a reload; scan every screen with axe.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
@@ -25,7 +26,7 @@ after(async () => {
   await browser?.close();
 });
 
-test('a knowledge update shows its steps and the explorer opens', async () => {
+test('a knowledge update feeds the explorer, where a block edit survives a reload', async () => {
   const { context, page, problems } = await openPage(browser);
   try {
     await signIn(page);
@@ -57,6 +58,20 @@ test('a knowledge update shows its steps and the explorer opens', async () => {
     await page.getByText('Marta', { exact: true }).first().waitFor({ state: 'visible' });
     await assertAccessible(page, 'knowledge-explorer');
     await screenshot(page, 'knowledge-explorer');
+
+    await page.getByRole('button', { name: /^Marta\b/ }).first().click();
+    await page.getByRole('heading', { name: 'Marta', level: 2 }).waitFor({ state: 'visible' });
+    await page.getByRole('group', { name: /page neighbourhood graph/i }).waitFor();
+    await assertAccessible(page, 'knowledge-page');
+    await screenshot(page, 'knowledge-page');
+
+    const edited = `Marta knows every apple tree by name (edited ${Date.now()}).`;
+    await page.getByRole('button', { name: 'Edit block' }).first().click();
+    await page.getByLabel('Markdown editor').fill(edited);
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByText('Block content saved successfully.').waitFor({ state: 'visible' });
+    await page.reload();
+    await page.getByText(edited).waitFor({ state: 'visible' });
 
     await signOut(page);
     assert.deepEqual(problems, [], 'the page logged errors');
