@@ -1,6 +1,7 @@
 //! Typed configuration of the web UI server, read once from the environment: where to listen,
 //! which backend to proxy `/api` to, and which directory holds the built UI.
 
+use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -22,7 +23,7 @@ pub struct Config {
     pub bind: SocketAddr,
     /// `ASSISTANT_BACKEND_URL`: origin of assistant-backend (default `http://127.0.0.1:8000`);
     /// `/api/...` is forwarded to `<url>/api/...`.
-    pub backend_url: url::Url,
+    pub backend_url: BackendUrl,
     /// `ASSISTANT_FRONTEND_DIST`: the built UI (default [`DEFAULT_DIST`]); a relative path is
     /// taken from the working directory when it exists there, else from the repository root.
     pub dist: PathBuf,
@@ -64,21 +65,54 @@ impl Config {
     }
 }
 
+/// Where assistant-backend answers: an `http://` URL with a host and no credentials.
+#[derive(Clone, PartialEq, Eq)]
+pub struct BackendUrl(url::Url);
+
+impl BackendUrl {
+    /// The URL as text (always ends in `/` when it has no path).
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+}
+
+impl fmt::Debug for BackendUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.0.as_str(), f)
+    }
+}
+
+impl fmt::Display for BackendUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0.as_str())
+    }
+}
+
 /// `ASSISTANT_BACKEND_URL`: an `http://` origin; the proxy speaks plain HTTP/1.1 to a backend
-/// on the same host or cluster network.
-fn backend_url(env: &mut Env) -> url::Url {
+/// on the same host or cluster network, and browsers bring their own credentials.
+fn backend_url(env: &mut Env) -> BackendUrl {
     const VAR: &str = "ASSISTANT_BACKEND_URL";
     let fallback = url::Url::parse("http://127.0.0.1:8000").expect("valid default URL");
     let raw = env.string(VAR, fallback.as_str());
     match url::Url::parse(&raw) {
-        Ok(url) if url.scheme() == "http" && url.host().is_some() => url,
+        Ok(url)
+            if url.scheme() == "http"
+                && url.host().is_some()
+                && url.username().is_empty()
+                && url.password().is_none() =>
+        {
+            BackendUrl(url)
+        }
         Ok(_) => {
-            env.problem(VAR, format!("`{raw}` must be an http:// URL with a host"));
-            fallback
+            env.problem(
+                VAR,
+                "must be an http:// URL with a host and no user or password".to_owned(),
+            );
+            BackendUrl(fallback)
         }
         Err(error) => {
-            env.problem(VAR, format!("`{raw}` is not a valid URL: {error}"));
-            fallback
+            env.problem(VAR, format!("not a valid URL: {error}"));
+            BackendUrl(fallback)
         }
     }
 }
@@ -126,5 +160,16 @@ mod tests {
             vars,
             ["ASSISTANT_FRONTEND_BIND_ADDRESS", "ASSISTANT_BACKEND_URL"]
         );
+    }
+
+    #[test]
+    fn a_backend_url_with_credentials_is_refused_without_echoing_them() {
+        let error = Config::from_env(Env::from_map([
+            ("APP_ENV", "test"),
+            ("ASSISTANT_BACKEND_URL", "http://proxy:hunter2@backend:8000"),
+        ]))
+        .expect_err("credentials");
+        assert_eq!(error.problems[0].var, "ASSISTANT_BACKEND_URL");
+        assert!(!error.to_string().contains("hunter2"), "{error}");
     }
 }

@@ -19,6 +19,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 
+use crate::config::BackendUrl;
 use crate::error::ProxyError;
 pub use headers::strip_hop_by_hop;
 
@@ -37,7 +38,7 @@ pub struct Upstream {
 impl Upstream {
     /// A client for `backend` that gives up connecting after `connect_timeout` and waiting for
     /// response headers after `timeout`.
-    pub fn new(backend: &url::Url, connect_timeout: Duration, timeout: Duration) -> Self {
+    pub fn new(backend: &BackendUrl, connect_timeout: Duration, timeout: Duration) -> Self {
         let mut connector = HttpConnector::new();
         connector.set_connect_timeout(Some(connect_timeout));
         // Small SSE frames must not wait for delayed ACKs on this hop either.
