@@ -412,12 +412,56 @@ service_health_url() {
   case "$1" in
     model-provider) addr="${MODEL_PROVIDER_BIND_ADDRESS:-0.0.0.0:8010}" ;;
     assistant-backend) addr="${ASSISTANT_BACKEND_BIND_ADDRESS:-0.0.0.0:8000}" ;;
+    assistant-frontend) addr="${ASSISTANT_FRONTEND_BIND_ADDRESS:-0.0.0.0:5173}" ;;
     knowledge-interface) addr="${KNOWLEDGE_INTERFACE_ADMIN_BIND_ADDRESS:-0.0.0.0:9051}" ;;
     job-orchestrator-api) addr="${JOB_ORCHESTRATOR_API_ADMIN_BIND_ADDRESS:-0.0.0.0:9061}" ;;
     job-orchestrator-worker) addr="${JOB_ORCHESTRATOR_WORKER_ADMIN_BIND_ADDRESS:-0.0.0.0:9062}" ;;
     *) die "unknown service: $1" ;;
   esac
   printf 'http://%s/healthz\n' "$(probe_addr "$addr")"
+}
+
+# ------------------------------------------------------------ web UI
+# The UI needs Node.js >= 20.19 (Vite 8); Debian bookworm's own nodejs is older.
+NODE_MIN_MAJOR=20
+NODE_MIN_MINOR=19
+
+# ensure_node: node and npm in PATH at the version Vite needs (installs the
+# Debian packages when node is missing; fails with advice when it is too old).
+ensure_node() {
+  if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    apt_install nodejs npm
+  fi
+  local version major minor
+  version="$(node --version)"
+  version="${version#v}"
+  major="${version%%.*}"
+  minor="${version#*.}"
+  minor="${minor%%.*}"
+  if ((major < NODE_MIN_MAJOR || (major == NODE_MIN_MAJOR && minor < NODE_MIN_MINOR))); then
+    die "node $version is too old for the UI (need >= $NODE_MIN_MAJOR.$NODE_MIN_MINOR): install Node.js 20 LTS or newer (nodesource.com, or nix-shell)"
+  fi
+}
+
+# build_ui UI_DIR: `npm ci` when node_modules is missing or older than
+# package-lock.json, then `npm run build` when dist/index.html is missing or
+# older than any source of the UI.
+build_ui() {
+  local dir="$1" sources=() path
+  if [[ ! -d "$dir/node_modules" || "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]]; then
+    info "npm ci in $dir"
+    (cd "$dir" && npm ci --no-audit --no-fund) || die "npm ci failed in $dir"
+  fi
+  for path in src public index.html package.json package-lock.json vite.config.ts tsconfig.json; do
+    [[ -e "$dir/$path" ]] && sources+=("$dir/$path")
+  done
+  if [[ -f "$dir/dist/index.html" ]] &&
+    [[ -z "$(find "${sources[@]}" -newer "$dir/dist/index.html" -print -quit 2>/dev/null)" ]]; then
+    info "UI build in $dir/dist is up to date"
+    return 0
+  fi
+  info "npm run build in $dir"
+  (cd "$dir" && npm run build) || die "npm run build failed in $dir"
 }
 
 # service_grpc_addr NAME: HOST:PORT of a gRPC service (empty for HTTP-only).

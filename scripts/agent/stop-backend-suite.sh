@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Native profile: stop the services started by run-backend-suite.sh, in
+# Native profile: stop the services started by run-backend-suite.sh and
+# run-fullstack-suite.sh, assistant-frontend first and then the rest in
 # reverse start order (SIGTERM, SIGKILL after STOP_TIMEOUT=10 s), and remove
 # their pid files. Harmless when nothing runs. Infrastructure (PostgreSQL,
 # Redis, NATS) is left running: see native-infra-down.sh.
@@ -9,9 +10,13 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$ROOT/scripts/agent/lib.sh"
 
-stopped=0
+stop_order=(assistant-frontend)
 for ((i = ${#EXOBRAIN_SERVICES[@]} - 1; i >= 0; i--)); do
-  svc="${EXOBRAIN_SERVICES[i]}"
+  stop_order+=("${EXOBRAIN_SERVICES[i]}")
+done
+
+stopped=0
+for svc in "${stop_order[@]}"; do
   [[ -e "$(pidfile_for "$svc")" ]] || continue
   pid="$(read_pid "$svc")"
   if stop_pidfile "$svc"; then
