@@ -1,6 +1,6 @@
 //! Typed configuration of the assistant backend, read once from the environment.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use exobrain_common::config::{AppEnv, ConfigError, Dsn, Env, SecretString};
@@ -95,6 +95,10 @@ pub struct AuthConfig {
     pub email_limit: LoginLimit,
     /// `AUTH_LOGIN_MAX_ATTEMPTS_PER_ADDRESS` within `AUTH_LOGIN_ADDRESS_WINDOW_SECONDS`.
     pub address_limit: LoginLimit,
+    /// `AUTH_TRUSTED_PROXIES`: peers (comma-separated IP addresses; loopback by default, where
+    /// the assistant-frontend server runs) whose `X-Forwarded-For` names the client that login
+    /// throttling counts.
+    pub trusted_proxies: Vec<IpAddr>,
 }
 
 /// At most `max` events per `window`.
@@ -129,6 +133,21 @@ impl AuthConfig {
                 format!("`{cookie_name}` is not a cookie name (letters, digits, `-`, `_`, `.`)"),
             );
         }
+        let mut trusted_proxies = Vec::new();
+        for proxy in env
+            .string("AUTH_TRUSTED_PROXIES", "127.0.0.1,::1")
+            .split(',')
+            .map(str::trim)
+            .filter(|proxy| !proxy.is_empty())
+        {
+            match proxy.parse() {
+                Ok(address) => trusted_proxies.push(address),
+                Err(_) => env.problem(
+                    "AUTH_TRUSTED_PROXIES",
+                    format!("`{proxy}` is not an IP address (list addresses separated by commas)"),
+                ),
+            }
+        }
         Self {
             jwt_secret: env.secret("AUTH_JWT_SECRET", "dev-secret-change-me", app_env),
             jwt_issuer: env.string("AUTH_JWT_ISSUER", "exobrain-assistant-backend"),
@@ -150,6 +169,7 @@ impl AuthConfig {
                 max: env.bounded("AUTH_LOGIN_MAX_ATTEMPTS_PER_ADDRESS", 30, 1, 1_000_000),
                 window: whole_seconds(env, "AUTH_LOGIN_ADDRESS_WINDOW_SECONDS", 60),
             },
+            trusted_proxies,
         }
     }
 }

@@ -5,6 +5,7 @@
 //! Other areas need only [`CurrentUser`] (a handler argument that yields the signed-in user or
 //! answers 401).
 
+mod client_address;
 mod limits;
 mod origin;
 pub mod password;
@@ -13,6 +14,7 @@ mod routes;
 mod sessions;
 pub mod tokens;
 
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use redis::aio::ConnectionManager;
@@ -35,6 +37,8 @@ pub struct AuthServices {
     pub sessions: SessionStore,
     /// Login throttling.
     pub limits: LoginLimits,
+    /// Peers whose `X-Forwarded-For` is believed (see [`client_address`]).
+    pub trusted_proxies: Arc<[IpAddr]>,
 }
 
 impl AuthServices {
@@ -53,6 +57,7 @@ impl AuthServices {
                 config.email_limit,
                 config.address_limit,
             ),
+            trusted_proxies: config.trusted_proxies.clone().into(),
         }
     }
 }

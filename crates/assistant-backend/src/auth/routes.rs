@@ -2,20 +2,17 @@
 //! request and response shapes, and the order of the sign-in steps (throttle, verify with equal
 //! work for unknown accounts, upgrade legacy hashes, issue a session or a token pair).
 
-use std::convert::Infallible;
-use std::net::{IpAddr, SocketAddr};
-
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
-use http::request::Parts;
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
 use uuid::Uuid;
 
+use super::client_address::ClientAddress;
 use super::password::{self, Password, Verdict};
 use super::principal::{bearer_token, cookie};
 use super::sessions::Rotation;
@@ -114,22 +111,6 @@ impl TryFrom<String> for RefreshToken {
 struct RefreshRequest {
     #[schema(value_type = String, min_length = 16)]
     refresh_token: RefreshToken,
-}
-
-/// The peer address of the connection, when the server recorded one.
-#[derive(Debug, Clone, Copy)]
-struct ClientAddress(Option<IpAddr>);
-
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
-    type Rejection = Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
-        let address = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(address)| address.ip());
-        Ok(ClientAddress(address))
-    }
 }
 
 #[utoipa::path(

@@ -175,6 +175,41 @@ async fn too_many_attempts_from_one_address_are_429() {
     assert!(limited.headers().contains_key("retry-after"));
 }
 
+/// Signs in as `client_address` through a proxy on this machine (`X-Forwarded-For`).
+async fn login_forwarded_for(app: &TestApp, client_address: &str) -> u16 {
+    let body = json!({ "email": TEST_USER, "password": PASSWORD });
+    reqwest::Client::new()
+        .post(app.url("/api/auth/login"))
+        .header("x-forwarded-for", format!("198.51.100.99, {client_address}"))
+        .json(&body)
+        .send()
+        .await
+        .expect("login")
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn behind_the_local_proxy_each_forwarded_client_has_its_own_address_limit() {
+    let app = spawn_app_with(&[("AUTH_LOGIN_MAX_ATTEMPTS_PER_ADDRESS", "1")]).await;
+    assert_eq!(login_forwarded_for(&app, "203.0.113.1").await, 200);
+    assert_eq!(login_forwarded_for(&app, "203.0.113.1").await, 429);
+    // Another browser behind the same proxy is not locked out with the first one, and the
+    // forged first hop (the same in both) is not what counts.
+    assert_eq!(login_forwarded_for(&app, "203.0.113.2").await, 200);
+}
+
+#[tokio::test]
+async fn an_untrusted_peer_cannot_escape_the_address_limit_by_forwarding_headers() {
+    let app = spawn_app_with(&[
+        ("AUTH_LOGIN_MAX_ATTEMPTS_PER_ADDRESS", "1"),
+        ("AUTH_TRUSTED_PROXIES", "192.0.2.1"),
+    ])
+    .await;
+    assert_eq!(login_forwarded_for(&app, "203.0.113.1").await, 200);
+    assert_eq!(login_forwarded_for(&app, "203.0.113.2").await, 429);
+}
+
 #[tokio::test]
 async fn an_account_without_a_password_hash_is_a_401() {
     let app = spawn_app().await;
