@@ -94,6 +94,30 @@ async fn an_update_runs_to_success_and_only_then_commits_its_messages() {
         body["detail"], "no uncommitted messages available for knowledge update",
         "a streaming reply is not sent"
     );
+
+    // The person the graph holds for the user is named as the user, not by their id.
+    let (name, id): (String, Uuid) = sqlx::query_as("SELECT name, id FROM users WHERE email = $1")
+        .bind(app::TEST_USER)
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("user");
+    let people = read(
+        client
+            .get(app.url("/api/knowledge/category/node.person/pages?page_size=100"))
+            .send()
+            .await
+            .expect("people"),
+    )
+    .await
+    .1;
+    let titles: Vec<&str> = people["knowledge_pages"]
+        .as_array()
+        .expect("pages")
+        .iter()
+        .filter_map(|page| page["title"].as_str())
+        .collect();
+    assert!(titles.contains(&name.as_str()), "{people}");
+    assert!(!titles.contains(&id.to_string().as_str()), "{people}");
 }
 
 #[tokio::test]

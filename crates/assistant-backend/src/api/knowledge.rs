@@ -188,7 +188,10 @@ async fn update(
             "journal_reference must not be empty (send null for every journal)".to_owned(),
         ));
     }
-    let enqueued = state.knowledge_updates.enqueue(user.id, reference).await?;
+    let enqueued = state
+        .knowledge_updates
+        .enqueue(user.id, &user.name, reference)
+        .await?;
     let Some(&job_id) = enqueued.job_ids.first() else {
         return Err(ApiError::internal(
             "knowledge update",

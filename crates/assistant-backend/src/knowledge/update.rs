@@ -46,13 +46,15 @@ impl KnowledgeUpdates {
         }
     }
 
-    /// Enqueues the pending messages of `user` (of one journal, or all).
+    /// Enqueues the pending messages of `user`, called `user_name` (of one journal, or all).
     pub async fn enqueue(
         &self,
         user: Uuid,
+        user_name: &str,
         journal_reference: Option<&str>,
     ) -> Result<Enqueued, KnowledgeError> {
         self.reconcile(Some(user)).await;
+        self.introduce(user, user_name).await;
         let mut lock = self.store.lock_for_update(user).await?;
         let chunks = chunk(
             lock.pending_messages(journal_reference).await?,
@@ -87,6 +89,29 @@ impl KnowledgeUpdates {
         lock.commit(&jobs).await?;
         tracing::info!(user_id = %user, batch_id = %enqueued.batch_id, jobs = jobs.len(), "knowledge update enqueued");
         Ok(enqueued)
+    }
+
+    /// Makes sure the user's starter graph exists under their display name before the first
+    /// job writes to the graph (a write by itself would create it named by the user's id, and
+    /// the person would appear in the explorer as a UUID). Idempotent: an existing starter
+    /// graph is kept as it is. Best effort: when knowledge-interface cannot be reached the
+    /// update goes on, and the job retries its own writes.
+    async fn introduce(&self, user: Uuid, user_name: &str) {
+        let request = self.upstreams.knowledge_request(
+            user,
+            exobrain_proto::knowledge::GetUserInitGraphRequest {
+                user_id: user.to_string(),
+                user_name: user_name.to_owned(),
+            },
+        );
+        if let Err(status) = self
+            .upstreams
+            .knowledge()
+            .get_user_init_graph(request)
+            .await
+        {
+            tracing::warn!(user_id = %user, code = ?status.code(), message = status.message(), "the starter graph could not be made before the update");
+        }
     }
 
     pub(super) fn upstreams(&self) -> &Upstreams {

@@ -180,7 +180,10 @@ async fn login_forwarded_for(app: &TestApp, client_address: &str) -> u16 {
     let body = json!({ "email": TEST_USER, "password": PASSWORD });
     reqwest::Client::new()
         .post(app.url("/api/auth/login"))
-        .header("x-forwarded-for", format!("198.51.100.99, {client_address}"))
+        .header(
+            "x-forwarded-for",
+            format!("198.51.100.99, {client_address}"),
+        )
         .json(&body)
         .send()
         .await
