@@ -8,7 +8,8 @@
 //! [`error`] (the one HTTP error type), [`auth`] (sign-in and the request principal),
 //! [`users`] (user rows), [`journals`] and [`configs`] (journal and user config data),
 //! [`seed`] (starter data), [`upstream`] (clients of the other services), [`knowledge`]
-//! (knowledge updates and the explorer).
+//! (knowledge updates, the explorer, search and the page graph), [`operations`] (every
+//! user's jobs for operators).
 
 pub mod api;
 pub mod app;
@@ -19,6 +20,7 @@ pub mod configs;
 pub mod error;
 pub mod journals;
 pub mod knowledge;
+pub mod operations;
 pub mod seed;
 pub mod upstream;
 pub mod users;

@@ -1,14 +1,15 @@
 //! `assistant-backend seed`: the idempotent starter data of the original (reference §8.2 001
 //! and 003): the two development users with password `password123` (stored as Argon2id), and
 //! the `frontend.theme` preference definition with its two options. Existing rows are left as
-//! they are, so running it again changes nothing.
+//! they are, so running it again changes nothing. The first seeded user (`test.user`) is made
+//! an operator while no user is one, so a local suite can open the operations view.
 
 use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::auth::password;
 use crate::error::ApiError;
-use crate::users::{User, store};
+use crate::users::{Role, User, store};
 
 /// Password of the seeded users.
 pub const SEED_PASSWORD: &str = "password123";
@@ -37,10 +38,15 @@ pub async fn apply(pool: &PgPool) -> Result<(), ApiError> {
             id,
             name: name.to_owned(),
             email: email.to_owned(),
+            role: Role::User,
         };
         if store::create_if_absent(pool, &user, &hash).await? {
             tracing::info!(%email, "seed user created");
         }
+    }
+    let (operator, _, email) = SEED_USERS[0];
+    if store::promote_if_no_operator(pool, operator).await? {
+        tracing::info!(%email, "seed user made an operator");
     }
     seed_theme(pool).await
 }

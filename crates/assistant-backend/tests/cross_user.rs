@@ -11,6 +11,10 @@
 //! (the caller's page counts), `POST /api/knowledge/update` without a reference (the caller's
 //! messages), the auth routes and `GET /api/openapi.json`. The reads among them are still swept
 //! for A's data after the matrix, and B's configs are checked to keep their defaults.
+//!
+//! The search is in the matrix with a word of A's page title (B finds none of A's pages), and
+//! so are the operator routes: A, the seeded operator, sees every user's jobs there; B, a user,
+//! is refused.
 
 #[path = "support/mod.rs"]
 mod app;
@@ -148,6 +152,27 @@ fn matrix(a: &Created) -> Vec<Row> {
             path: "/api/knowledge/update".to_owned(),
             body: Some(json!({"journal_reference": a.reference})),
             statuses: &[409],
+            expected: None,
+            as_owner: None,
+        },
+        Row::get(
+            format!("/api/knowledge/page/{}/graph?depth=2", a.page_id),
+            &[404],
+            200,
+        ),
+        Row::get(
+            "/api/knowledge/search?q=Nightingale".to_owned(),
+            &[200],
+            200,
+        ),
+        Row::get("/api/ops/overview".to_owned(), &[403], 200),
+        Row::get("/api/ops/jobs".to_owned(), &[403], 200),
+        Row::get("/api/ops/dead-letters".to_owned(), &[403], 200),
+        Row {
+            method: Method::POST,
+            path: format!("/api/ops/dead-letters/{}/replay", a.job_id),
+            body: None,
+            statuses: &[403],
             expected: None,
             as_owner: None,
         },

@@ -46,6 +46,12 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/knowledge/category/{category_id}/pages"),
     ("get", "/api/knowledge/page/{page_id}"),
     ("patch", "/api/knowledge/page/{page_id}"),
+    ("get", "/api/knowledge/search"),
+    ("get", "/api/knowledge/page/{page_id}/graph"),
+    ("get", "/api/ops/overview"),
+    ("get", "/api/ops/jobs"),
+    ("get", "/api/ops/dead-letters"),
+    ("post", "/api/ops/dead-letters/{id}/replay"),
 ];
 
 /// A value for each path parameter of the probes: unknown ids, a real category.
@@ -55,7 +61,14 @@ const PROBE_PARAMETERS: &[(&str, &str)] = &[
     ("{job_id}", "00000000-0000-4000-8000-000000000000"),
     ("{category_id}", "node.place"),
     ("{page_id}", "00000000-0000-4000-8000-000000000000"),
+    ("{id}", "00000000-0000-4000-8000-000000000000"),
 ];
+
+/// The committed copy of the document the web UI generates its API types from.
+const SNAPSHOT: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../assistant-frontend/ui/src/lib/api/openapi.json"
+);
 
 /// The media type of server-sent events: the body of the two watch routes.
 const EVENT_STREAM: &str = "text/event-stream";
@@ -175,6 +188,30 @@ async fn the_document_is_openapi_3_1_without_servers() {
     assert_eq!(
         document["components"]["schemas"]["ErrorBody"]["required"],
         json!(["detail"])
+    );
+}
+
+/// The UI's committed copy of the document is the document: a change to the API shows up as a
+/// change of that file (and of the UI's generated types) in the same commit.
+#[test]
+fn openapi_snapshot_matches_the_committed_ui_copy() {
+    let current = format!(
+        "{}\n",
+        assistant_backend::api::openapi::document()
+            .to_pretty_json()
+            .expect("the document serialises")
+    );
+    if std::env::var_os("UPDATE_OPENAPI").is_some() {
+        let path = std::path::Path::new(SNAPSHOT);
+        std::fs::create_dir_all(path.parent().expect("a folder")).expect("create the folder");
+        std::fs::write(path, &current).expect("write the snapshot");
+        return;
+    }
+    let committed = std::fs::read_to_string(SNAPSHOT).unwrap_or_default();
+    assert!(
+        committed == current,
+        "{SNAPSHOT} is not the current OpenAPI document: run UPDATE_OPENAPI=1 cargo nextest \
+         run -p assistant-backend -E 'test(openapi_snapshot)' and commit the file"
     );
 }
 

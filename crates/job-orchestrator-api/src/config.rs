@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 use std::path::Path;
+use std::time::Duration;
 
 use exobrain_common::config::{AppEnv, ConfigError, Env};
 use exobrain_common::grpc::Guard;
@@ -11,6 +12,7 @@ use exobrain_jobs::domain::Registry;
 
 use crate::admission::{DEFAULT_MAX_BACKLOG, DEFAULT_MAX_QUEUED_PER_USER, JobPolicy};
 use crate::grpc::watchers::{DEFAULT_MAX_LIFETIME, DEFAULT_MAX_PER_USER, WatchLimits};
+use crate::workers::DEFAULT_EXPIRY;
 
 /// Everything the job orchestrator API needs to start.
 #[derive(Debug, Clone)]
@@ -44,6 +46,9 @@ pub struct Config {
     /// `JOB_WATCH_MAX_PER_USER` (watches one user may have open at once, 1..=100000,
     /// default 32).
     pub watches: WatchLimits,
+    /// `JOB_WORKER_EXPIRY_SECONDS`: how long after its last heartbeat a worker is still listed
+    /// by `ListWorkers` (default 30).
+    pub worker_expiry: Duration,
 }
 
 impl Config {
@@ -78,6 +83,7 @@ impl Config {
             max_lifetime: env.seconds("JOB_WATCH_MAX_SECONDS", DEFAULT_MAX_LIFETIME),
             max_per_user: env.bounded("JOB_WATCH_MAX_PER_USER", DEFAULT_MAX_PER_USER, 1, 100_000),
         };
+        let worker_expiry = env.seconds("JOB_WORKER_EXPIRY_SECONDS", DEFAULT_EXPIRY);
         env.finish()?;
         Ok(Self {
             app_env,
@@ -92,6 +98,7 @@ impl Config {
             max_queued_per_user,
             max_backlog,
             watches,
+            worker_expiry,
         })
     }
 

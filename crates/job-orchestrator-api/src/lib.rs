@@ -1,7 +1,8 @@
 //! The job orchestrator API: the gRPC front door for asynchronous jobs. This module wires
 //! configuration, the job database, NATS JetStream and the servers. It serves every
 //! `JobOrchestrator` RPC (enqueue one job or a batch, read and watch a job or a batch, list and
-//! cancel jobs, list and replay dead letters; see [`grpc::service`]), gRPC health and
+//! cancel jobs, list and replay dead letters, job statistics and the live workers; see
+//! [`grpc::service`]), gRPC health and
 //! reflection, plus health, readiness and metrics over HTTP.
 
 pub mod admission;
@@ -9,6 +10,7 @@ pub mod config;
 pub mod grpc;
 pub mod intake;
 pub mod jobctl;
+pub mod workers;
 
 use exobrain_common::cli::{Command, Service};
 use exobrain_common::config::{ConfigError, Env};
@@ -61,6 +63,12 @@ pub async fn run(
         config.stores.nats.subject("jobs.>"),
         shutdown.clone(),
     ));
+    let workers = workers::LiveWorkers::new(config.worker_expiry);
+    let hearing = tokio::spawn(workers.clone().follow(
+        nats.client.clone(),
+        exobrain_jobs::heartbeat::every_worker(&config.stores.nats),
+        shutdown.clone(),
+    ));
     let store = store.with_publisher(outbox.publisher.clone());
     let service = JobOrchestratorService::new(
         store,
@@ -78,6 +86,7 @@ pub async fn run(
         nats.jetstream.clone(),
         streams.status,
         config.watches,
+        workers,
     );
     tracing::info!(
         grpc = ?listeners.grpc.local_addr().ok(),
@@ -94,6 +103,7 @@ pub async fn run(
     let routes = tonic::service::Routes::new(JobOrchestratorServer::new(service));
     let served = serve_with_admin(process, routes, listeners.grpc, listeners.admin, shutdown).await;
     let _ = following.await;
+    let _ = hearing.await;
     outbox.stop().await;
     served
 }

@@ -43,6 +43,7 @@ async fn a_dead_letter_is_listed_and_replayed_once_as_a_fresh_job() {
     let replay = ReplayDeadLetterRequest {
         dead_letter_id: letter.id.clone(),
         user_id: "alice".into(),
+        all_users: false,
     };
     let new_job = api
         .client
@@ -110,6 +111,7 @@ async fn a_dead_letter_whose_job_is_gone_cannot_be_replayed() {
         .replay_dead_letter(ReplayDeadLetterRequest {
             dead_letter_id: letter.id,
             user_id: "alice".into(),
+            all_users: false,
         })
         .await
         .expect_err("gone");

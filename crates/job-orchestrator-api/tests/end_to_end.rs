@@ -156,6 +156,7 @@ async fn a_job_that_keeps_failing_is_dead_lettered_and_replayed_from_the_api() {
         .replay_dead_letter(ReplayDeadLetterRequest {
             dead_letter_id: letters[0].id.clone(),
             user_id: "alice".into(),
+            all_users: false,
         })
         .await
         .expect("replay")

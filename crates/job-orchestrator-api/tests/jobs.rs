@@ -260,6 +260,7 @@ async fn every_rpc_refuses_another_users_records() {
             .replay_dead_letter(ReplayDeadLetterRequest {
                 dead_letter_id: dead_letter_id.clone(),
                 user_id: mallory(),
+                all_users: false,
             })
             .await
             .map(drop),

@@ -6,9 +6,9 @@ mod support;
 
 use exobrain_common::auth::ServiceToken;
 use exobrain_proto::job_orchestrator::{
-    CancelJobRequest, EnqueueJobsRequest, GetBatchStatusRequest, GetJobStatusRequest,
-    ListDeadLettersRequest, ListJobsRequest, ReplayDeadLetterRequest, WatchBatchStatusRequest,
-    WatchJobStatusRequest,
+    CancelJobRequest, EnqueueJobsRequest, GetBatchStatusRequest, GetJobStatsRequest,
+    GetJobStatusRequest, ListDeadLettersRequest, ListJobsRequest, ListWorkersRequest,
+    ReplayDeadLetterRequest, WatchBatchStatusRequest, WatchJobStatusRequest,
 };
 use exobrain_testkit::grpc_health;
 use support::{Api, echo, failing, fatal, run_attempt, spawn_api_with};
@@ -132,14 +132,23 @@ async fn every_rpc_needs_a_known_service_credential() {
                     ReplayDeadLetterRequest {
                         dead_letter_id: job_id.clone(),
                         user_id: String::new(),
+                        all_users: false,
                     },
                     user,
                 ))
                 .await
                 .map(drop),
+            client
+                .get_job_stats(sent.request(GetJobStatsRequest::default(), user))
+                .await
+                .map(drop),
+            client
+                .list_workers(sent.request(ListWorkersRequest {}, user))
+                .await
+                .map(drop),
         ]
         .map(|result| result.expect_err("refused").code());
-        assert_eq!(codes, [Code::Unauthenticated; 10], "sent {sent:?}");
+        assert_eq!(codes, [Code::Unauthenticated; 12], "sent {sent:?}");
     }
     assert_eq!(
         grpc_health(&api.grpc_url, "")
@@ -319,6 +328,7 @@ async fn acting_across_users_needs_the_operator() {
                 ReplayDeadLetterRequest {
                     dead_letter_id: letter.id.clone(),
                     user_id: String::new(),
+                    all_users: false,
                 },
                 None,
             ))
@@ -355,6 +365,7 @@ async fn acting_across_users_needs_the_operator() {
             ReplayDeadLetterRequest {
                 dead_letter_id: letter.id,
                 user_id: String::new(),
+                all_users: false,
             },
             None,
         ))

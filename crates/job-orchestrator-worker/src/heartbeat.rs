@@ -1,12 +1,13 @@
-//! Worker heartbeats: every few seconds a JSON message on core NATS subject
+//! Worker heartbeats: every few seconds a [`Heartbeat`] on core NATS subject
 //! `workers.heartbeat.<worker_id>` saying what this process runs (per pool: running, capacity),
-//! its version and when it started, so operators and a scheduler can see the live workers.
+//! its version and when it started, so operators (job-orchestrator-api's `ListWorkers`) and a
+//! scheduler can see the live workers.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use exobrain_common::shutdown::CancellationToken;
-use serde_json::json;
+use exobrain_jobs::heartbeat::{Heartbeat, PoolLoad};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// One pool as the heartbeat reports it.
@@ -36,30 +37,25 @@ pub async fn run(
             _ = token.cancelled() => return,
             _ = tick.tick() => {}
         }
-        let pools: Vec<_> = pools
+        let loads = pools
             .iter()
-            .map(|pool| {
-                let running = pool.running.load(Ordering::Relaxed);
-                json!({ "job_type": pool.job_type, "running": running, "capacity": pool.capacity })
+            .map(|pool| PoolLoad {
+                job_type: pool.job_type.clone(),
+                running: pool.running.load(Ordering::Relaxed) as u64,
+                capacity: pool.capacity as u64,
             })
             .collect();
-        let running: u64 = pools
-            .iter()
-            .filter_map(|pool| pool["running"].as_u64())
-            .sum();
-        let capacity: u64 = pools
-            .iter()
-            .filter_map(|pool| pool["capacity"].as_u64())
-            .sum();
-        let body = json!({
-            "worker_id": worker_id, "version": env!("CARGO_PKG_VERSION"), "started_at": started_at,
-            "running": running, "capacity": capacity, "pools": pools,
-            "emitted_at": chrono::Utc::now().to_rfc3339(),
-        });
-        if let Err(error) = client
-            .publish(subject.clone(), body.to_string().into())
-            .await
-        {
+        let beat = Heartbeat::new(
+            &worker_id,
+            env!("CARGO_PKG_VERSION"),
+            &started_at,
+            loads,
+            &chrono::Utc::now().to_rfc3339(),
+        );
+        let Ok(body) = serde_json::to_vec(&beat) else {
+            continue;
+        };
+        if let Err(error) = client.publish(subject.clone(), body.into()).await {
             tracing::debug!(%error, "heartbeat not sent");
         }
     }

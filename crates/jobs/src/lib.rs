@@ -5,6 +5,7 @@
 pub mod domain;
 pub mod envelope;
 pub mod group;
+pub mod heartbeat;
 pub mod outbox;
 pub mod store;
 pub mod streams;

@@ -1,9 +1,11 @@
 //! Knowledge routes under `/api/knowledge`: the update and its job watch (SSE), the category
-//! tree, a category's pages, and one page (read, block patch). The texts and status codes of
-//! failures are the original service's (reference §1.6); they are mapped here, once.
+//! tree, a category's pages, one page (read, block patch), search by name and meaning, and a
+//! page's neighbourhood graph. The texts and status codes of failures are the original
+//! service's (reference §1.6); they are mapped here, once.
 //!
 //! Page ids may contain `/`, so the page routes take everything after `/knowledge/page/` as
-//! the id. [`KnowledgeApi`] documents the routes.
+//! the id; a GET of `<id>/graph` is the graph of page `<id>` (page ids are UUIDs, so none
+//! ends in `/graph`). [`KnowledgeApi`] documents the routes.
 
 use std::convert::Infallible;
 
@@ -14,24 +16,31 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use futures::StreamExt;
-use http::{HeaderMap, HeaderValue, header};
+use http::{HeaderMap, HeaderValue, Uri, header};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::{IntoParams, OpenApi, ToSchema};
 use uuid::Uuid;
 
 use super::openapi::EventStream;
-use super::query::check_range;
+use super::query::{check_range, parse_query};
 use super::{ApiJson, ApiQuery, Text, path_text};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ErrorBody};
 use crate::knowledge::{
-    BlockEdit, Call, Category, CategoryPages, Failure, KnowledgeError, Page, Patched, WatchEvent,
+    BlockEdit, Call, Category, CategoryPages, Failure, Graph, KnowledgeError, Page, Patched,
+    SearchResults, WatchEvent,
 };
 
 const DEFAULT_PAGE_SIZE: i64 = 20;
 const MAX_PAGE_SIZE: i64 = 100;
+const DEFAULT_SEARCH_LIMIT: i64 = 20;
+const MAX_SEARCH_LIMIT: i64 = 50;
+/// Longest search query, in characters (after trimming).
+pub const MAX_QUERY_CHARS: usize = 200;
+/// What ends a page path asking for the page's graph.
+const GRAPH_SUFFIX: &str = "/graph";
 
 /// Routes under `/api/knowledge`.
 pub fn routes() -> Router<AppState> {
@@ -40,13 +49,17 @@ pub fn routes() -> Router<AppState> {
         .route("/knowledge/update/{job_id}/watch", get(watch))
         .route("/knowledge/category", get(categories))
         .route("/knowledge/category/{category_id}/pages", get(pages))
-        .route("/knowledge/page/{*page_id}", get(page).patch(patch_page))
+        .route("/knowledge/search", get(search))
+        .route(
+            "/knowledge/page/{*page_id}",
+            get(page_or_graph).patch(patch_page),
+        )
 }
 
 /// The OpenAPI paths of [`routes`].
 #[derive(Debug, OpenApi)]
 #[openapi(
-    paths(update, watch, categories, pages, page, patch_page),
+    paths(update, watch, categories, pages, page, patch_page, search, graph),
     modifiers(&WATCH_EVENT_NAMES)
 )]
 pub struct KnowledgeApi;
@@ -122,6 +135,15 @@ fn upstream(call: Call, failure: Failure) -> ApiError {
         (Call::Page, _) => ApiError::BadGateway("knowledge page upstream failure"),
         (Call::BlockPatch, Invalid) => bad_request("invalid knowledge page block update request"),
         (Call::BlockPatch, _) => ApiError::BadGateway("knowledge page block patch failed"),
+        (Call::Search, Invalid) => {
+            ApiError::Validation("invalid knowledge search query".to_owned())
+        }
+        (Call::Search, Unavailable) => ApiError::Unavailable("knowledge search unavailable"),
+        (Call::Search, _) => ApiError::BadGateway("knowledge search upstream failure"),
+        (Call::Graph, NotFound | Denied) => page_not_found(),
+        (Call::Graph, Unavailable) => ApiError::Unavailable("knowledge page unavailable"),
+        (Call::Graph, Invalid) => bad_request("invalid knowledge page request"),
+        (Call::Graph, _) => ApiError::BadGateway("knowledge page graph upstream failure"),
     }
 }
 
@@ -338,6 +360,23 @@ async fn pages(
     Ok(Json(pages))
 }
 
+/// `GET /api/knowledge/page/{page_id}` and `GET /api/knowledge/page/{page_id}/graph`.
+async fn page_or_graph(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    page_id: Result<Path<Text>, PathRejection>,
+    uri: Uri,
+) -> Result<Response, ApiError> {
+    let page_id = path_text(page_id, "page id")?;
+    match page_id.as_str().strip_suffix(GRAPH_SUFFIX) {
+        Some(center) if !center.is_empty() => {
+            let params = parse_query(&uri)?;
+            graph(state, user, center, params).await
+        }
+        _ => page(state, user, page_id).await,
+    }
+}
+
 /// `GET /api/knowledge/page/{page_id}`: the page, with its version also as `ETag`.
 #[utoipa::path(
     get, path = "/api/knowledge/page/{page_id}", operation_id = "get_knowledge_page", tag = "knowledge",
@@ -355,12 +394,7 @@ async fn pages(
         (status = 503, description = UPSTREAM_DOWN, body = ErrorBody),
     ),
 )]
-async fn page(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    page_id: Result<Path<Text>, PathRejection>,
-) -> Result<Response, ApiError> {
-    let page_id = path_text(page_id, "page id")?;
+async fn page(state: AppState, user: CurrentUser, page_id: Text) -> Result<Response, ApiError> {
     let page = state
         .knowledge_explorer
         .page(user.id, page_id.as_str())
@@ -439,6 +473,93 @@ async fn patch_page(
         response.headers_mut().insert(header::ETAG, etag);
     }
     Ok(response)
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct SearchQuery {
+    /// What to look for: a name, or words about it (1 to 200 characters after trimming).
+    #[param(value_type = String, min_length = 1, max_length = 200, pattern = "^[^\\u0000]*$")]
+    q: Option<Text>,
+    /// Results, 1 to 50 (default 20).
+    #[param(minimum = 1, maximum = 50)]
+    limit: Option<i64>,
+}
+
+/// `GET /api/knowledge/search?q&limit`: the user's pages by name, then by meaning.
+#[utoipa::path(
+    get, path = "/api/knowledge/search", operation_id = "search_knowledge", tag = "knowledge",
+    params(SearchQuery),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses(
+        (status = 200, description = "Pages whose name matches (`match: name`, from FindEntityCandidates) first, then pages with a block about the query (`match: meaning`, from SearchBlocks, with the block's text as `snippet`); one result per page, only the user's pages and shared ones", body = SearchResults),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 422, description = "`q` is missing, empty or longer than 200 characters, or `limit` is out of range", body = ErrorBody),
+        (status = 502, description = UPSTREAM_FAILED, body = ErrorBody),
+        (status = 503, description = UPSTREAM_DOWN, body = ErrorBody),
+    ),
+)]
+async fn search(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiQuery(query): ApiQuery<SearchQuery>,
+) -> Result<Json<SearchResults>, ApiError> {
+    let q = query.q.as_ref().map_or("", |q| q.as_str().trim());
+    if q.is_empty() || q.chars().count() > MAX_QUERY_CHARS {
+        return Err(ApiError::Validation(format!(
+            "q must be 1 to {MAX_QUERY_CHARS} characters"
+        )));
+    }
+    let limit = check_range(
+        "limit",
+        query.limit.unwrap_or(DEFAULT_SEARCH_LIMIT),
+        MAX_SEARCH_LIMIT,
+    )?;
+    let results = state
+        .knowledge_explorer
+        .search(user.id, q, u32::try_from(limit).unwrap_or(20))
+        .await?;
+    Ok(Json(results))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct GraphQuery {
+    /// 1: the page and its linked pages (default); 2: also their linked pages.
+    #[param(minimum = 1, maximum = 2)]
+    depth: Option<i64>,
+}
+
+/// `GET /api/knowledge/page/{page_id}/graph?depth`: the page's neighbourhood.
+#[utoipa::path(
+    get, path = "/api/knowledge/page/{page_id}/graph", operation_id = "get_knowledge_page_graph", tag = "knowledge",
+    params(
+        ("page_id" = Text, Path, description = "A page id"),
+        GraphQuery,
+    ),
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses(
+        (status = 200, description = "The page (distance 0), the pages linked with it (1) and at depth 2 theirs (2), at most 40 pages, and the links between them", body = Graph),
+        (status = 400, description = "The knowledge service refused the page id", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 404, description = "No page with that id that the user can see", body = ErrorBody),
+        (status = 422, description = "`depth` is not 1 or 2, or the page id holds a NUL character", body = ErrorBody),
+        (status = 502, description = UPSTREAM_FAILED, body = ErrorBody),
+        (status = 503, description = UPSTREAM_DOWN, body = ErrorBody),
+    ),
+)]
+async fn graph(
+    state: AppState,
+    user: CurrentUser,
+    page_id: &str,
+    query: GraphQuery,
+) -> Result<Response, ApiError> {
+    let depth = check_range("depth", query.depth.unwrap_or(1), 2)?;
+    let graph = state
+        .knowledge_explorer
+        .graph(user.id, page_id, u8::try_from(depth).unwrap_or(1))
+        .await?;
+    Ok(Json(graph).into_response())
 }
 
 fn etag(version: &str) -> Option<HeaderValue> {

@@ -1,5 +1,5 @@
-//! The `/api` router: each area contributes its routes here (journals, chat, user configs and
-//! knowledge live in this module, since their data modules know nothing about HTTP), and the
+//! The `/api` router: each area contributes its routes here (journals, chat, user configs,
+//! knowledge and the operator routes live in this module, since their data modules know nothing about HTTP), and the
 //! layers every API route shares (the Origin check of cookie sessions) are applied once.
 //! [`openapi`] documents them.
 
@@ -8,6 +8,7 @@ mod journals;
 mod json;
 mod knowledge;
 pub mod openapi;
+mod ops;
 mod query;
 mod text;
 mod user_configs;
@@ -30,6 +31,7 @@ pub fn router(state: AppState) -> Router {
         .merge(user_configs::routes())
         .merge(openapi::routes())
         .merge(knowledge::routes())
+        .merge(ops::routes())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::auth::check_origin,

@@ -3,7 +3,7 @@
 //!
 //! Each area documents its handlers with `#[utoipa::path]` and lists them in one
 //! `#[derive(OpenApi)]` struct next to its router (`AuthApi`, `UsersApi`, `JournalsApi`,
-//! `UserConfigsApi`, `ChatApi`, `KnowledgeApi`); [`document`] merges those areas. A new area adds its struct to
+//! `UserConfigsApi`, `ChatApi`, `KnowledgeApi`, `OpsApi`); [`document`] merges those areas. A new area adds its struct to
 //! [`AREAS`] — `tests/openapi.rs` fails when a served route is missing from the document.
 //! Schemas come from `ToSchema` derives on the request and response types; the error body
 //! `{"detail"}` is [`ErrorBody`], defined once. The two event streams describe their events
@@ -30,6 +30,7 @@ const AREAS: &[fn() -> utoipa::openapi::OpenApi] = &[
     super::user_configs::UserConfigsApi::openapi,
     super::chat::ChatApi::openapi,
     super::knowledge::KnowledgeApi::openapi,
+    super::ops::OpsApi::openapi,
 ];
 
 /// The route serving the document.
@@ -41,7 +42,7 @@ pub fn routes() -> Router<AppState> {
 #[openapi(
     info(
         title = "Exobrain assistant API",
-        description = "The HTTP API of the assistant backend: sign-in, users, journals, user configs, chat, knowledge."
+        description = "The HTTP API of the assistant backend: sign-in, users, journals, user configs, chat, knowledge, operations."
     ),
     paths(openapi_json),
     components(schemas(ErrorBody)),

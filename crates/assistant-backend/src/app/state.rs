@@ -12,6 +12,7 @@ use crate::config::Config;
 use crate::configs::UserConfigStore;
 use crate::journals::{JournalCache, JournalStore, Journals};
 use crate::knowledge::{KnowledgeExplorer, KnowledgeJobStore, KnowledgeUpdates};
+use crate::operations::Operations;
 use crate::upstream::Upstreams;
 
 /// Shared handler state.
@@ -37,6 +38,8 @@ pub struct AppState {
     pub knowledge_updates: KnowledgeUpdates,
     /// Knowledge pages (knowledge-interface).
     pub knowledge_explorer: KnowledgeExplorer,
+    /// Every user's jobs, for operators (job-orchestrator).
+    pub operations: Operations,
 }
 
 impl AppState {
@@ -60,6 +63,7 @@ impl AppState {
             config.knowledge.update_max_tokens,
         );
         let knowledge_explorer = KnowledgeExplorer::new(upstreams.clone());
+        let operations = Operations::new(upstreams.clone());
         Self {
             db,
             redis,
@@ -71,6 +75,7 @@ impl AppState {
             chat,
             knowledge_updates,
             knowledge_explorer,
+            operations,
         }
     }
 }

@@ -3,10 +3,11 @@
 //! `POST /api/auth/token_refresh`, `POST /api/auth/logout`.
 //!
 //! Other areas need only [`CurrentUser`] (a handler argument that yields the signed-in user or
-//! answers 401).
+//! answers 401) and [`Operator`] (the same, and 403 unless the user is an operator).
 
 mod client_address;
 mod limits;
+mod operator;
 mod origin;
 pub mod password;
 mod principal;
@@ -19,6 +20,7 @@ use std::sync::Arc;
 
 use redis::aio::ConnectionManager;
 
+pub use operator::{OPERATOR_REQUIRED, Operator};
 pub use origin::check_origin;
 pub use principal::CurrentUser;
 pub use routes::{AuthApi, routes};

@@ -15,6 +15,10 @@ pub enum Call {
     Page,
     /// `UpsertGraphDelta` of a block patch.
     BlockPatch,
+    /// `FindEntityCandidates` or `SearchBlocks` of a search.
+    Search,
+    /// `GetEntityContext` of a page graph.
+    Graph,
 }
 
 /// How an upstream call failed, from its gRPC status.

@@ -19,8 +19,9 @@ mod watch;
 pub use chunks::PendingMessage;
 pub use error::{Call, Failure, KnowledgeError};
 pub use explorer::{
-    BlockEdit, Category, CategoryPages, ContentBlock, KnowledgeExplorer, Link, Metadata, Page,
-    PageSummary, Patched,
+    BlockEdit, Category, CategoryPages, ContentBlock, Graph, GraphEdge, GraphNode,
+    KnowledgeExplorer, Link, MAX_GRAPH_NODES, MatchKind, Metadata, Page, PageSummary, Patched,
+    SearchResult, SearchResults,
 };
 pub use reconcile::reconcile_periodically;
 pub use settings::KnowledgeSettings;

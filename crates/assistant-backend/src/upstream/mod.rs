@@ -1,6 +1,7 @@
 //! The services the backend calls: knowledge-interface and job-orchestrator over gRPC, and
 //! model-provider over HTTP. Every call carries the backend's service credential, the signed-in
-//! user (`x-user-id`, and the body's `user_id` where the message has one), the W3C trace context
+//! user (`x-user-id`, and the body's `user_id` where the message has one; none for the
+//! operator routes' every-user job calls), the W3C trace context
 //! of the request being served, and a deadline. Connections open on first use, so the backend
 //! starts (and serves sign-in and journals) while those services are still coming up.
 
@@ -133,7 +134,7 @@ impl Upstreams {
 
     /// `message` as a knowledge-interface call made for `user`, with its deadline.
     pub fn knowledge_request<T>(&self, user: Uuid, message: T) -> tonic::Request<T> {
-        self.request(user, message, Some(self.settings.knowledge_timeout))
+        self.request(Some(user), message, Some(self.settings.knowledge_timeout))
     }
 
     /// `message` as a job-orchestrator call made for `user`; `deadline` is `None` for
@@ -144,7 +145,13 @@ impl Upstreams {
         message: T,
         deadline: Option<Duration>,
     ) -> tonic::Request<T> {
-        self.request(user, message, deadline)
+        self.request(Some(user), message, deadline)
+    }
+
+    /// `message` as a job-orchestrator call made for no one user (every user's records, for
+    /// the operator routes, which check the role first), with the unary deadline.
+    pub fn jobs_request_for_operator<T>(&self, message: T) -> tonic::Request<T> {
+        self.request(None, message, Some(self.settings.jobs_timeout))
     }
 
     /// The default deadline of unary job calls.
@@ -152,11 +159,17 @@ impl Upstreams {
         self.settings.jobs_timeout
     }
 
-    fn request<T>(&self, user: Uuid, message: T, deadline: Option<Duration>) -> tonic::Request<T> {
+    fn request<T>(
+        &self,
+        user: Option<Uuid>,
+        message: T,
+        deadline: Option<Duration>,
+    ) -> tonic::Request<T> {
+        let user = user.map(|user| user.to_string());
         let mut request = self
             .settings
             .service_token
-            .request(message, Some(&user.to_string()));
+            .request(message, user.as_deref());
         if let Some(deadline) = deadline {
             request.set_timeout(deadline);
         }

@@ -1,4 +1,4 @@
-//! `GET /api/users/me`: the signed-in user's name and email, from the `users` row.
+//! `GET /api/users/me`: the signed-in user's name, email and role, from the `users` row.
 
 use axum::extract::State;
 use axum::routing::get;
@@ -6,6 +6,7 @@ use axum::{Json, Router};
 use serde::Serialize;
 use utoipa::{OpenApi, ToSchema};
 
+use super::Role;
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ErrorBody};
@@ -25,6 +26,8 @@ pub struct UsersApi;
 struct Me {
     name: String,
     email: String,
+    /// `operator` may open the operations view (`/api/ops`).
+    role: Role,
 }
 
 #[utoipa::path(
@@ -43,5 +46,6 @@ async fn me(State(state): State<AppState>, user: CurrentUser) -> Result<Json<Me>
     Ok(Json(Me {
         name: user.name,
         email: user.email,
+        role: user.role,
     }))
 }

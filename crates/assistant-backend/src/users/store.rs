@@ -4,7 +4,7 @@
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::User;
+use super::{Role, User};
 use crate::error::ApiError;
 
 /// The provider of email + password identities.
@@ -28,8 +28,8 @@ pub async fn local_credentials(
     pool: &PgPool,
     email: &str,
 ) -> Result<Option<LocalCredentials>, ApiError> {
-    let row: Option<(Uuid, String, String, Option<String>)> = sqlx::query_as(
-        "SELECT u.id, u.name, u.email, i.password_hash
+    let row: Option<(Uuid, String, String, String, Option<String>)> = sqlx::query_as(
+        "SELECT u.id, u.name, u.email, u.role, i.password_hash
          FROM users u JOIN identities i ON i.user_id = u.id
          WHERE u.email = $1 AND i.provider = $2",
     )
@@ -38,23 +38,75 @@ pub async fn local_credentials(
     .fetch_optional(pool)
     .await
     .map_err(db_error("loading credentials"))?;
-    Ok(
-        row.map(|(id, name, email, password_hash)| LocalCredentials {
-            user: User { id, name, email },
-            password_hash,
-        }),
-    )
+    let Some((id, name, email, role, password_hash)) = row else {
+        return Ok(None);
+    };
+    Ok(Some(LocalCredentials {
+        user: user(id, name, email, &role)?,
+        password_hash,
+    }))
 }
 
 /// The user with `id`, if the row still exists.
 pub async fn find(pool: &PgPool, id: Uuid) -> Result<Option<User>, ApiError> {
-    let row: Option<(Uuid, String, String)> =
-        sqlx::query_as("SELECT id, name, email FROM users WHERE id = $1")
+    let row: Option<(Uuid, String, String, String)> =
+        sqlx::query_as("SELECT id, name, email, role FROM users WHERE id = $1")
             .bind(id)
             .fetch_optional(pool)
             .await
             .map_err(db_error("loading a user"))?;
-    Ok(row.map(|(id, name, email)| User { id, name, email }))
+    row.map(|(id, name, email, role)| user(id, name, email, &role))
+        .transpose()
+}
+
+/// The role of user `id`, if the row still exists.
+pub async fn role(pool: &PgPool, id: Uuid) -> Result<Option<Role>, ApiError> {
+    let role: Option<String> = sqlx::query_scalar("SELECT role FROM users WHERE id = $1")
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+        .map_err(db_error("loading a role"))?;
+    role.map(|role| parse_role(&role)).transpose()
+}
+
+/// Gives the user with `email` `role`; returns whether such a user exists.
+pub async fn set_role(pool: &PgPool, email: &str, role: Role) -> Result<bool, ApiError> {
+    let updated = sqlx::query("UPDATE users SET role = $1, updated_at = NOW() WHERE email = $2")
+        .bind(role.as_str())
+        .bind(email)
+        .execute(pool)
+        .await
+        .map_err(db_error("setting a role"))?
+        .rows_affected();
+    Ok(updated == 1)
+}
+
+/// Makes user `id` an operator when no user is one yet; returns whether it did.
+pub async fn promote_if_no_operator(pool: &PgPool, id: Uuid) -> Result<bool, ApiError> {
+    let updated = sqlx::query(
+        "UPDATE users SET role = 'operator', updated_at = NOW()
+         WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM users WHERE role = 'operator')",
+    )
+    .bind(id)
+    .execute(pool)
+    .await
+    .map_err(db_error("promoting an operator"))?
+    .rows_affected();
+    Ok(updated == 1)
+}
+
+fn user(id: Uuid, name: String, email: String, role: &str) -> Result<User, ApiError> {
+    Ok(User {
+        id,
+        name,
+        email,
+        role: parse_role(role)?,
+    })
+}
+
+fn parse_role(role: &str) -> Result<Role, ApiError> {
+    role.parse()
+        .map_err(|problem: String| ApiError::internal("reading a role", problem))
 }
 
 /// Replaces the password hash of `user_id`'s local identity.
@@ -78,11 +130,12 @@ pub async fn create_if_absent(
 ) -> Result<bool, ApiError> {
     let mut tx = pool.begin().await.map_err(db_error("creating a user"))?;
     let created = sqlx::query(
-        "INSERT INTO users (id, name, email) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+        "INSERT INTO users (id, name, email, role) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
     )
     .bind(user.id)
     .bind(&user.name)
     .bind(&user.email)
+    .bind(user.role.as_str())
     .execute(&mut *tx)
     .await
     .map_err(db_error("creating a user"))?

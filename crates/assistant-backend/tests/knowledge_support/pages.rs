@@ -103,4 +103,13 @@ impl Author {
         })
         .await;
     }
+
+    /// A private link `from` -`label`-> `to` between two pages.
+    pub async fn link(&mut self, from: Uuid, label: &str, to: Uuid) {
+        self.upsert(pb::UpsertGraphDeltaRequest {
+            edges: vec![edge(from, label, to, pb::Visibility::Private)],
+            ..Default::default()
+        })
+        .await;
+    }
 }

@@ -2,7 +2,8 @@
 //! user it names in `x-user-id` metadata or, as the original's clients do, in the body's
 //! `user_id` (both at once must agree). From these each RPC takes its [`Scope`]: a named user
 //! sees only their own records; with no user named, a service may read and watch a job by its
-//! id (the original's contract), and everything else across users needs the operator.
+//! id (the original's contract), and everything else across users needs the operator, or an
+//! explicit `all_users` in the request (see [`CallFor::scope`]).
 
 use exobrain_common::auth::{Caller, end_user};
 use exobrain_jobs::domain::{InvalidField, UserId};
@@ -63,6 +64,21 @@ impl CallFor {
                 action,
                 caller: self.caller.name().to_owned(),
             }),
+        }
+    }
+
+    /// Like [`CallFor::actor`], unless the request set `all_users`: then every user's records,
+    /// for any caller that proved itself. A service sending it (assistant-backend's operator
+    /// routes) decides who may ask; naming a user as well is refused, so a request never means
+    /// two things.
+    pub fn scope(&self, all_users: bool, action: &'static str) -> Result<Scope, ApiError> {
+        match (all_users, &self.user) {
+            (false, _) => self.actor(action),
+            (true, None) => Ok(Scope::Anyone),
+            (true, Some(_)) => Err(ApiError::from(InvalidField::new(
+                "all_users",
+                "cannot be combined with a user (send neither x-user-id nor user_id)",
+            ))),
         }
     }
 }

@@ -168,6 +168,7 @@ pub fn status_reply(snapshot: JobSnapshot) -> GetJobStatusReply {
         seq: snapshot.seq,
         job_type: snapshot.job_type,
         created_at: snapshot.created_at.to_rfc3339(),
+        user_id: snapshot.owner,
     }
 }
 

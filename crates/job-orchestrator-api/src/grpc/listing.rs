@@ -127,6 +127,7 @@ mod tests {
             job_type: "Not A Type".into(),
             page_size: 10,
             page_token: "garbage".into(),
+            all_users: false,
         };
         assert_eq!(
             fields(jobs_query(request).expect_err("invalid")),

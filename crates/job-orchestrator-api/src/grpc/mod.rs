@@ -6,6 +6,7 @@ pub mod caller;
 pub mod convert;
 pub mod error;
 pub mod listing;
+pub mod ops;
 pub mod service;
 pub mod watch;
 pub mod watch_batch;

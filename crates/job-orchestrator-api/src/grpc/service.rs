@@ -4,7 +4,9 @@
 //! Every RPC is scoped by [`CallFor`]: a named user's request sees only that user's records
 //! (another user's job, batch or dead letter is refused with PERMISSION_DENIED, a missing one is
 //! NOT_FOUND), a service naming no user may read and watch a job by its id, and listing,
-//! cancelling or replaying across users needs the operator credential.
+//! cancelling or replaying across users needs the operator credential or, for listing and
+//! replaying, an explicit `all_users` (the calling service enforces who may ask). Job
+//! statistics and the live workers concern no user and are answered to any proved caller.
 
 use std::pin::Pin;
 
@@ -21,11 +23,13 @@ use super::caller::CallFor;
 use super::convert::{EnqueueLimits, new_job, status_reply};
 use super::error::ApiError;
 use super::listing::{dead_letter_reply, dead_letters_query, jobs_query, next_page_token};
+use super::ops::{stats_reply, stats_window, worker_reply};
 use super::watch;
 use super::watch_batch::{self, BatchWatch};
 use super::watchers::{WatchLimits, Watchers};
 use crate::admission::Admission;
 use crate::intake::Intake;
+use crate::workers::LiveWorkers;
 
 type EventStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send>>;
 
@@ -40,12 +44,13 @@ pub struct JobOrchestratorService {
     jetstream: async_nats::jetstream::Context,
     status_stream: String,
     watchers: Watchers,
+    workers: LiveWorkers,
 }
 
 impl JobOrchestratorService {
     /// A service over `store` accepting the types in `registry` within `limits` and
     /// `admission`, following status events in `status_stream` for at most the watches
-    /// `watch_limits` allow.
+    /// `watch_limits` allow, and listing the `workers` heard from.
     pub fn new(
         store: JobStore,
         registry: Registry,
@@ -54,6 +59,7 @@ impl JobOrchestratorService {
         jetstream: async_nats::jetstream::Context,
         status_stream: String,
         watch_limits: WatchLimits,
+        workers: LiveWorkers,
     ) -> Self {
         Self {
             intake: Intake::new(store.clone()),
@@ -64,6 +70,7 @@ impl JobOrchestratorService {
             jetstream,
             status_stream,
             watchers: Watchers::new(watch_limits),
+            workers,
         }
     }
 }
@@ -238,7 +245,7 @@ impl JobOrchestrator for JobOrchestratorService {
         request: Request<pb::ListJobsRequest>,
     ) -> Result<Response<pb::ListJobsReply>, Status> {
         let call = CallFor::of(&request, &request.get_ref().user_id)?;
-        let scope = call.actor("listing every user's jobs")?;
+        let scope = call.scope(request.get_ref().all_users, "listing every user's jobs")?;
         let query = jobs_query(request.into_inner())?;
         let page = self
             .store
@@ -277,7 +284,10 @@ impl JobOrchestrator for JobOrchestratorService {
         request: Request<pb::ListDeadLettersRequest>,
     ) -> Result<Response<pb::ListDeadLettersReply>, Status> {
         let call = CallFor::of(&request, &request.get_ref().user_id)?;
-        let scope = call.actor("listing every user's dead letters")?;
+        let scope = call.scope(
+            request.get_ref().all_users,
+            "listing every user's dead letters",
+        )?;
         let query = dead_letters_query(request.into_inner())?;
         let page = self
             .store
@@ -295,7 +305,10 @@ impl JobOrchestrator for JobOrchestratorService {
         request: Request<pb::ReplayDeadLetterRequest>,
     ) -> Result<Response<pb::ReplayDeadLetterReply>, Status> {
         let call = CallFor::of(&request, &request.get_ref().user_id)?;
-        let scope = call.actor("replaying another user's dead letter")?;
+        let scope = call.scope(
+            request.get_ref().all_users,
+            "replaying another user's dead letter",
+        )?;
         let id = DeadLetterId::parse("dead_letter_id", &request.get_ref().dead_letter_id)
             .map_err(ApiError::from)?;
         let letter = self
@@ -327,6 +340,28 @@ impl JobOrchestrator for JobOrchestratorService {
         tracing::info!(dead_letter_id = %id, job_id = %job_id, "dead letter replayed");
         Ok(Response::new(pb::ReplayDeadLetterReply {
             job_id: job_id.to_string(),
+        }))
+    }
+
+    async fn get_job_stats(
+        &self,
+        request: Request<pb::GetJobStatsRequest>,
+    ) -> Result<Response<pb::GetJobStatsReply>, Status> {
+        let window = stats_window(request.get_ref())?;
+        let stats = self
+            .store
+            .job_stats(window)
+            .await
+            .map_err(|error| to_status(&error))?;
+        Ok(Response::new(stats_reply(stats, window)))
+    }
+
+    async fn list_workers(
+        &self,
+        _request: Request<pb::ListWorkersRequest>,
+    ) -> Result<Response<pb::ListWorkersReply>, Status> {
+        Ok(Response::new(pb::ListWorkersReply {
+            workers: self.workers.live().into_iter().map(worker_reply).collect(),
         }))
     }
 }

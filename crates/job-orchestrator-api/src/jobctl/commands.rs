@@ -49,6 +49,7 @@ async fn jobs<W: Write>(
                 job_type: job_type(&page),
                 page_size: page.limit.unwrap_or_default(),
                 page_token: page.page_token.unwrap_or_default(),
+                all_users: false,
             };
             let reply = client
                 .list_jobs(token.request(request, None))
@@ -171,6 +172,7 @@ async fn dlq<W: Write>(
                 job_type: job_type(&page),
                 page_size: page.limit.unwrap_or_default(),
                 page_token: page.page_token.unwrap_or_default(),
+                all_users: false,
             };
             let reply = client
                 .list_dead_letters(token.request(request, None))
@@ -186,6 +188,7 @@ async fn dlq<W: Write>(
             let request = ReplayDeadLetterRequest {
                 dead_letter_id: dead_letter_id.clone(),
                 user_id: user(&owner),
+                all_users: false,
             };
             let reply = client
                 .replay_dead_letter(token.request(request, None))

@@ -19,6 +19,7 @@ mod progress;
 mod request_error;
 mod scope;
 mod snapshot;
+mod stats;
 mod transitions;
 mod unpublishable;
 
@@ -42,6 +43,7 @@ pub use page::{Cursor, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, PageRequest};
 pub use request_error::RequestError;
 pub use scope::Scope;
 pub use snapshot::JobSnapshot;
+pub use stats::{JobStats, TypeStats};
 pub use unpublishable::UNPUBLISHABLE;
 
 /// Why a store operation failed.

@@ -1,12 +1,15 @@
 //! The knowledge explorer: the category tree, a category's pages, one page, and block edits,
 //! all read from and written to knowledge-interface for the signed-in user (every call goes
 //! through [`Upstreams::knowledge_request`]). `categories` and `blocks` are pure rules over
-//! the replies; `page` shapes a page; `patch` owns the rules of a block edit.
+//! the replies; `page` shapes a page; `patch` owns the rules of a block edit; `search` finds
+//! pages by name and meaning; `graph` draws a page's neighbourhood.
 
 mod blocks;
 mod categories;
+mod graph;
 mod page;
 mod patch;
+mod search;
 
 use std::collections::HashMap;
 
@@ -17,8 +20,10 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 pub use categories::Category;
+pub use graph::{Graph, GraphEdge, GraphNode, MAX_GRAPH_NODES};
 pub use page::{ContentBlock, Link, Metadata, Page};
 pub use patch::{BlockEdit, Patched};
+pub use search::{MatchKind, SearchResult, SearchResults};
 
 use self::categories::Taxonomy;
 use self::page::PageContext;

@@ -73,6 +73,11 @@ impl PageContext {
         Self { reply }
     }
 
+    /// The reply as read.
+    pub fn reply(&self) -> &pb::GetEntityContextReply {
+        &self.reply
+    }
+
     fn entity(&self) -> Option<&pb::EntityContextCore> {
         self.reply.entity.as_ref()
     }
