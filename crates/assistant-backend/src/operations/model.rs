@@ -73,6 +73,7 @@ pub struct JobPage {
     /// Newest first.
     pub jobs: Vec<JobRow>,
     /// Send as `cursor` for the next page; `null` on the last page.
+    #[schema(required = true)]
     pub next_cursor: Option<String>,
 }
 
@@ -101,6 +102,7 @@ pub struct DeadLetterPage {
     /// Newest first.
     pub dead_letters: Vec<DeadLetterRow>,
     /// Send as `cursor` for the next page; `null` on the last page.
+    #[schema(required = true)]
     pub next_cursor: Option<String>,
 }
 
@@ -120,6 +122,7 @@ pub struct DeadLetterRow {
     /// RFC 3339.
     pub created_at: String,
     /// RFC 3339; `null` until replayed.
+    #[schema(required = true)]
     pub replayed_at: Option<String>,
 }
 

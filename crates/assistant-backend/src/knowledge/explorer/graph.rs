@@ -24,6 +24,7 @@ const CONCURRENT_READS: usize = 4;
 pub struct GraphNode {
     pub page_id: String,
     pub title: String,
+    #[schema(required = true)]
     pub category_id: Option<String>,
     /// Links from the center: 0 (the center), 1 or 2.
     #[schema(minimum = 0, maximum = 2)]

@@ -32,7 +32,9 @@ pub struct SearchResult {
     pub page_id: String,
     pub title: String,
     /// The page's description, where the match carries one.
+    #[schema(required = true)]
     pub summary: Option<String>,
+    #[schema(required = true)]
     pub category_id: Option<String>,
     #[serde(rename = "match")]
     pub matched: MatchKind,
@@ -40,6 +42,7 @@ pub struct SearchResult {
     /// scores are not comparable).
     pub score: f64,
     /// For a meaning match: an excerpt of the block that matched.
+    #[schema(required = true)]
     pub snippet: Option<String>,
 }
 
