@@ -86,8 +86,8 @@ pub async fn run(
         nats.jetstream.clone(),
         streams.status,
         config.watches,
-        workers,
-    );
+    )
+    .with_workers(workers);
     tracing::info!(
         grpc = ?listeners.grpc.local_addr().ok(),
         admin = ?listeners.admin.local_addr().ok(),

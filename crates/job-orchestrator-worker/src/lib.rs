@@ -136,7 +136,7 @@ pub async fn run(
     upkeep.spawn(jobs::upkeep::backlog(consumers, background.clone()));
     upkeep.spawn(heartbeat::run(
         nats.client.clone(),
-        exobrain_jobs::heartbeat::subject(&nats_config, &worker_id),
+        exobrain_jobs::heartbeat::subject(nats_config, &worker_id),
         worker_id.clone(),
         gauges,
         config.heartbeat,

@@ -29,7 +29,7 @@ use super::watch_batch::{self, BatchWatch};
 use super::watchers::{WatchLimits, Watchers};
 use crate::admission::Admission;
 use crate::intake::Intake;
-use crate::workers::LiveWorkers;
+use crate::workers::{DEFAULT_EXPIRY, LiveWorkers};
 
 type EventStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send>>;
 
@@ -50,7 +50,8 @@ pub struct JobOrchestratorService {
 impl JobOrchestratorService {
     /// A service over `store` accepting the types in `registry` within `limits` and
     /// `admission`, following status events in `status_stream` for at most the watches
-    /// `watch_limits` allow, and listing the `workers` heard from.
+    /// `watch_limits` allow. It lists no worker until given the heard ones
+    /// ([`JobOrchestratorService::with_workers`]).
     pub fn new(
         store: JobStore,
         registry: Registry,
@@ -59,7 +60,6 @@ impl JobOrchestratorService {
         jetstream: async_nats::jetstream::Context,
         status_stream: String,
         watch_limits: WatchLimits,
-        workers: LiveWorkers,
     ) -> Self {
         Self {
             intake: Intake::new(store.clone()),
@@ -70,8 +70,14 @@ impl JobOrchestratorService {
             jetstream,
             status_stream,
             watchers: Watchers::new(watch_limits),
-            workers,
+            workers: LiveWorkers::new(DEFAULT_EXPIRY),
         }
+    }
+
+    /// The same service, answering `ListWorkers` from `workers`.
+    pub fn with_workers(mut self, workers: LiveWorkers) -> Self {
+        self.workers = workers;
+        self
     }
 }
 
