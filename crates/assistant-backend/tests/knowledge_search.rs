@@ -223,3 +223,20 @@ async fn the_graph_reaches_one_or_two_links_out_and_hides_other_users_pages() {
     .await;
     assert_eq!(status, 404);
 }
+
+/// `SearchBlocks` fails for some queries (a private-use character, found by the fuzzer); the
+/// name matches are still answered.
+#[tokio::test]
+async fn a_failing_meaning_search_still_answers_the_name_matches() {
+    let world = World::explorer().await;
+    let app = &world.app;
+    let client = test_user(app).await;
+    let (status, body) = get(
+        &client,
+        app,
+        "/api/knowledge/search?limit=33&q=%F1%8C%88%9D",
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body["results"].is_array(), "{body}");
+}

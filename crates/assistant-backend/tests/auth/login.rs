@@ -39,7 +39,10 @@ async fn web_login_sets_an_http_only_lax_cookie_that_signs_in_users_me() {
         .expect("me");
     assert_eq!(me.status(), 200);
     let me: serde_json::Value = me.json().await.expect("json");
-    assert_eq!(me, json!({ "name": "Test User", "email": TEST_USER }));
+    assert_eq!(
+        me,
+        json!({ "name": "Test User", "email": TEST_USER, "role": "operator" })
+    );
 }
 
 #[tokio::test]

@@ -1,7 +1,8 @@
 //! Finding the user's pages by name and by meaning: `FindEntityCandidates` (names and aliases)
 //! first, then `SearchBlocks` (the blocks' text, by meaning and words), one result per page in
 //! that order. knowledge-interface reads as the user, so only their pages and shared ones come
-//! back.
+//! back. A meaning search that fails (other than unreachable or refused) leaves the name
+//! matches: some queries (seen with private-use characters) make `SearchBlocks` fail.
 
 use std::collections::HashSet;
 
@@ -11,7 +12,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::KnowledgeExplorer;
-use crate::knowledge::error::{Call, KnowledgeError};
+use crate::knowledge::error::{Call, Failure, KnowledgeError};
 
 /// Longest excerpt of a block's text in a meaning match, in characters.
 const SNIPPET_CHARS: usize = 200;
@@ -88,14 +89,24 @@ impl KnowledgeExplorer {
             second.search_blocks(by_meaning)
         );
         let names = names.map_err(KnowledgeError::upstream(Call::Search))?;
-        let blocks = blocks.map_err(KnowledgeError::upstream(Call::Search))?;
+        let hits = match blocks.map_err(KnowledgeError::upstream(Call::Search)) {
+            Ok(blocks) => blocks.into_inner().hits,
+            // A meaning search that failed (not refused, not unreachable) still leaves the name
+            // matches worth showing; the failure is logged.
+            Err(
+                error @ KnowledgeError::Upstream {
+                    failure: Failure::Failed,
+                    ..
+                },
+            ) => {
+                tracing::warn!(%error, "meaning search failed; answering with name matches only");
+                Vec::new()
+            }
+            Err(error) => return Err(error),
+        };
         Ok(SearchResults {
             query: query.to_owned(),
-            results: merge(
-                names.into_inner().candidates,
-                blocks.into_inner().hits,
-                limit as usize,
-            ),
+            results: merge(names.into_inner().candidates, hits, limit as usize),
         })
     }
 }
