@@ -26,8 +26,10 @@ pub struct User {
 }
 
 /// What a user may do: use the assistant, or also operate it (the `/api/ops` routes).
+// Schema `UserRole`: the schema `Role` is a message's author.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
+#[schema(as = UserRole)]
 pub enum Role {
     /// Uses the assistant (every user).
     #[default]
