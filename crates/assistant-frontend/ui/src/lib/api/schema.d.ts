@@ -275,6 +275,40 @@ export interface paths {
         patch: operations["patch_knowledge_page"];
         trace?: never;
     };
+    "/api/knowledge/page/{page_id}/graph": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /api/knowledge/page/{page_id}/graph?depth`: the page's neighbourhood. */
+        get: operations["get_knowledge_page_graph"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/knowledge/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /api/knowledge/search?q&limit`: the user's pages by name, then by meaning. */
+        get: operations["search_knowledge"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/knowledge/update": {
         parameters: {
             query?: never;
@@ -327,6 +361,74 @@ export interface paths {
             cookie?: never;
         };
         get: operations["get_openapi"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ops/dead-letters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /api/ops/dead-letters?job_type&limit&cursor`. */
+        get: operations["list_ops_dead_letters"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ops/dead-letters/{id}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** `POST /api/ops/dead-letters/{id}/replay`. */
+        post: operations["replay_ops_dead_letter"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ops/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /api/ops/jobs?state&job_type&limit&cursor`. */
+        get: operations["list_ops_jobs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ops/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /api/ops/overview`. */
+        get: operations["get_ops_overview"];
         put?: never;
         post?: never;
         delete?: never;
@@ -432,6 +534,31 @@ export interface components {
             block_id: string;
             markdown: string;
         };
+        /** @description A page of every user's dead letters. */
+        DeadLetterPage: {
+            /** @description Newest first. */
+            dead_letters: components["schemas"]["DeadLetterRow"][];
+            /** @description Send as `cursor` for the next page; `null` on the last page. */
+            next_cursor: string | null;
+        };
+        /** @description A job that failed for good, or a message that could not be read as a job. */
+        DeadLetterRow: {
+            /** Format: int32 */
+            attempts: number;
+            /** @description RFC 3339. */
+            created_at: string;
+            detail: string;
+            /** @description Replay it at `POST /api/ops/dead-letters/{id}/replay`. */
+            id: string;
+            /** @description Empty when the message could not be read as a job. */
+            job_id: string;
+            job_type: string;
+            /** @description `max-attempts`, `invalid-envelope`, `invalid-payload`, `timeout` or `not-retryable`. */
+            reason: string;
+            /** @description RFC 3339; `null` until replayed. */
+            replayed_at: string | null;
+            user_id: string;
+        };
         /**
          * @description The state of a journal entry; there is only one.
          * @enum {string}
@@ -442,11 +569,86 @@ export interface components {
             /** @description What went wrong, or what to fix. */
             detail: string;
         };
+        /** @description A page's neighbourhood. */
+        Graph: {
+            /** @description The page the graph is of. */
+            center: string;
+            /** @description Links between the listed pages. */
+            edges: components["schemas"]["GraphEdge"][];
+            /** @description The center first, then by distance; at most 40. */
+            nodes: components["schemas"]["GraphNode"][];
+        };
+        /** @description A link between two pages of a graph. */
+        GraphEdge: {
+            /** @description The relation (edge type), e.g. `RELATED_TO`. */
+            label: string;
+            source: string;
+            target: string;
+        };
+        /** @description One page of a graph. */
+        GraphNode: {
+            category_id: string | null;
+            /**
+             * Format: int32
+             * @description Links from the center: 0 (the center), 1 or 2.
+             */
+            distance: number;
+            page_id: string;
+            title: string;
+        };
         /**
          * @description `tokens` returns a token pair whatever the session mode.
          * @enum {string}
          */
         IssuancePolicy: "session" | "tokens";
+        /** @description A page of every user's jobs. */
+        JobPage: {
+            /** @description Newest first. */
+            jobs: components["schemas"]["JobRow"][];
+            /** @description Send as `cursor` for the next page; `null` on the last page. */
+            next_cursor: string | null;
+        };
+        /** @description One job. */
+        JobRow: {
+            /**
+             * Format: int32
+             * @description Attempts started so far.
+             */
+            attempt: number;
+            /** @description RFC 3339. */
+            created_at: string;
+            /** @description The last progress or error text (empty when none). */
+            detail: string;
+            job_id: string;
+            job_type: string;
+            /** @description `ENQUEUED_OR_PENDING`, `STARTED`, `RETRYING`, `SUCCEEDED`, `FAILED_FINAL` or `CANCELLED`. */
+            state: string;
+            /** @description RFC 3339. */
+            updated_at: string;
+            /** @description The user it runs for. */
+            user_id: string;
+        };
+        /** @description One job type's jobs over every user. */
+        JobTypeOverview: {
+            /**
+             * Format: int64
+             * @description Jobs waiting to run (`ENQUEUED_OR_PENDING` plus `RETRYING`).
+             */
+            backlog: number;
+            /**
+             * Format: int64
+             * @description Jobs that reached a terminal state within the window.
+             */
+            completed_in_window: number;
+            job_type: string;
+            /** @description Jobs currently in each state. */
+            states: components["schemas"]["StateCounts"];
+            /**
+             * Format: double
+             * @description `completed_in_window` per minute of the window.
+             */
+            throughput_per_minute: number;
+        };
         /** @description One day's journal of one user, with counts over all of its messages. */
         JournalEntry: {
             /** Format: date-time */
@@ -494,10 +696,17 @@ export interface components {
         };
         /** @description What a sign-in returns: a session for `web` + `session`, a token pair otherwise. */
         LoginResponse: components["schemas"]["SessionResponse"] | components["schemas"]["TokenPair"];
+        /**
+         * @description How a result matched.
+         * @enum {string}
+         */
+        MatchKind: "name" | "meaning";
         /** @description The signed-in user. */
         Me: {
             email: string;
             name: string;
+            /** @description `operator` may open the operations view (`/api/ops`). */
+            role: components["schemas"]["UserRole"];
         };
         /**
          * Format: uuid
@@ -514,6 +723,20 @@ export interface components {
         Metadata: {
             created_at?: string | null;
             updated_at?: string | null;
+        };
+        /** @description Jobs by type and state, and the live workers. */
+        Overview: {
+            /** @description RFC 3339: when the jobs were counted. */
+            generated_at: string;
+            /** @description By job type name. */
+            job_types: components["schemas"]["JobTypeOverview"][];
+            /**
+             * Format: int32
+             * @description The window of `completed_in_window` and `throughput_per_minute`.
+             */
+            window_seconds: number;
+            /** @description Workers heard from recently, by id. */
+            workers: components["schemas"]["WorkerRow"][];
         };
         /** @description A page as the browser sees it. */
         Page: {
@@ -569,14 +792,57 @@ export interface components {
             /** @description The page's version after the write. */
             version: string;
         };
+        /** @description One pool of a worker. */
+        PoolLoad: {
+            /**
+             * Format: int32
+             * @description Jobs it may run at once.
+             */
+            capacity: number;
+            job_type: string;
+            /**
+             * Format: int32
+             * @description Jobs it runs now.
+             */
+            running: number;
+        };
         RefreshRequest: {
             refresh_token: string;
+        };
+        /** @description The job a replay created. */
+        Replayed: {
+            /** @description The new job (the dead letter's job type and payload, for the same user). */
+            job_id: string;
         };
         /**
          * @description Who wrote a message.
          * @enum {string}
          */
         Role: "user" | "assistant";
+        /** @description One page found. */
+        SearchResult: {
+            category_id: string | null;
+            match: components["schemas"]["MatchKind"];
+            page_id: string;
+            /**
+             * Format: double
+             * @description The knowledge service's score of the match (higher is closer; name and meaning
+             *     scores are not comparable).
+             */
+            score: number;
+            /** @description For a meaning match: an excerpt of the block that matched. */
+            snippet: string | null;
+            /** @description The page's description, where the match carries one. */
+            summary: string | null;
+            title: string;
+        };
+        /** @description The pages found for a query. */
+        SearchResults: {
+            /** @description The query, trimmed. */
+            query: string;
+            /** @description Name matches first, then meaning matches; one per page. */
+            results: components["schemas"]["SearchResult"][];
+        };
         /** @description `POST /api/chat/message` body. */
         SendMessage: {
             /**
@@ -596,6 +862,21 @@ export interface components {
         SessionResponse: {
             session_established: boolean;
             user_name: string;
+        };
+        /** @description Jobs currently in each lifecycle state. */
+        StateCounts: {
+            /** Format: int64 */
+            CANCELLED: number;
+            /** Format: int64 */
+            ENQUEUED_OR_PENDING: number;
+            /** Format: int64 */
+            FAILED_FINAL: number;
+            /** Format: int64 */
+            RETRYING: number;
+            /** Format: int64 */
+            STARTED: number;
+            /** Format: int64 */
+            SUCCEEDED: number;
         };
         /** @description The stream of a turn. */
         StreamStarted: {
@@ -658,6 +939,22 @@ export interface components {
             /** @description True when the user has no (valid) override. */
             using_default: boolean;
             value: components["schemas"]["ConfigValue"];
+        };
+        /**
+         * @description What a user may do: use the assistant, or also operate it (the `/api/ops` routes).
+         * @enum {string}
+         */
+        UserRole: "user" | "operator";
+        /** @description A live worker. */
+        WorkerRow: {
+            /** @description RFC 3339: when its last heartbeat arrived. */
+            last_seen_at: string;
+            /** @description Per job type it serves. */
+            pools: components["schemas"]["PoolLoad"][];
+            /** @description RFC 3339. */
+            started_at: string;
+            version: string;
+            worker_id: string;
         };
     };
     responses: never;
@@ -1562,6 +1859,147 @@ export interface operations {
             };
         };
     };
+    get_knowledge_page_graph: {
+        parameters: {
+            query?: {
+                /** @description 1: the page and its linked pages (default); 2: also their linked pages. */
+                depth?: number;
+            };
+            header?: never;
+            path: {
+                /** @description A page id */
+                page_id: components["schemas"]["Text"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The page (distance 0), the pages linked with it (1) and at depth 2 theirs (2), at most 40 pages, and the links between them */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Graph"];
+                };
+            };
+            /** @description The knowledge service refused the page id */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No page with that id that the user can see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `depth` is not 1 or 2, or the page id holds a NUL character */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The knowledge service failed */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The knowledge service is unreachable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    search_knowledge: {
+        parameters: {
+            query: {
+                /** @description What to look for: a name, or words about it (1 to 200 characters after trimming). */
+                q: string;
+                /** @description Results, 1 to 50 (default 20). */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Pages whose name matches (`match: name`, from FindEntityCandidates) first, then pages with a block about the query (`match: meaning`, from SearchBlocks, with the block's text as `snippet`); one result per page, only the user's pages and shared ones */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SearchResults"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `q` is missing, empty or longer than 200 characters, or `limit` is out of range */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The knowledge service failed */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The knowledge service is unreachable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     start_knowledge_update: {
         parameters: {
             query?: never;
@@ -1712,6 +2150,288 @@ export interface operations {
                 };
                 content: {
                     "application/json": Record<string, never>;
+                };
+            };
+        };
+    };
+    list_ops_dead_letters: {
+        parameters: {
+            query?: {
+                /** @description Only dead letters of this job type. */
+                job_type?: string;
+                /** @description Dead letters per page, 1 to 200 (default 50). */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every user's dead letters, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeadLetterPage"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `operator role required` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A limit out of range, or a cursor or job type the job service refused */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The job service failed */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The job service is unreachable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    replay_ops_dead_letter: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An `id` of the dead letter listing */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The dead letter's job was enqueued again as a new job */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Replayed"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `operator role required`, or a cookie-authenticated write from a foreign `Origin` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No dead letter with that id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The dead letter was replayed already, or its job no longer exists */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The job service failed */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The job service is unreachable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_ops_jobs: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only jobs in this state: `ENQUEUED_OR_PENDING`, `STARTED`, `RETRYING`, `SUCCEEDED`,
+                 *     `FAILED_FINAL` or `CANCELLED`.
+                 */
+                state?: string;
+                /** @description Only jobs of this type (e.g. `knowledge.update`). */
+                job_type?: string;
+                /** @description Jobs per page, 1 to 200 (default 50). */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every user's jobs, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobPage"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `operator role required` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An unknown state, a limit out of range, or a cursor or job type the job service refused */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The job service failed */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The job service is unreachable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_ops_overview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every user's jobs by type and state over the last five minutes, and the workers heard from recently */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Overview"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `operator role required` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The job service failed */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The job service is unreachable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
