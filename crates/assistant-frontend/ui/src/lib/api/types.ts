@@ -6,7 +6,8 @@
 export interface CurrentUser {
   name: string;
   email: string;
-  role?: 'user' | 'operator';
+  /** `operator` may open the operations view. Required, so the contract catches a rename. */
+  role: 'user' | 'operator';
 }
 
 /** `POST /api/auth/login` body for a browser cookie session. */

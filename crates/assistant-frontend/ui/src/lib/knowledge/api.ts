@@ -1,7 +1,7 @@
 // The knowledge explorer's HTTP calls: each fetches through the shared client (`api/client.ts`,
 // which turns failures into `ApiError`) and hands the reply to `normalise.ts`. Ids go into paths
 // URL-encoded, since page ids may contain `/`.
-import { ApiError, get, patch, post } from '../api/client';
+import { ApiError, get, patch, post, type Schemas } from '../api/client';
 import * as normalise from './normalise';
 import type { Category, CategoryPages, Graph, Page, Patched, SearchResult } from './types';
 
@@ -38,18 +38,8 @@ export async function fetchPage(pageId: string): Promise<Page> {
  */
 export async function patchBlock(pageId: string, blockId: string, markdown: string, version: string): Promise<Patched> {
   const headers: Record<string, string> = version ? { 'If-Match': `"${version}"` } : {};
-  const body = await patch<unknown>(
-    `/api/knowledge/page/${enc(pageId)}`,
-    { content_blocks: [{ block_id: blockId, markdown_content: markdown }] },
-    { headers },
-  );
-  const record = (body ?? {}) as { updated_block_ids?: unknown; version?: unknown };
-  return {
-    updatedBlockIds: Array.isArray(record.updated_block_ids)
-      ? record.updated_block_ids.filter((id): id is string => typeof id === 'string')
-      : [],
-    version: typeof record.version === 'string' ? record.version : '',
-  };
+  const request: Schemas['PatchRequest'] = { content_blocks: [{ block_id: blockId, markdown_content: markdown }] };
+  return normalise.patched(await patch<unknown>(`/api/knowledge/page/${enc(pageId)}`, request, { headers }));
 }
 
 /** Pages matching `query` by name first, then by meaning. */
@@ -65,7 +55,7 @@ export async function fetchGraph(pageId: string, depth: 1 | 2 = 1): Promise<Grap
 
 /** Starts a knowledge update (of one journal, or of all); the enqueued job ids, first first. */
 export async function startUpdate(journalReference: string | null): Promise<string[]> {
-  const body = journalReference ? { journal_reference: journalReference } : {};
+  const body: Schemas['UpdateRequest'] = journalReference ? { journal_reference: journalReference } : {};
   const ids = normalise.updateJobIds(await post<unknown>('/api/knowledge/update', body));
   if (!ids.length) throw new ApiError(502, 'the update reply named no job', '/api/knowledge/update');
   return ids;

@@ -79,6 +79,14 @@ describe('knowledge payload normalisation', () => {
     expect(graph.edges).toEqual([{ source: 'a', target: 'b', label: 'knows' }]);
   });
 
+  it('reads a block edit reply, dropping ids that are not text', () => {
+    expect(normalise.patched({ page_id: 'p1', status: 'updated', updated_block_ids: ['b1', 7], version: 'v2' })).toEqual({
+      updatedBlockIds: ['b1'],
+      version: 'v2',
+    });
+    expect(normalise.patched(undefined)).toEqual({ updatedBlockIds: [], version: '' });
+  });
+
   it('reads update job ids first-first and rejects malformed watch statuses', () => {
     expect(normalise.updateJobIds({ job_id: 'j1', job_ids: ['j1', 'j2', 4] })).toEqual(['j1', 'j2']);
     expect(normalise.updateJobIds({ job_id: 'j1' })).toEqual(['j1']);
