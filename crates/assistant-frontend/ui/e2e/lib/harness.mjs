@@ -14,12 +14,25 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 /** Where the UI under test answers (E2E_BASE_URL, default the native suite's frontend). */
 export const baseUrl = (process.env.E2E_BASE_URL ?? 'http://127.0.0.1:5173').replace(/\/$/, '');
 
-/** The seeded development user (crates/assistant-backend/src/seed.rs). */
+/** The seeded development user, an operator (crates/assistant-backend/src/seed.rs). */
 export const seededUser = {
   name: 'Test User',
   email: process.env.E2E_USER_EMAIL ?? 'test.user@exobrain.local',
   password: process.env.E2E_USER_PASSWORD ?? 'password123',
 };
+
+/** The other seeded user, who is not an operator. */
+export const otherUser = {
+  name: 'Architect',
+  email: 'architect@exobrain.local',
+  password: seededUser.password,
+};
+
+/** The offline model's answer: notes found, or the note that there are none yet. */
+export const OFFLINE_ANSWER = /From your notes|Your notes hold nothing about that yet/;
+
+/** The note that ends every offline answer (once per reply). */
+export const OFFLINE_NOTE = 'Offline mode: no language model is configured';
 
 /** How long a step may take before the spec fails (E2E_TIMEOUT_MS, default 15 s). */
 export const stepTimeout = Number(process.env.E2E_TIMEOUT_MS ?? 15_000);
@@ -95,6 +108,56 @@ export async function signIn(page, user = seededUser) {
 /** The chat input ("Type your message"). */
 export function composer(page) {
   return page.getByRole('textbox', { name: /type your message/i });
+}
+
+/** Waits until the composer takes text again (the reply is done, the journal is today's). */
+export async function composerEnabled(page) {
+  await page.waitForFunction(() => {
+    const input = document.getElementById('composer-input');
+    return input !== null && !input.disabled;
+  });
+}
+
+/** The reference (`YYYY/MM/DD`) of the journal the chat shows, from its heading. */
+export async function shownJournal(page) {
+  const heading = page.getByRole('heading', { level: 1, name: /^Journal: / });
+  const text = await heading.textContent();
+  const match = /\d{4}\/\d{2}\/\d{2}/.exec(text ?? '');
+  assert.ok(match, `no journal reference in the heading "${text}"`);
+  return match[0];
+}
+
+/** The message a person sent, found by its (unique) text. */
+export function sentMessage(page, text) {
+  return page.locator('article[data-message-role="user"]').filter({ hasText: text }).last();
+}
+
+/** The assistant's reply right after the message with `text`. */
+export function replyTo(page, text) {
+  return sentMessage(page, text).locator(
+    'xpath=following-sibling::article[@data-message-role="assistant"][1]',
+  );
+}
+
+/** Sends `text` with the composer's send button and waits for its bubble. */
+export async function send(page, text) {
+  await composerEnabled(page);
+  await composer(page).fill(text);
+  await page.getByRole('button', { name: /send message/i }).click();
+  await sentMessage(page, text).waitFor({ state: 'visible' });
+}
+
+/** Waits until the reply to `text` is complete (its offline note is shown) and returns it. */
+export async function completeReplyTo(page, text) {
+  const reply = replyTo(page, text);
+  await reply.getByText(OFFLINE_NOTE).waitFor({ state: 'visible' });
+  await composerEnabled(page);
+  return reply;
+}
+
+/** How often `needle` occurs in `haystack`. */
+export function occurrences(haystack, needle) {
+  return haystack.split(needle).length - 1;
 }
 
 /** Signs out through the user menu and waits for the sign-in form. */

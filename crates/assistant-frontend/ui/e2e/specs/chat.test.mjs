@@ -1,20 +1,21 @@
-// Sign in as the seeded user, send a message, watch the offline answer stream in, scan the
-// chat screen with axe, sign out.
+// Sign in as the seeded user, send a message, watch the offline answer stream in (its text
+// grows on screen before the reply is complete), scan the chat screen with axe, sign out.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
 import {
+  OFFLINE_ANSWER,
+  OFFLINE_NOTE,
   assertAccessible,
-  composer,
+  completeReplyTo,
   launch,
+  occurrences,
   openPage,
   screenshot,
+  send,
   signIn,
   signOut,
 } from '../lib/harness.mjs';
-
-/** The offline model's answer: notes found, or the note that there are none yet. */
-const OFFLINE_ANSWER = /From your notes|Your notes hold nothing about that yet/;
 
 let browser;
 before(async () => {
@@ -23,6 +24,27 @@ before(async () => {
 after(async () => {
   await browser?.close();
 });
+
+/**
+ * Records, from inside the page, each text the reply to `message` shows (a poll from the test
+ * would miss the intermediate states of a fast stream).
+ */
+async function recordReplyTexts(page, message) {
+  await page.evaluate((question) => {
+    const texts = [];
+    window.__replyTexts = texts;
+    new MutationObserver(() => {
+      const asked = [...document.querySelectorAll('article[data-message-role="user"]')].find(
+        (article) => article.textContent?.includes(question),
+      );
+      const reply = asked?.nextElementSibling;
+      if (reply?.getAttribute('data-message-role') !== 'assistant') return;
+      const text = reply.querySelector('.markdown')?.textContent?.trim() ?? '';
+      if (text && texts.at(-1) !== text) texts.push(text);
+    }).observe(document.body, { childList: true, subtree: true, characterData: true });
+  }, message);
+  return () => page.evaluate(() => window.__replyTexts);
+}
 
 test('a signed-in user sends a message and sees the answer stream in', async () => {
   const { context, page, problems } = await openPage(browser);
@@ -34,20 +56,22 @@ test('a signed-in user sends a message and sees the answer stream in', async () 
 
     await signIn(page);
     const message = `What do my notes say about the e2e run ${Date.now()}?`;
-    await composer(page).fill(message);
+    const replyTexts = await recordReplyTexts(page, message);
     const sentAt = Date.now();
-    await page.getByRole('button', { name: /send message/i }).click();
+    await send(page, message);
+    const reply = await completeReplyTo(page, message);
+    console.log(`reply complete after ${Date.now() - sentAt} ms`);
 
-    await page.getByText(message).first().waitFor({ state: 'visible' });
-    const answer = page.getByText(OFFLINE_ANSWER).last();
-    await answer.waitFor({ state: 'visible' });
-    const firstTextMs = Date.now() - sentAt;
-    await page.getByText(/Offline mode: no language model is configured/).last().waitFor();
-    // The composer comes back once the stream is done.
-    await page.waitForFunction(
-      () => !document.querySelector('textarea')?.hasAttribute('disabled'),
-    );
-    console.log(`first streamed text after ${firstTextMs} ms`);
+    const texts = await replyTexts();
+    console.log(`the reply grew in ${texts.length} steps`);
+    assert.ok(texts.length >= 2, `the reply appeared at once instead of streaming: ${JSON.stringify(texts)}`);
+    for (let index = 1; index < texts.length; index += 1) {
+      assert.ok(texts[index].startsWith(texts[index - 1]), `a streamed chunk replaced earlier text: ${JSON.stringify(texts)}`);
+    }
+    const text = await reply.innerText();
+    assert.match(text, OFFLINE_ANSWER);
+    assert.equal(occurrences(text, OFFLINE_NOTE), 1);
+    await reply.getByText('Knowledge search').waitFor({ state: 'visible' });
 
     await assertAccessible(page, 'chat');
     await screenshot(page, 'chat');
