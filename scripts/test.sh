@@ -2,8 +2,10 @@
 # The one test command (README, CI): makes sure PostgreSQL, Redis and NATS JetStream run
 # locally (scripts/agent/native-infra-up.sh) and the test tools are installed (the embedding
 # model; schemathesis for the API fuzz test, scripts/agent/fuzz-api.sh --install), then checks the
-# shell scripts and formatting, runs clippy with warnings denied, and runs the whole workspace test
-# suite against that real infrastructure.
+# shell scripts and formatting, runs clippy with warnings denied, runs the whole workspace test
+# suite against that real infrastructure, then the web UI's checks (lint, types, the API
+# contract, unit tests) and its end-to-end tests in Chromium against the native fullstack suite
+# started from the debug binaries just built (offline model; stopped again at the end).
 # Builds go to ${CARGO_TARGET_DIR:-$HOME/.cache/exobrain-target} so clean clones reuse them.
 set -euo pipefail
 
@@ -44,3 +46,20 @@ else
   echo "cargo-nextest not found (cargo install cargo-nextest); falling back to cargo test"
   cargo test --workspace --locked --no-fail-fast
 fi
+
+step "web UI: lint, types, API contract, unit tests"
+UI_DIR="$ROOT/crates/assistant-frontend/ui"
+(
+  cd "$UI_DIR"
+  npm ci --no-audit --no-fund
+  npm run gen:api
+  git diff --exit-code -- src/lib/api/schema.d.ts ||
+    { echo "src/lib/api/schema.d.ts is stale: run npm run gen:api in $UI_DIR and commit it" >&2; exit 1; }
+  npm run verify
+)
+
+step "web UI end to end (Chromium, native fullstack suite, offline model)"
+cargo build --workspace --bins --locked
+stop_suite() { "$ROOT/scripts/agent/stop-backend-suite.sh" >/dev/null || true; }
+trap stop_suite EXIT
+EXOBRAIN_BIN_DIR="$CARGO_TARGET_DIR/debug" EXOBRAIN_SKIP_BUILD=1 "$ROOT/scripts/agent/e2e.sh"
