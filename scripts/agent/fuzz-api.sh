@@ -57,9 +57,9 @@ install || exit "$UNAVAILABLE"
 args=(
   run "$BASE_URL/api/openapi.json"
   --header "Authorization: Bearer $TOKEN"
-  --checks not_a_server_error,response_schema_conformance
+  --checks "not_a_server_error,response_schema_conformance"
   --max-examples "${FUZZ_MAX_EXAMPLES:-100}"
-  --phases examples,coverage,fuzzing
+  --phases "examples,coverage,fuzzing"
   --workers 1
   --generation-database none
   --generation-allow-x00 true
