@@ -15,7 +15,7 @@ die() {
 POSTGRES_DSN="postgresql://${POSTGRES_USER}@/postgres?host=/var/run/postgresql"
 export POSTGRES_DSN
 
-# shellcheck source=../../../scripts/lib/db-bootstrap.sh
+# shellcheck source-path=SCRIPTDIR source=../../../scripts/lib/db-bootstrap.sh
 source /opt/exobrain/db-bootstrap.sh
 
 bootstrap_service_db "${ASSISTANT_DB_DSN:?}" pgcrypto pg_trgm
