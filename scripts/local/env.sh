@@ -18,6 +18,8 @@ LOCAL_NATS_PORT="${LOCAL_NATS_PORT:-14222}"
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/service-env.sh"
 export_service_env "127.0.0.1:$LOCAL_PG_PORT" "$LOCAL_REDIS_PORT" "$LOCAL_NATS_PORT"
 
-# Only in this profile: Qdrant and Memgraph.
-export QDRANT_GRPC_URL="${QDRANT_GRPC_URL:-http://localhost:16334}"
-export MEMGRAPH_BOLT_URI="${MEMGRAPH_BOLT_URI:-bolt://localhost:17687}"
+# Only in this profile: Qdrant and Memgraph, under the names knowledge-interface reads
+# (crates/knowledge-interface/src/config.rs). They are used only when KNOWLEDGE_VECTOR_BACKEND=qdrant
+# or KNOWLEDGE_GRAPH_BACKEND=memgraph selects them.
+export QDRANT_ADDR="${QDRANT_ADDR:-http://127.0.0.1:16334}"
+export MEMGRAPH_BOLT_ADDR="${MEMGRAPH_BOLT_ADDR:-bolt://127.0.0.1:17687}"

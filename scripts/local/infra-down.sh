@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Workstation profile: stop and remove the infrastructure containers of
 # local-infra.yml. Named volumes (the data) are kept; remove them yourself
-# with `docker compose -f infra/docker-compose/local-infra.yml down -v`.
+# with `docker compose -p exobrain-local -f infra/docker-compose/local-infra.yml down -v`.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -11,5 +11,5 @@ source "$ROOT/scripts/agent/lib.sh"
 COMPOSE_FILE_PATH="${LOCAL_INFRA_COMPOSE_FILE:-$ROOT/infra/docker-compose/local-infra.yml}"
 docker compose version >/dev/null 2>&1 || die "'docker compose' is not available"
 
-info "docker compose -f $COMPOSE_FILE_PATH down (volumes kept)"
-docker compose -f "$COMPOSE_FILE_PATH" down
+info "docker compose -p exobrain-local -f $COMPOSE_FILE_PATH down (volumes kept)"
+docker compose -p exobrain-local -f "$COMPOSE_FILE_PATH" down

@@ -12,6 +12,6 @@ COMPOSE_FILE_PATH="${LOCAL_INFRA_COMPOSE_FILE:-$ROOT/infra/docker-compose/local-
 docker compose version >/dev/null 2>&1 ||
   die "'docker compose' is not available: install Docker with the Compose plugin (or use the native profile: scripts/agent/run-backend-suite.sh)"
 
-info "docker compose -f $COMPOSE_FILE_PATH up -d --wait"
-docker compose -f "$COMPOSE_FILE_PATH" up -d --wait
+info "docker compose -p exobrain-local -f $COMPOSE_FILE_PATH up -d --wait"
+docker compose -p exobrain-local -f "$COMPOSE_FILE_PATH" up -d --wait
 info "infrastructure is up; next: scripts/local/assistant-db-setup.sh, job-orchestrator-db-setup.sh, knowledge-schema-setup.sh"
