@@ -2,7 +2,8 @@
 # Offline checks of the Kubernetes manifests (infra/k8s): each overlay renders with
 # `kubectl kustomize`, validates strictly against the Kubernetes schemas
 # (kubernetes-validate) and keeps the invariants of scripts/agent/k8s_invariants.py (probes,
-# resources, non-root read-only containers, pinned images, no literal credentials, and for
+# resources, non-root read-only containers, pinned images, no literal credentials, only
+# variables the service reads (its crates/<service>/.env.example), and for
 # production at least two replicas of everything).
 #
 # An overlay's secrets.env is the operator's and git-ignored; where it is missing, the committed
@@ -50,7 +51,7 @@ for overlay in k3d production; do
   "$VENV_DIR/bin/kubernetes-validate" --strict --quiet -k "$KUBERNETES_VERSION" "$rendered" ||
     die "overlay $overlay does not validate"
   "$VENV_DIR/bin/python" "$ROOT/scripts/agent/k8s_invariants.py" \
-    --min-replicas "${min_replicas[$overlay]}" "$rendered" ||
+    --min-replicas "${min_replicas[$overlay]}" --repo "$ROOT" "$rendered" ||
     die "overlay $overlay breaks the manifest invariants"
 done
 info "kubernetes manifests: both overlays render, validate and keep their invariants"

@@ -1,6 +1,6 @@
 """Invariants of rendered Kubernetes manifests (the output of `kubectl kustomize`).
 
-Usage: k8s_invariants.py [--min-replicas N] MANIFEST.yaml
+Usage: k8s_invariants.py [--min-replicas N] [--repo ROOT] MANIFEST.yaml
 
 Checks every workload (Deployment, StatefulSet, DaemonSet, Job, CronJob):
 - each container has readiness and liveness probes (init containers cannot have them);
@@ -9,12 +9,16 @@ Checks every workload (Deployment, StatefulSet, DaemonSet, Job, CronJob):
 - each image has a tag or digest that is not `latest`;
 - no env entry whose name looks like a credential (PASSWORD, SECRET, TOKEN, KEY, DSN) carries
   a literal `value:`: credentials come from Secrets;
+- with --repo, every environment variable set on an `exobrain/<service>` container (`env`, and
+  the keys of ConfigMaps and Secrets it takes with `envFrom`) is one the service reads: listed in
+  `crates/<service>/.env.example`, which lists every variable its binary reads;
 - with --min-replicas, every Deployment and StatefulSet runs at least that many replicas,
   and every HorizontalPodAutoscaler starts from at least that many.
 Prints every violation, one per line, and exits 1 when there is any.
 """
 
 import argparse
+import pathlib
 import re
 import sys
 
@@ -74,8 +78,54 @@ def container_problems(container, pod_security, is_init):
     return problems
 
 
-def check(docs, min_replicas):
+ENV_EXAMPLE_LINE = re.compile(r"^#?\s*([A-Z][A-Z0-9_]*)=", re.MULTILINE)
+
+
+def variables_read(repo, image):
+    """The variables the service behind an `exobrain/<service>` image reads, or None."""
+    match = re.fullmatch(r"exobrain/([a-z-]+)(?::.*)?", image or "")
+    if not match:
+        return None
+    example = pathlib.Path(repo, "crates", match.group(1), ".env.example")
+    if not example.is_file():
+        return None
+    return set(ENV_EXAMPLE_LINE.findall(example.read_text(encoding="utf-8")))
+
+
+def variables_set(container, sources):
+    names = {env["name"] for env in container.get("env", [])}
+    for source in container.get("envFrom", []):
+        for kind, ref in (("ConfigMap", "configMapRef"), ("Secret", "secretRef")):
+            if ref in source:
+                names |= sources.get((kind, source[ref]["name"]), set())
+    return names
+
+
+def env_problems(docs, repo):
+    sources = {
+        (doc["kind"], doc["metadata"]["name"]): set(doc.get("data", {})) | set(doc.get("stringData", {}))
+        for doc in docs
+        if doc["kind"] in ("ConfigMap", "Secret")
+    }
     problems = []
+    for doc in docs:
+        if doc["kind"] not in WORKLOADS:
+            continue
+        spec = pod_spec(doc)
+        for container in spec.get("initContainers", []) + spec.get("containers", []):
+            known = variables_read(repo, container.get("image"))
+            if known is None:
+                continue
+            for name in sorted(variables_set(container, sources) - known):
+                problems.append(
+                    f"{doc['kind']}/{doc['metadata']['name']} container {container['name']} "
+                    f"sets {name}, which {container['image']} does not read"
+                )
+    return problems
+
+
+def check(docs, min_replicas, repo):
+    problems = env_problems(docs, repo) if repo else []
     for doc in docs:
         kind, name = doc["kind"], doc["metadata"]["name"]
         where = f"{kind}/{name}"
@@ -103,11 +153,12 @@ def check(docs, min_replicas):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--min-replicas", type=int, default=0)
+    parser.add_argument("--repo", help="repository root, for the variables each service reads")
     parser.add_argument("manifest")
     args = parser.parse_args()
     with open(args.manifest, encoding="utf-8") as file:
         docs = [doc for doc in yaml.safe_load_all(file) if doc]
-    problems = check(docs, args.min_replicas)
+    problems = check(docs, args.min_replicas, args.repo)
     for problem in problems:
         print(f"{args.manifest}: {problem}")
     workloads = sum(doc["kind"] in WORKLOADS for doc in docs)
