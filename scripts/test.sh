@@ -2,7 +2,8 @@
 # The one test command (README, CI): makes sure PostgreSQL, Redis and NATS JetStream run
 # locally (scripts/agent/native-infra-up.sh) and the test tools are installed (the embedding
 # model; schemathesis for the API fuzz test, scripts/agent/fuzz-api.sh --install), then checks the
-# shell scripts and formatting, runs clippy with warnings denied, runs the whole workspace test
+# shell scripts, the deployment files (Dockerfiles, compose files, Kubernetes overlays) and
+# formatting, runs clippy with warnings denied, runs the whole workspace test
 # suite against that real infrastructure, then the web UI's checks (lint, types, the API
 # contract, unit tests) and its end-to-end tests in Chromium against the native fullstack suite
 # started from the debug binaries just built (offline model; stopped again at the end).
@@ -32,6 +33,12 @@ if command -v shellcheck >/dev/null 2>&1; then
 else
   echo "shellcheck not installed (apt-get install shellcheck); syntax checked with bash -n only"
 fi
+
+step "deployment files: Dockerfiles (hadolint), compose files (docker-compose config)"
+"$ROOT/scripts/agent/check-images-compose.sh"
+
+step "deployment files: Kubernetes overlays (kustomize, strict schema validation, invariants)"
+"$ROOT/scripts/agent/check-kubernetes.sh"
 
 step "cargo fmt --check"
 cargo fmt --all -- --check
