@@ -54,6 +54,8 @@ describe('KnowledgeUpdateButton', () => {
     const steps = await screen.findByRole('list', { name: 'Knowledge update steps' });
     await waitFor(() => expect(steps.querySelectorAll('li')).toHaveLength(3));
     expect(steps).toHaveTextContent('step 2/11 finding entities');
+    // The list scrolls when long, so the keyboard must reach it.
+    expect(steps).toHaveAttribute('tabindex', '0');
     expect(button).toBeDisabled();
     expect(button).toHaveAttribute('title', 'Knowledge update in progress');
     expect(button.querySelector('svg')).toHaveClass('spinning');
