@@ -509,3 +509,44 @@ ensure_python_venv() {
   printf '%s' "$requirements" >"$stamp"
 }
 
+show_log_tail() {
+  local log="$LOG_DIR/$1.log"
+  echo "----- last 20 lines of $log -----" >&2
+  tail -n 20 "$log" >&2 2>/dev/null || true
+  echo "-----" >&2
+}
+
+# Starts $1 in the background (unless it already runs) and waits until $2 (default: its
+# /healthz) answers 200; dies with the log's tail when it exits or times out
+# (SERVICE_START_TIMEOUT seconds, default 60).
+start_service() {
+  local svc="$1" url="${2:-}" pid deadline
+  [[ -n "$url" ]] || url="$(service_health_url "$svc")"
+  if pid="$(running_pid "$svc")"; then
+    info "$svc: already running (pid $pid)"
+  else
+    local hostport="${url#http://}"
+    hostport="${hostport%%/*}"
+    if port_open "${hostport%:*}" "${hostport##*:}"; then
+      die "$svc: port ${hostport##*:} is already taken by another process (not started by this script); stop it or change the bind address"
+    fi
+    info "$svc: starting"
+    [[ -f "$LOG_DIR/$svc.log" ]] && mv -f "$LOG_DIR/$svc.log" "$LOG_DIR/$svc.log.prev"
+    start_background "$svc" "$LOG_DIR/$svc.log" "$BIN_DIR/$svc" serve
+    pid="$(read_pid "$svc")"
+  fi
+  deadline=$((SECONDS + ${SERVICE_START_TIMEOUT:-60}))
+  until http_ok "$url"; do
+    if ! pid_alive "$pid" "$svc"; then
+      rm -f "$(pidfile_for "$svc")"
+      show_log_tail "$svc"
+      die "$svc: exited before $url answered 200"
+    fi
+    if ((SECONDS >= deadline)); then
+      show_log_tail "$svc"
+      die "$svc: $url did not answer 200 within ${SERVICE_START_TIMEOUT:-60}s (still running as pid $pid; stop with scripts/agent/stop-backend-suite.sh)"
+    fi
+    sleep 1
+  done
+  info "$svc: healthy ($url)"
+}

@@ -39,33 +39,7 @@ ready_url="${ready_url%/healthz}/readyz"
 ui_url="${ready_url%/readyz}/"
 
 ensure_state_dirs
-if pid="$(running_pid "$SVC")"; then
-  info "$SVC: already running (pid $pid)"
-else
-  hostport="${ui_url#http://}"
-  hostport="${hostport%/}"
-  if port_open "${hostport%:*}" "${hostport##*:}"; then
-    die "$SVC: port ${hostport##*:} is already taken by another process (not started by this script); stop it or set ASSISTANT_FRONTEND_BIND_ADDRESS"
-  fi
-  info "$SVC: starting (backend $ASSISTANT_BACKEND_URL, UI $ASSISTANT_FRONTEND_DIST)"
-  [[ -f "$LOG_DIR/$SVC.log" ]] && mv -f "$LOG_DIR/$SVC.log" "$LOG_DIR/$SVC.log.prev"
-  start_background "$SVC" "$LOG_DIR/$SVC.log" "$BIN_DIR/$SVC" serve
-  pid="$(read_pid "$SVC")"
-fi
-
-deadline=$((SECONDS + SERVICE_START_TIMEOUT))
-until http_ok "$ready_url"; do
-  if ! pid_alive "$pid" "$SVC"; then
-    rm -f "$(pidfile_for "$SVC")"
-    tail -n 20 "$LOG_DIR/$SVC.log" >&2 2>/dev/null || true
-    die "$SVC: exited before $ready_url answered 200"
-  fi
-  if ((SECONDS >= deadline)); then
-    tail -n 20 "$LOG_DIR/$SVC.log" >&2 2>/dev/null || true
-    die "$SVC: $ready_url did not answer 200 within ${SERVICE_START_TIMEOUT}s (still running as pid $pid; stop with scripts/agent/stop-backend-suite.sh)"
-  fi
-  sleep 1
-done
+start_service "$SVC" "$ready_url"
 
 echo
 info "$SVC: ready; log $LOG_DIR/$SVC.log"
