@@ -1,5 +1,6 @@
 //! The command line every service binary shares: `serve` (default), `migrate`, `seed`,
-//! `users …` (account administration, with arguments of its own), `print-config` and `help`;
+//! `users …` (account administration, with arguments of its own), `print-config [--vars]` and
+//! `help`;
 //! [`main`] drives a [`Service`] through them and turns the outcome
 //! into one error line and an exit code, so each `main.rs` is a single call.
 
@@ -85,7 +86,8 @@ impl Command {
 }
 
 /// Parses the first argument; `supported` lists the commands this binary offers besides help.
-/// Only `users` accepts further arguments (left in `args` for the service).
+/// Only `users` and `print-config` accept further arguments (left in `args`; see
+/// [`print_config_mode`]).
 pub fn parse(
     binary: &str,
     mut args: impl Iterator<Item = String>,
@@ -102,7 +104,7 @@ pub fn parse(
             .find(|command| command.word() == other)
             .ok_or_else(|| format!("unknown command `{other}`\n{}", usage(binary, supported)))?,
     };
-    if command != Command::Users
+    if !matches!(command, Command::Users | Command::PrintConfig)
         && let Some(extra) = args.next()
     {
         return Err(format!(
@@ -111,6 +113,34 @@ pub fn parse(
         ));
     }
     Ok(command)
+}
+
+/// What `print-config` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PrintConfig {
+    /// The effective configuration, secrets redacted.
+    Values,
+    /// `--vars`: the names of the variables the binary reads with this environment, one a
+    /// line, whether set or not; printed even when a value is invalid (the problems go to
+    /// stderr), since the names do not depend on the values being right.
+    Names,
+}
+
+/// Parses the arguments after `print-config`: none, or `--vars`.
+pub fn print_config_mode(
+    binary: &str,
+    args: impl Iterator<Item = String>,
+    supported: &[Command],
+) -> Result<PrintConfig, String> {
+    let args: Vec<String> = args.collect();
+    match args.as_slice() {
+        [] => Ok(PrintConfig::Values),
+        [flag] if flag == "--vars" => Ok(PrintConfig::Names),
+        [.., extra] => Err(format!(
+            "unexpected argument `{extra}` (print-config takes only --vars)\n{}",
+            usage(binary, supported)
+        )),
+    }
 }
 
 /// One line per command.
@@ -122,7 +152,9 @@ pub fn usage(binary: &str, supported: &[Command]) -> String {
             Command::Migrate => "apply the embedded database migrations and exit",
             Command::Seed => "apply the idempotent starter data and exit",
             Command::Users => "administer accounts (`users help` lists the subcommands)",
-            Command::PrintConfig => "print the effective configuration (secrets redacted)",
+            Command::PrintConfig => {
+                "print the effective configuration (secrets redacted); --vars: the variables read"
+            }
             Command::Help => "print this help",
         };
         text.push_str(&format!("\n  {:<13} {about}", command.word()));
@@ -156,11 +188,34 @@ pub fn main_with_args<S: Service>(args: impl Iterator<Item = String>) -> ExitCod
         println!("{}", usage(S::NAME, S::COMMANDS));
         return ExitCode::SUCCESS;
     }
-    let config = match S::load(Env::from_process()) {
+    let print = if command == Command::PrintConfig {
+        match print_config_mode(S::NAME, args.by_ref(), S::COMMANDS) {
+            Ok(mode) => Some(mode),
+            Err(message) => {
+                eprintln!("{}: error: {message}", S::NAME);
+                return ExitCode::from(2);
+            }
+        }
+    } else {
+        None
+    };
+    let env = Env::from_process();
+    let names = env.names_read();
+    let loaded = S::load(env);
+    if print == Some(PrintConfig::Names) {
+        for name in names.names() {
+            println!("{name}");
+        }
+        if let Err(error) = loaded {
+            eprintln!("{}: warning: {error}", S::NAME);
+        }
+        return ExitCode::SUCCESS;
+    }
+    let config = match loaded {
         Ok(config) => config,
         Err(error) => return exit_code(S::NAME, Err(error)),
     };
-    if command == Command::PrintConfig {
+    if print == Some(PrintConfig::Values) {
         println!("{config:#?}");
         return ExitCode::SUCCESS;
     }
@@ -235,6 +290,22 @@ mod tests {
         assert_eq!(rest.collect::<Vec<_>>(), ["create", "--email", "a@b"]);
         let error = parse("svc", args(&["serve", "now"]), with_users).expect_err("extra");
         assert!(error.starts_with("unexpected argument `now`"), "{error}");
+    }
+
+    #[test]
+    fn print_config_takes_only_vars() {
+        let mut rest = args(&["print-config", "--vars"]);
+        assert_eq!(parse("svc", rest.by_ref(), ALL), Ok(Command::PrintConfig));
+        assert_eq!(
+            print_config_mode("svc", rest, ALL),
+            Ok(PrintConfig::Names)
+        );
+        assert_eq!(
+            print_config_mode("svc", args(&[]), ALL),
+            Ok(PrintConfig::Values)
+        );
+        let error = print_config_mode("svc", args(&["--all"]), ALL).expect_err("unknown flag");
+        assert!(error.starts_with("unexpected argument `--all`"), "{error}");
     }
 
     #[test]

@@ -5,10 +5,11 @@
 //! variables at once, each named, before it starts. Services build their own config structs on
 //! top of it; this module owns no service's variables except the shared [`AppEnv`].
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 use std::net::SocketAddr;
 use std::str::FromStr;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 pub use secrecy::{ExposeSecret, SecretString};
@@ -77,10 +78,36 @@ impl fmt::Display for ConfigError {
 
 type Lookup = Box<dyn Fn(&str) -> Option<String> + Send + Sync>;
 
-/// Reads typed values from an environment, remembering every problem.
+/// Reads typed values from an environment, remembering every problem and the name of every
+/// variable it was asked for (see [`Env::names_read`]).
 pub struct Env {
     lookup: Lookup,
     problems: Vec<VarProblem>,
+    read: NamesRead,
+}
+
+/// The names of the variables an [`Env`] was asked for, set or not; a handle that outlives
+/// the `Env` a service's config loader consumes (`print-config --vars`, drift checks).
+#[derive(Debug, Clone, Default)]
+pub struct NamesRead(Arc<Mutex<BTreeSet<String>>>);
+
+impl NamesRead {
+    /// Every name read so far, sorted.
+    pub fn names(&self) -> Vec<String> {
+        self.lock().iter().cloned().collect()
+    }
+
+    fn record(&self, var: &str) {
+        let mut names = self.lock();
+        if !names.contains(var) {
+            names.insert(var.to_owned());
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeSet<String>> {
+        // A panic while holding the lock cannot leave a set of names half-written.
+        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
 }
 
 impl fmt::Debug for Env {
@@ -112,11 +139,18 @@ impl Env {
         Self {
             lookup: Box::new(lookup),
             problems: Vec::new(),
+            read: NamesRead::default(),
         }
+    }
+
+    /// A handle on the names of the variables read through this `Env`, now and later.
+    pub fn names_read(&self) -> NamesRead {
+        self.read.clone()
     }
 
     /// The raw value, with surrounding whitespace removed; empty counts as unset.
     pub fn optional(&self, var: &str) -> Option<String> {
+        self.read.record(var);
         (self.lookup)(var)
             .map(|value| value.trim().to_owned())
             .filter(|value| !value.is_empty())
@@ -405,6 +439,17 @@ mod tests {
         let dsn = Dsn::new("X_DSN", "postgresql://user:hunter2@db.example:5433/app");
         assert_eq!(dsn.redacted(), "postgresql://db.example:5433/app");
         assert!(!format!("{dsn:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn every_name_asked_for_is_recorded_set_or_not() {
+        let mut env = Env::from_map([("SET", "1"), ("NEVER_READ", "x")]);
+        let names = env.names_read();
+        let _ = env.parse::<u8>("SET", 0);
+        let _ = env.string("UNSET", "d");
+        let _ = env.flag("UNSET", false);
+        drop(env);
+        assert_eq!(names.names(), ["SET", "UNSET"]);
     }
 
     #[test]
