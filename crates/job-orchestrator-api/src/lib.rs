@@ -48,8 +48,13 @@ pub async fn run(
 ) -> Result<(), RunError> {
     let (pool, nats) = config.stores.connect().await?;
     let registry = config.registry();
-    let streams = exobrain_jobs::streams::ensure(&nats.jetstream, &config.stores.nats, &registry)
-        .await
+    let streams = exobrain_jobs::streams::ensure(
+        &nats.jetstream,
+        &config.stores.nats,
+        &registry,
+        config.stores.stream_replicas,
+    )
+    .await
         .map_err(|cause| RunError::Serve {
             what: "JetStream setup",
             cause,

@@ -46,8 +46,13 @@ pub async fn run(
     let registry = config.registry();
     let nats_config = &config.stores.nats;
     let serve_error = |what: &'static str| move |cause: String| RunError::Serve { what, cause };
-    let streams = exobrain_jobs::streams::ensure(&nats.jetstream, nats_config, &registry)
-        .await
+    let streams = exobrain_jobs::streams::ensure(
+        &nats.jetstream,
+        nats_config,
+        &registry,
+        config.stores.stream_replicas,
+    )
+    .await
         .map_err(serve_error("JetStream setup"))?;
     let jobs_stream = nats
         .jetstream

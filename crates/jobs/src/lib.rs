@@ -30,6 +30,9 @@ pub struct StoresConfig {
     pub nats: NatsConfig,
     /// How long to keep trying to reach them at startup.
     pub connect: ConnectPolicy,
+    /// `JOBS_STREAM_REPLICAS`: servers that keep each JetStream stream (1..=5, default 1;
+    /// 3 on a three-node cluster).
+    pub stream_replicas: usize,
 }
 
 impl StoresConfig {
@@ -39,6 +42,7 @@ impl StoresConfig {
             database: Dsn::read(env, "JOB_ORCHESTRATOR_DB_DSN", DEFAULT_DSN),
             nats: NatsConfig::from_env(env),
             connect: ConnectPolicy::from_env(env),
+            stream_replicas: env.bounded(streams::REPLICAS_VAR, 1, 1, streams::MAX_REPLICAS),
         }
     }
 

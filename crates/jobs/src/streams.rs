@@ -15,6 +15,12 @@
 //! older or newer version) share the `JOBS` stream, so a process only ever adds its request
 //! subjects to it and never removes another's: a request subject that no stream captures
 //! would make every request of that type unpublishable.
+//!
+//! Every stream is kept on `JOBS_STREAM_REPLICAS` servers (1 on a single server, 3 on the
+//! production cluster): a stream found with another count is updated to it, which JetStream
+//! does in place on a cluster. A count the server cannot satisfy (more than one on a server
+//! without a cluster, more than the cluster has) stops startup with an error that names the
+//! variable, instead of a topology quietly weaker than configured.
 
 use std::time::Duration;
 
@@ -22,6 +28,12 @@ use async_nats::jetstream::{self, stream};
 use exobrain_common::nats::NatsConfig;
 
 use crate::domain::Registry;
+
+/// The variable that sets the replica count of every stream.
+pub const REPLICAS_VAR: &str = "JOBS_STREAM_REPLICAS";
+
+/// Most replicas JetStream keeps of a stream.
+pub const MAX_REPLICAS: usize = 5;
 
 /// Stream names, with the process's prefix applied.
 #[derive(Debug, Clone)]
@@ -48,12 +60,13 @@ impl Streams {
     }
 }
 
-/// Creates the four streams, or updates them to this configuration; the `JOBS` stream keeps
-/// the request subjects other processes added.
+/// Creates the four streams with `replicas` replicas each, or updates them to this
+/// configuration; the `JOBS` stream keeps the request subjects other processes added.
 pub async fn ensure(
     js: &jetstream::Context,
     nats: &NatsConfig,
     registry: &Registry,
+    replicas: usize,
 ) -> Result<Streams, String> {
     let names = Streams::named(nats);
     let day = Duration::from_secs(24 * 3600);
@@ -67,6 +80,7 @@ pub async fn ensure(
             name: names.jobs.clone(),
             subjects: request_subjects,
             retention: stream::RetentionPolicy::WorkQueue,
+            num_replicas: replicas,
             duplicate_window: Duration::from_secs(600),
             ..Default::default()
         },
@@ -76,6 +90,7 @@ pub async fn ensure(
             max_age: day,
             max_messages_per_subject: 50,
             discard: stream::DiscardPolicy::Old,
+            num_replicas: replicas,
             duplicate_window: Duration::from_secs(600),
             ..Default::default()
         },
@@ -83,6 +98,7 @@ pub async fn ensure(
             name: names.events.clone(),
             subjects: vec![nats.subject("jobs.events.>")],
             max_age: 7 * day,
+            num_replicas: replicas,
             duplicate_window: Duration::from_secs(600),
             ..Default::default()
         },
@@ -90,6 +106,7 @@ pub async fn ensure(
             name: names.dlq.clone(),
             subjects: vec![nats.subject("jobs.dlq")],
             max_age: 365 * day,
+            num_replicas: replicas,
             duplicate_window: Duration::from_secs(600),
             ..Default::default()
         },
@@ -105,17 +122,35 @@ pub async fn ensure(
             }
             .map_err(|error| error.to_string())
         };
-        applied.map_err(|error| format!("cannot create or update stream {name}: {error}"))?;
+        applied.map_err(|error| {
+            format!(
+                "cannot create or update stream {name}: {error}{}",
+                replicas_hint(replicas)
+            )
+        })?;
     }
     Ok(names)
+}
+
+/// What to check when a stream cannot take the configured replica count.
+fn replicas_hint(replicas: usize) -> String {
+    if replicas > 1 {
+        format!(
+            " ({REPLICAS_VAR}={replicas} needs a JetStream cluster of at least {replicas} \
+             servers; set {REPLICAS_VAR}=1 on a single server)"
+        )
+    } else {
+        String::new()
+    }
 }
 
 /// Tries of [`add_subjects`] before it gives up on a stream other processes keep changing.
 const ADD_TRIES: usize = 5;
 
 /// Creates the stream of `config`, or adds `config`'s subjects to the existing one, keeping
-/// every subject it has. Another process may update the stream between the read and the
-/// write; the subjects are read back and the update repeated until they are all there.
+/// every subject it has, and sets its replica count. Another process may update the stream
+/// between the read and the write; the subjects are read back and the update repeated until
+/// they are all there.
 async fn add_subjects(js: &jetstream::Context, config: stream::Config) -> Result<(), String> {
     for _ in 0..ADD_TRIES {
         let current = match js.get_stream(&config.name).await {
@@ -128,7 +163,8 @@ async fn add_subjects(js: &jetstream::Context, config: stream::Config) -> Result
             Err(_) => match js.create_stream(config.clone()).await {
                 Ok(_) => return Ok(()),
                 // Created by another process meanwhile: add to it on the next try.
-                Err(_) => continue,
+                Err(_) if js.get_stream(&config.name).await.is_ok() => continue,
+                Err(error) => return Err(error.to_string()),
             },
         };
         let mut subjects = current.subjects.clone();
@@ -138,7 +174,7 @@ async fn add_subjects(js: &jetstream::Context, config: stream::Config) -> Result
             .filter(|subject| !subjects.contains(subject))
             .cloned()
             .collect();
-        if missing.is_empty() {
+        if missing.is_empty() && current.num_replicas == config.num_replicas {
             return Ok(());
         }
         subjects.extend(missing);

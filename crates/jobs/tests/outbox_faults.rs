@@ -65,7 +65,7 @@ async fn messages_in(nats: &TestNats, stream: &str) -> u64 {
 async fn refused_rows_are_parked_and_their_jobs_failed_while_the_rows_around_them_flow() {
     let (db, nats) = (TestDb::migrated(&MIGRATOR).await, TestNats::new().await);
     let config = NatsConfig::new(nats.url.clone(), nats.prefix.clone());
-    let names = streams::ensure(&nats.jetstream, &config, &Registry::standard(3, true))
+    let names = streams::ensure(&nats.jetstream, &config, &Registry::standard(3, true), 1)
         .await
         .expect("streams");
     let store = JobStore::new(db.pool.clone(), config.clone());
@@ -158,7 +158,7 @@ async fn rows_that_fail_while_nats_is_down_are_not_counted_against_them() {
     let mut js = async_nats::jetstream::new(client);
     js.set_timeout(Duration::from_secs(1));
     let config = NatsConfig::new(server.url.clone(), "outage");
-    let names = streams::ensure(&js, &config, &Registry::standard(3, true))
+    let names = streams::ensure(&js, &config, &Registry::standard(3, true), 1)
         .await
         .expect("streams");
     let store = JobStore::new(db.pool.clone(), config);

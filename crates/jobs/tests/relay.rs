@@ -54,10 +54,10 @@ async fn accepted_jobs_reach_their_streams_exactly_once() {
     let (db, nats) = (TestDb::migrated(&MIGRATOR).await, TestNats::new().await);
     let config = NatsConfig::new(nats.url.clone(), nats.prefix.clone());
     let registry = Registry::standard(3, true);
-    let names = streams::ensure(&nats.jetstream, &config, &registry)
+    let names = streams::ensure(&nats.jetstream, &config, &registry, 1)
         .await
         .expect("streams");
-    streams::ensure(&nats.jetstream, &config, &registry)
+    streams::ensure(&nats.jetstream, &config, &registry, 1)
         .await
         .expect("ensuring twice is harmless");
 
@@ -98,7 +98,7 @@ async fn accepted_jobs_reach_their_streams_exactly_once() {
 async fn the_publisher_sends_each_commit_at_once_in_order_and_the_relay_leaves_fresh_rows_alone() {
     let (db, nats) = (TestDb::migrated(&MIGRATOR).await, TestNats::new().await);
     let config = NatsConfig::new(nats.url.clone(), nats.prefix.clone());
-    let names = streams::ensure(&nats.jetstream, &config, &Registry::standard(3, true))
+    let names = streams::ensure(&nats.jetstream, &config, &Registry::standard(3, true), 1)
         .await
         .expect("streams");
 
@@ -192,7 +192,7 @@ async fn enqueue_backlog(store: &JobStore) {
 async fn a_backlog_four_times_the_clients_ack_limit_is_relayed_in_full() {
     let (db, nats) = (TestDb::migrated(&MIGRATOR).await, TestNats::new().await);
     let config = NatsConfig::new(nats.url.clone(), nats.prefix.clone());
-    let names = streams::ensure(&nats.jetstream, &config, &Registry::standard(3, true))
+    let names = streams::ensure(&nats.jetstream, &config, &Registry::standard(3, true), 1)
         .await
         .expect("streams");
     let store = JobStore::new(db.pool.clone(), config);
@@ -216,7 +216,7 @@ async fn a_backlog_four_times_the_clients_ack_limit_is_relayed_in_full() {
 async fn the_publisher_drains_a_burst_four_times_the_clients_ack_limit() {
     let (db, nats) = (TestDb::migrated(&MIGRATOR).await, TestNats::new().await);
     let config = NatsConfig::new(nats.url.clone(), nats.prefix.clone());
-    let names = streams::ensure(&nats.jetstream, &config, &Registry::standard(3, true))
+    let names = streams::ensure(&nats.jetstream, &config, &Registry::standard(3, true), 1)
         .await
         .expect("streams");
     // Committed while no publisher ran, then handed to one all at once.

@@ -223,7 +223,7 @@ impl Infra {
     /// Creates the streams, as every process does at startup (for tests without a worker).
     pub async fn ensure_streams(&self) {
         let nats = NatsConfig::new(self.nats_url.clone(), self.nats.prefix.clone());
-        exobrain_jobs::streams::ensure(&self.nats.jetstream, &nats, &Registry::standard(3, true))
+        exobrain_jobs::streams::ensure(&self.nats.jetstream, &nats, &Registry::standard(3, true), 1)
             .await
             .expect("streams");
     }
