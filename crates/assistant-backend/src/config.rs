@@ -95,10 +95,10 @@ pub struct AuthConfig {
     pub email_limit: LoginLimit,
     /// `AUTH_LOGIN_MAX_ATTEMPTS_PER_ADDRESS` within `AUTH_LOGIN_ADDRESS_WINDOW_SECONDS`.
     pub address_limit: LoginLimit,
-    /// `AUTH_TRUSTED_PROXIES`: peers (comma-separated IP addresses; loopback by default, where
-    /// the assistant-frontend server runs) whose `X-Forwarded-For` names the client that login
-    /// throttling counts.
-    pub trusted_proxies: Vec<IpAddr>,
+    /// `AUTH_TRUSTED_PROXIES`: peers (comma-separated IP addresses or networks such as
+    /// `10.42.0.0/16`; loopback by default, where the assistant-frontend server runs) whose
+    /// `X-Forwarded-For` names the client that login throttling counts.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 /// At most `max` events per `window`.
@@ -140,11 +140,17 @@ impl AuthConfig {
             .map(str::trim)
             .filter(|proxy| !proxy.is_empty())
         {
-            match proxy.parse() {
-                Ok(address) => trusted_proxies.push(address),
+            let network = proxy
+                .parse::<ipnet::IpNet>()
+                .or_else(|_| proxy.parse::<IpAddr>().map(ipnet::IpNet::from));
+            match network {
+                Ok(network) => trusted_proxies.push(network),
                 Err(_) => env.problem(
                     "AUTH_TRUSTED_PROXIES",
-                    format!("`{proxy}` is not an IP address (list addresses separated by commas)"),
+                    format!(
+                        "`{proxy}` is not an IP address or network (list addresses such as \
+                         127.0.0.1 or networks such as 10.42.0.0/16, separated by commas)"
+                    ),
                 ),
             }
         }
@@ -181,4 +187,29 @@ fn whole_seconds(env: &mut Env, var: &str, default: u64) -> Duration {
 
 fn is_cookie_name_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_networks() {
+        let mut env = Env::from_map([("AUTH_TRUSTED_PROXIES", "10.42.0.0/16, 127.0.0.1")]);
+        let auth = AuthConfig::from_env(&mut env, AppEnv::Test);
+        assert!(env.finish().is_ok());
+        let expected: Vec<ipnet::IpNet> = vec![
+            "10.42.0.0/16".parse().unwrap(),
+            "127.0.0.1/32".parse().unwrap(),
+        ];
+        assert_eq!(auth.trusted_proxies, expected);
+    }
+
+    #[test]
+    fn a_trusted_proxy_that_is_neither_is_reported_by_name() {
+        let mut env = Env::from_map([("AUTH_TRUSTED_PROXIES", "10.42.0.0/33")]);
+        let _ = AuthConfig::from_env(&mut env, AppEnv::Test);
+        let error = env.finish().expect_err("no such network");
+        assert_eq!(error.problems[0].var, "AUTH_TRUSTED_PROXIES");
+    }
 }

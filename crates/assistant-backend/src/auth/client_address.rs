@@ -1,11 +1,14 @@
 //! The client address that login throttling counts: the connection's peer, unless the peer is
-//! a trusted proxy (`AUTH_TRUSTED_PROXIES`, loopback by default: the assistant-frontend server
-//! on the same machine), in which case the nearest untrusted hop of `X-Forwarded-For` is taken.
+//! a trusted proxy (`AUTH_TRUSTED_PROXIES`: addresses or networks, loopback by default: the
+//! assistant-frontend server on the same machine; a cluster's pod network behind an ingress),
+//! in which case the nearest untrusted hop of `X-Forwarded-For` is taken.
 //! Hops are read from the right, since only those a trusted proxy appended can be believed; a
 //! header that does not parse is ignored and the peer is used.
 
 use std::convert::Infallible;
 use std::net::{IpAddr, SocketAddr};
+
+use ipnet::IpNet;
 
 use axum::extract::{ConnectInfo, FromRequestParts};
 use http::request::Parts;
@@ -39,9 +42,10 @@ impl FromRequestParts<AppState> for ClientAddress {
 }
 
 /// The client behind `peer`, given the `X-Forwarded-For` header lines and the trusted proxies.
-pub fn resolve(peer: Option<IpAddr>, forwarded: &[&str], trusted: &[IpAddr]) -> Option<IpAddr> {
+pub fn resolve(peer: Option<IpAddr>, forwarded: &[&str], trusted: &[IpNet]) -> Option<IpAddr> {
     let peer = peer?;
-    if !trusted.contains(&peer) {
+    let is_trusted = |address: &IpAddr| trusted.iter().any(|net| net.contains(address));
+    if !is_trusted(&peer) {
         return Some(peer);
     }
     let hops: Option<Vec<IpAddr>> = forwarded
@@ -55,7 +59,7 @@ pub fn resolve(peer: Option<IpAddr>, forwarded: &[&str], trusted: &[IpAddr]) -> 
     // The nearest hop not itself a trusted proxy; when every hop is trusted, the farthest.
     hops.iter()
         .rev()
-        .find(|hop| !trusted.contains(hop))
+        .find(|hop| !is_trusted(hop))
         .or(hops.first())
         .copied()
         .or(Some(peer))
@@ -69,7 +73,10 @@ mod tests {
         text.parse().unwrap()
     }
 
-    const LOOPBACK: &[IpAddr] = &[IpAddr::V4(std::net::Ipv4Addr::LOCALHOST)];
+    const LOOPBACK: &[IpNet] = &[IpNet::V4(ipnet::Ipv4Net::new_assert(
+        std::net::Ipv4Addr::LOCALHOST,
+        32,
+    ))];
 
     #[test]
     fn an_untrusted_peer_is_the_client_whatever_it_claims() {
@@ -103,6 +110,19 @@ mod tests {
         let peer = Some(ip("127.0.0.1"));
         assert_eq!(resolve(peer, &[], LOOPBACK), peer);
         assert_eq!(resolve(peer, &["not-an-address"], LOOPBACK), peer);
+    }
+
+    #[test]
+    fn every_address_of_a_trusted_network_is_a_proxy() {
+        let pods: &[IpNet] = &["10.42.0.0/16".parse().unwrap()];
+        let client = resolve(
+            Some(ip("10.42.3.17")),
+            &["203.0.113.7, 10.42.0.9"],
+            pods,
+        );
+        assert_eq!(client, Some(ip("203.0.113.7")));
+        let outside = resolve(Some(ip("10.43.0.1")), &["203.0.113.7"], pods);
+        assert_eq!(outside, Some(ip("10.43.0.1")));
     }
 
     #[test]

@@ -40,7 +40,7 @@ pub struct AuthServices {
     /// Login throttling.
     pub limits: LoginLimits,
     /// Peers whose `X-Forwarded-For` is believed (see [`client_address`]).
-    pub trusted_proxies: Arc<[IpAddr]>,
+    pub trusted_proxies: Arc<[ipnet::IpNet]>,
 }
 
 impl AuthServices {
