@@ -54,6 +54,8 @@ else
   cargo test --workspace --locked --no-fail-fast
 fi
 
+"$ROOT/scripts/agent/contract-halves-status.sh"
+
 step "web UI: lint, types, API contract, unit tests"
 UI_DIR="$ROOT/crates/assistant-frontend/ui"
 (
@@ -64,6 +66,10 @@ UI_DIR="$ROOT/crates/assistant-frontend/ui"
     { echo "src/lib/api/schema.d.ts is stale: run npm run gen:api in $UI_DIR and commit it" >&2; exit 1; }
   npm run verify
 )
+
+step "deployment files: environment drift (every variable set is one its binary reads)"
+cargo build --workspace --bins --locked
+EXOBRAIN_BIN_DIR="$CARGO_TARGET_DIR/debug" "$ROOT/scripts/agent/check-env-drift.sh"
 
 step "web UI end to end (Chromium, native fullstack suite, offline model)"
 cargo build --workspace --bins --locked

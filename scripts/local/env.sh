@@ -18,8 +18,16 @@ LOCAL_NATS_PORT="${LOCAL_NATS_PORT:-14222}"
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/service-env.sh"
 export_service_env "127.0.0.1:$LOCAL_PG_PORT" "$LOCAL_REDIS_PORT" "$LOCAL_NATS_PORT"
 
-# Only in this profile: Qdrant and Memgraph, under the names knowledge-interface reads
-# (crates/knowledge-interface/src/config.rs). They are used only when KNOWLEDGE_VECTOR_BACKEND=qdrant
-# or KNOWLEDGE_GRAPH_BACKEND=memgraph selects them.
-export QDRANT_ADDR="${QDRANT_ADDR:-http://127.0.0.1:16334}"
-export MEMGRAPH_BOLT_ADDR="${MEMGRAPH_BOLT_ADDR:-bolt://127.0.0.1:17687}"
+# Only in this profile: Qdrant and Memgraph of local-infra.yml, under the names
+# knowledge-interface reads (crates/knowledge-interface/.env.example), exported only when
+# selected, since knowledge-interface reads them only then:
+#   KNOWLEDGE_VECTOR_BACKEND=qdrant KNOWLEDGE_GRAPH_BACKEND=memgraph scripts/local/run-backend-suite.sh
+# (scripts/agent/env_drift.py checks both ways of sourcing this file against the binaries.)
+if [[ "${KNOWLEDGE_VECTOR_BACKEND:-}" == qdrant ]]; then
+  export KNOWLEDGE_VECTOR_BACKEND
+  export QDRANT_ADDR="${QDRANT_ADDR:-http://127.0.0.1:16334}"
+fi
+if [[ "${KNOWLEDGE_GRAPH_BACKEND:-}" == memgraph ]]; then
+  export KNOWLEDGE_GRAPH_BACKEND
+  export MEMGRAPH_BOLT_ADDR="${MEMGRAPH_BOLT_ADDR:-bolt://127.0.0.1:17687}"
+fi

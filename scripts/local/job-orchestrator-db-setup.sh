@@ -8,4 +8,4 @@ set -euo pipefail
 
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-setup_service_db "$JOB_ORCHESTRATOR_DB_DSN" job-orchestrator-api pgcrypto
+setup_service_db migrate "$JOB_ORCHESTRATOR_DB_DSN" job-orchestrator-api pgcrypto

@@ -27,17 +27,18 @@ run_service() {
   exec cargo run --release -p "$crate" --bin "$crate" -- "$@"
 }
 
-# setup_service_db DSN CRATE [EXTENSION...]: create the role and database
-# named in DSN (with the extensions) as the admin POSTGRES_DSN, then run
-# CRATE's `migrate` subcommand (run_service CRATE migrate).
+# setup_service_db COMMAND DSN CRATE [EXTENSION...]: create the role and
+# database named in DSN (with the extensions) as the admin POSTGRES_DSN, then
+# run CRATE's COMMAND: `migrate`, or `seed` (migrate, then the starter data),
+# as scripts/agent/db-setup.sh does for the native profile.
 setup_service_db() {
-  local dsn="$1" crate="$2"
-  shift 2
+  local command="$1" dsn="$2" crate="$3"
+  shift 3
   require_admin_connection
   bootstrap_service_db "$dsn" "$@"
   require_cargo
-  info "cargo run --release -p $crate --bin $crate -- migrate"
-  run_service "$crate" migrate
+  info "cargo run --release -p $crate --bin $crate -- $command"
+  run_service "$crate" "$command"
 }
 
 # run_suite DEFAULT_CONFIG: replace this shell with mprocs running

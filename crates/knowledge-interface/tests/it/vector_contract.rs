@@ -1,8 +1,10 @@
 //! The vector store contract: one set of behaviours every adapter must show, run against the
 //! embedded store (always, each test on its own database) and against Qdrant when
 //! `QDRANT_ADDR` names a reachable server (each test under its own collection prefix;
-//! otherwise the Qdrant variants print a skip note and pass). The embedded store's own
-//! promises (several processes over one database converge) follow the shared ones.
+//! otherwise the Qdrant variants print a `SKIPPED:` note and pass, or fail under
+//! `EXOBRAIN_CONTRACT_SERVERS_REQUIRED=1`, as `scripts/local/contract-tests.sh` runs them).
+//! The embedded store's own promises (several processes over one database converge) follow
+//! the shared ones.
 
 use exobrain_testkit::{TestDb, unique_suffix};
 use knowledge_interface::MIGRATOR;
@@ -385,14 +387,18 @@ async fn qdrant(test: &str) -> Option<(QdrantStore, String)> {
         .ok()
         .filter(|addr| !addr.trim().is_empty())
     else {
-        eprintln!("skipped {test} on qdrant: QDRANT_ADDR is not set");
+        crate::support::contract_server_absent(&format!(
+            "{test} on qdrant: QDRANT_ADDR is not set"
+        ));
         return None;
     };
     let prefix = format!("ki_test_{}_", unique_suffix());
     let store = QdrantStore::new(&addr, std::env::var("QDRANT_API_KEY").ok(), &prefix)
         .expect("qdrant address");
     if let Err(error) = store.ping().await {
-        eprintln!("skipped {test} on qdrant: {error}");
+        crate::support::contract_server_absent(&format!(
+            "{test} on qdrant: no server at {addr} ({error})"
+        ));
         return None;
     }
     Some((store, prefix))

@@ -1,8 +1,9 @@
 //! The graph store contract: one set of behaviours, observed through the service's gRPC API,
 //! that every graph store adapter must show. Each runs against PostgreSQL (always, each test
 //! on its own database) and against Memgraph when `MEMGRAPH_BOLT_ADDR` names a reachable
-//! server (each test under users of its own; otherwise the Memgraph variants print a skip
-//! note and pass).
+//! server (each test under users of its own; otherwise the Memgraph variants print a
+//! `SKIPPED:` note and pass, or fail under `EXOBRAIN_CONTRACT_SERVERS_REQUIRED=1`, as
+//! `scripts/local/contract-tests.sh` runs them).
 
 mod provenance;
 mod reads;

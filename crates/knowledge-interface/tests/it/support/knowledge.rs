@@ -58,7 +58,9 @@ impl Backend {
             .ok()
             .filter(|addr| !addr.trim().is_empty())
         else {
-            eprintln!("MEMGRAPH_BOLT_ADDR is not set: Memgraph contract variant skipped");
+            super::contract_server_absent(
+                "Memgraph contract variant: MEMGRAPH_BOLT_ADDR is not set",
+            );
             return None;
         };
         let host_port = addr.rsplit("://").next().unwrap_or(&addr).to_owned();
@@ -70,7 +72,9 @@ impl Backend {
         if matches!(reachable, Ok(Ok(_))) {
             Some(Backend::Memgraph(addr))
         } else {
-            eprintln!("Memgraph at {addr} does not answer: Memgraph contract variant skipped");
+            super::contract_server_absent(&format!(
+                "Memgraph contract variant: no server at {addr}"
+            ));
             None
         }
     }
