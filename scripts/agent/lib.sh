@@ -230,11 +230,27 @@ start_background() {
   printf '%s\n' "$!" >"$(pidfile_for "$name")"
 }
 
+# stop_timeout NAME: seconds to wait after SIGTERM before SIGKILL: STOP_TIMEOUT
+# when set; else longer than the service's drain: the worker lets running jobs
+# finish for WORKER_SHUTDOWN_GRACE_SECONDS (20 s), hands the rest back within 5 s
+# more and records them, so it gets that plus 10 s; every other service drains
+# within 4 s (crates/common/src/shutdown.rs) and gets 10 s.
+stop_timeout() {
+  if [[ -n "${STOP_TIMEOUT:-}" ]]; then
+    printf '%s\n' "$STOP_TIMEOUT"
+  elif [[ "$1" == job-orchestrator-worker ]]; then
+    local grace="${WORKER_SHUTDOWN_GRACE_SECONDS:-20}"
+    printf '%s\n' "$((${grace%.*} + 15))"
+  else
+    printf '10\n'
+  fi
+}
+
 # stop_pidfile NAME [MATCH]: SIGTERM the process in pids/NAME.pid, wait up to
-# STOP_TIMEOUT (10 s), then SIGKILL. Removes the pid file. Returns 0 when the
+# its stop_timeout, then SIGKILL. Removes the pid file. Returns 0 when the
 # process was stopped, 1 when nothing was running.
 stop_pidfile() {
-  local name="$1" match="${2:-$1}" file pid deadline
+  local name="$1" match="${2:-$1}" file pid deadline timeout
   file="$(pidfile_for "$name")"
   [[ -e "$file" ]] || return 1
   pid="$(read_pid "$name")"
@@ -243,12 +259,13 @@ stop_pidfile() {
     return 1
   fi
   kill -TERM "$pid" 2>/dev/null || true
-  deadline=$((SECONDS + ${STOP_TIMEOUT:-10}))
+  timeout="$(stop_timeout "$name")"
+  deadline=$((SECONDS + timeout))
   while pid_alive "$pid" "$match" && ((SECONDS < deadline)); do
     sleep 0.2
   done
   if pid_alive "$pid" "$match"; then
-    warn "$name (pid $pid) ignored SIGTERM for ${STOP_TIMEOUT:-10}s; sending SIGKILL"
+    warn "$name (pid $pid) ignored SIGTERM for ${timeout}s; sending SIGKILL"
     kill -KILL "$pid" 2>/dev/null || true
   fi
   rm -f "$file"

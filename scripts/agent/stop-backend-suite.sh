@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Native profile: stop the services started by run-backend-suite.sh and
 # run-fullstack-suite.sh, assistant-frontend first and then the rest in
-# reverse start order (SIGTERM, SIGKILL after STOP_TIMEOUT=10 s), and remove
+# reverse start order (SIGTERM, then SIGKILL only after the service's drain:
+# 35 s for the worker, 10 s for the rest; lib.sh stop_timeout), and remove
 # their pid files. Harmless when nothing runs. Infrastructure (PostgreSQL,
 # Redis, NATS) is left running: see native-infra-down.sh.
 set -euo pipefail
