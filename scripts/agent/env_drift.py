@@ -14,8 +14,9 @@ binary it configures, and every variable the source sets but the binary did not 
   compose file uses;
 - scripts/local/env.sh, sourced as is and with both optional knowledge backends selected: each
   exported variable is read by at least one service (or is one of SCRIPT_VARS);
-- crates/<service>/.env.example with every line uncommented: each listed variable is read, and
-  each variable read is listed.
+- crates/<service>/.env.example with every line uncommented (as listed, with every variable
+  set, and with the optional parts of SELECTIONS switched on): each listed variable is read,
+  and each variable read is listed.
 --self-test feeds a Kubernetes container, a compose service and an env.sh with the names of
 an old drift (QDRANT_GRPC_URL, MEMGRAPH_BOLT_URI) and fails unless each is reported.
 Prints every problem, one per line, and exits 1 when there is any.
@@ -47,6 +48,22 @@ SCRIPT_VARS = {
 }
 # Compose file variables Compose itself reads.
 COMPOSE_VARS = {"COMPOSE_PROJECT_NAME"}
+# Values that make a service read the variables of its optional parts, which an .env.example
+# lists with their defaults off (knowledge-interface's Qdrant and Memgraph settings).
+SELECTIONS = {
+    "knowledge-interface": {"KNOWLEDGE_VECTOR_BACKEND": "qdrant", "KNOWLEDGE_GRAPH_BACKEND": "memgraph"},
+}
+# Files a deployment mounts from the repository (the k8s ConfigMaps, the images): the binary
+# reads further variables only once it has loaded them (model-provider: the vendor keys of the
+# aliases in models.yaml), so the check hands it the repository's copy.
+MOUNTED_FILES = {
+    "MODEL_PROVIDER_CONFIG_PATH": "config/models.yaml",
+    "JOB_POLICY_PATH": "infra/k8s/base/job-policy.json",
+}
+# Binaries shipped beside a service in its image, and the source of their `env = "…"` (clap)
+# attributes: jobctl, the operator CLI of the job-orchestrator-api image.
+COMPANIONS = {"job-orchestrator-api": "crates/job-orchestrator-api/src/jobctl/args.rs"}
+CLAP_ENV = re.compile(r'env = "([A-Z][A-Z0-9_]*)"')
 PLACEHOLDER = "x" * 40
 IMAGE = re.compile(r"exobrain/([a-z-]+)(?::.*)?")
 EXAMPLE_LINE = re.compile(r"^#?\s*([A-Z][A-Z0-9_]*)=(.*)$", re.MULTILINE)
@@ -54,13 +71,23 @@ INTERPOLATION = re.compile(r"\$\{([A-Z0-9_]+)(?::?[-?]([^}]*))?\}")
 
 
 class Binaries:
-    """Runs `<service> print-config --vars`, remembering answers."""
+    """Runs `<service> print-config --vars`, remembering answers; adds what the companion
+    binaries of the service's image read."""
 
-    def __init__(self, bin_dir):
+    def __init__(self, bin_dir, repo):
         self.bin_dir = pathlib.Path(bin_dir)
+        self.repo = pathlib.Path(repo)
         self.cache = {}
+        self.companions = {
+            service: set(CLAP_ENV.findall((self.repo / source).read_text(encoding="utf-8")))
+            for service, source in COMPANIONS.items()
+        }
 
     def names_read(self, service, env):
+        env = {
+            name: str(self.repo / MOUNTED_FILES[name]) if name in MOUNTED_FILES else value
+            for name, value in env.items()
+        }
         key = (service, tuple(sorted(env.items())))
         if key not in self.cache:
             binary = self.bin_dir / service
@@ -68,11 +95,11 @@ class Binaries:
                 raise SystemExit(f"{binary} is missing: build it (cargo build --bins)")
             done = subprocess.run(
                 [str(binary), "print-config", "--vars"],
-                env=env, capture_output=True, text=True, timeout=60, check=False,
+                env=env, cwd=self.repo, capture_output=True, text=True, timeout=60, check=False,
             )
             if done.returncode != 0:
                 raise SystemExit(f"{binary} print-config --vars failed: {done.stderr.strip()}")
-            self.cache[key] = set(done.stdout.split())
+            self.cache[key] = set(done.stdout.split()) | self.companions.get(service, set())
         return self.cache[key]
 
 
@@ -180,8 +207,16 @@ def env_sh_problems(binaries, script, preset, where):
 
 def env_example_problems(binaries, service, example, where):
     listed = dict(EXAMPLE_LINE.findall(example.read_text(encoding="utf-8")))
-    env = {name: value for name, value in listed.items() if value}
-    read = binaries.names_read(service, env)
+    # The defaults as listed, and once more with the variables listed without one set too:
+    # some are read only when another is set (TAVILY_BASE_URL once TAVILY_API_KEY is), some
+    # only when another is not (EXOBRAIN_SERVICE_TOKEN without MODEL_PROVIDER_API_TOKEN).
+    as_listed = {name: value for name, value in listed.items() if value}
+    all_set = {name: value or PLACEHOLDER for name, value in listed.items()}
+    read = set()
+    for env in (as_listed, all_set):
+        read |= binaries.names_read(service, env)
+        if service in SELECTIONS:
+            read |= binaries.names_read(service, {**env, **SELECTIONS[service]})
     problems = [f"{where}: lists {name}, which {service} does not read" for name in sorted(set(listed) - read)]
     problems += [f"{where}: does not list {name}, which {service} reads" for name in sorted(read - set(listed))]
     return problems
@@ -202,8 +237,7 @@ def check_repo(binaries, repo, k8s_files):
     problems += compose_problems(binaries, yaml.safe_load(compose_text), variables, compose_file)
     problems += compose_example_problems(compose_text, example_text, example)
     env_sh = repo / "scripts/local/env.sh"
-    selected = {"KNOWLEDGE_VECTOR_BACKEND": "qdrant", "KNOWLEDGE_GRAPH_BACKEND": "memgraph"}
-    for preset in ({}, selected):
+    for preset in ({}, SELECTIONS["knowledge-interface"]):
         label = " ".join(f"{k}={v}" for k, v in preset.items()) or "defaults"
         problems += env_sh_problems(binaries, env_sh, preset, f"{env_sh} ({label})")
     for service in SERVICES:
@@ -256,7 +290,7 @@ def main():
     parser.add_argument("--k8s", nargs="*", default=[], help="rendered Kubernetes manifests")
     parser.add_argument("--self-test", action="store_true")
     args = parser.parse_args()
-    binaries = Binaries(args.bin_dir)
+    binaries = Binaries(args.bin_dir, args.repo)
     if args.self_test:
         return self_test(binaries)
     problems = check_repo(binaries, args.repo, args.k8s)

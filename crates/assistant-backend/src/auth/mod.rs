@@ -15,7 +15,6 @@ mod routes;
 mod sessions;
 pub mod tokens;
 
-use std::net::IpAddr;
 use std::sync::Arc;
 
 use redis::aio::ConnectionManager;
