@@ -296,10 +296,7 @@ mod tests {
     fn print_config_takes_only_vars() {
         let mut rest = args(&["print-config", "--vars"]);
         assert_eq!(parse("svc", rest.by_ref(), ALL), Ok(Command::PrintConfig));
-        assert_eq!(
-            print_config_mode("svc", rest, ALL),
-            Ok(PrintConfig::Names)
-        );
+        assert_eq!(print_config_mode("svc", rest, ALL), Ok(PrintConfig::Names));
         assert_eq!(
             print_config_mode("svc", args(&[]), ALL),
             Ok(PrintConfig::Values)

@@ -106,7 +106,9 @@ impl NamesRead {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, BTreeSet<String>> {
         // A panic while holding the lock cannot leave a set of names half-written.
-        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 

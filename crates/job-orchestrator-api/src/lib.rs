@@ -55,10 +55,10 @@ pub async fn run(
         config.stores.stream_replicas,
     )
     .await
-        .map_err(|cause| RunError::Serve {
-            what: "JetStream setup",
-            cause,
-        })?;
+    .map_err(|cause| RunError::Serve {
+        what: "JetStream setup",
+        cause,
+    })?;
     let store = JobStore::new(pool.clone(), config.stores.nats.clone());
     let outbox = outbox::start(store.clone(), nats.jetstream.clone(), outbox::SERVICE_RELAY);
     let backlog = Backlog::default();

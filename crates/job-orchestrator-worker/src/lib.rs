@@ -53,7 +53,7 @@ pub async fn run(
         config.stores.stream_replicas,
     )
     .await
-        .map_err(serve_error("JetStream setup"))?;
+    .map_err(serve_error("JetStream setup"))?;
     let jobs_stream = nats
         .jetstream
         .get_stream(&streams.jobs)

@@ -122,14 +122,40 @@ pub async fn ensure(
             }
             .map_err(|error| error.to_string())
         };
-        applied.map_err(|error| {
-            format!(
-                "cannot create or update stream {name}: {error}{}",
-                replicas_hint(replicas)
-            )
-        })?;
+        applied
+            .and(check_replicas(js, &name, replicas).await)
+            .map_err(|error| {
+                format!(
+                    "cannot create or update stream {name}: {error}{}",
+                    replicas_hint(replicas)
+                )
+            })?;
     }
     Ok(names)
+}
+
+/// Reads the stream back and counts the servers that hold it (its leader and the other
+/// peers): a single server accepts an update to more replicas and echoes it in the
+/// configuration, yet keeps the one copy it has.
+async fn check_replicas(
+    js: &jetstream::Context,
+    name: &str,
+    replicas: usize,
+) -> Result<(), String> {
+    let mut stream = js.get_stream(name).await.map_err(|e| e.to_string())?;
+    let info = stream.info().await.map_err(|e| e.to_string())?;
+    let servers = 1 + info
+        .cluster
+        .as_ref()
+        .map_or(0, |cluster| cluster.replicas.len());
+    if servers == replicas && info.config.num_replicas == replicas {
+        Ok(())
+    } else {
+        Err(format!(
+            "it is kept on {servers} server(s) ({} configured), not {replicas}",
+            info.config.num_replicas
+        ))
+    }
 }
 
 /// What to check when a stream cannot take the configured replica count.

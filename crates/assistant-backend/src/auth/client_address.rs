@@ -115,11 +115,7 @@ mod tests {
     #[test]
     fn every_address_of_a_trusted_network_is_a_proxy() {
         let pods: &[IpNet] = &["10.42.0.0/16".parse().unwrap()];
-        let client = resolve(
-            Some(ip("10.42.3.17")),
-            &["203.0.113.7, 10.42.0.9"],
-            pods,
-        );
+        let client = resolve(Some(ip("10.42.3.17")), &["203.0.113.7, 10.42.0.9"], pods);
         assert_eq!(client, Some(ip("203.0.113.7")));
         let outside = resolve(Some(ip("10.43.0.1")), &["203.0.113.7"], pods);
         assert_eq!(outside, Some(ip("10.43.0.1")));

@@ -223,9 +223,14 @@ impl Infra {
     /// Creates the streams, as every process does at startup (for tests without a worker).
     pub async fn ensure_streams(&self) {
         let nats = NatsConfig::new(self.nats_url.clone(), self.nats.prefix.clone());
-        exobrain_jobs::streams::ensure(&self.nats.jetstream, &nats, &Registry::standard(3, true), 1)
-            .await
-            .expect("streams");
+        exobrain_jobs::streams::ensure(
+            &self.nats.jetstream,
+            &nats,
+            &Registry::standard(3, true),
+            1,
+        )
+        .await
+        .expect("streams");
     }
 
     /// Starts the next attempt of `job_id` on `worker_id` through the store, as a worker
