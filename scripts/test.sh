@@ -40,6 +40,9 @@ step "deployment files: Dockerfiles (hadolint), compose files (docker-compose co
 step "deployment files: Kubernetes overlays (kustomize, strict schema validation, invariants)"
 "$ROOT/scripts/agent/check-kubernetes.sh"
 
+step "deployment files: observability (promtool config, rules and rule tests; dashboards; metric names)"
+"$ROOT/scripts/agent/check-observability.sh"
+
 step "cargo fmt --check"
 cargo fmt --all -- --check
 

@@ -32,9 +32,13 @@ async fn serves_health_readiness_and_metrics_and_stops_on_cancel() {
     assert_eq!(report["checks"]["redis"], "ok");
     let metrics = get_text(&format!("{base}/metrics")).await;
     assert!(
-        metrics.contains("http_requests_total"),
+        metrics.contains(
+            r#"http_server_request_duration_seconds_count{http_request_method="GET",http_route="/readyz",http_response_status_code="200"}"#
+        ),
         "metrics:\n{metrics}"
     );
+    assert_metrics_described(&metrics);
+    assert_process_metrics(&metrics);
 
     assert_stops_cleanly(server).await;
 }

@@ -27,6 +27,7 @@ pub async fn run(
     listener: TcpListener,
     shutdown: CancellationToken,
 ) -> Result<(), RunError> {
+    exobrain_common::metrics::describe(crate::metrics::METRICS);
     let upstream = proxy::Upstream::new(
         &config.backend_url,
         config.connect_timeout,

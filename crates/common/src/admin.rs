@@ -41,7 +41,9 @@ async fn readyz(State(readiness): State<Readiness>) -> impl IntoResponse {
     (status, Json(report))
 }
 
-async fn prometheus() -> impl IntoResponse {
+/// Evaluates readiness (so its gauges are current), then renders every metric.
+async fn prometheus(State(readiness): State<Readiness>) -> impl IntoResponse {
+    readiness.evaluate().await;
     (
         [(http::header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         crate::metrics::render(),

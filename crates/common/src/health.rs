@@ -1,6 +1,8 @@
 //! Liveness and readiness. A [`Readiness`] holds named dependency checks; the admin HTTP
 //! listener answers `/healthz` (the process is alive) and `/readyz` (every check passes), and
-//! gRPC services mirror the same checks in `grpc.health.v1` so both views always agree.
+//! gRPC services mirror the same checks in `grpc.health.v1` so both views always agree. Each
+//! evaluation also sets the gauges [`READY`] and [`READINESS_CHECK`] (and `/metrics`
+//! evaluates before rendering), so Prometheus sees readiness too.
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -12,6 +14,11 @@ use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 use tonic_health::ServingStatus;
 use tonic_health::server::HealthReporter;
+
+/// Gauge: 1 when the last evaluation found the process ready, else 0.
+pub const READY: &str = "exobrain_ready";
+/// Gauge per check (`check` label): 1 when it passed at the last evaluation, else 0.
+pub const READINESS_CHECK: &str = "exobrain_readiness_check";
 
 type CheckFn = Arc<dyn Fn() -> BoxFuture<'static, Result<(), String>> + Send + Sync>;
 
@@ -88,6 +95,11 @@ impl Readiness {
         }))
         .await;
         let ready = results.iter().all(|(_, outcome)| outcome == "ok");
+        for (name, outcome) in &results {
+            let ok = if outcome == "ok" { 1.0 } else { 0.0 };
+            metrics::gauge!(READINESS_CHECK, "check" => *name).set(ok);
+        }
+        metrics::gauge!(READY).set(if ready { 1.0 } else { 0.0 });
         ReadinessReport {
             status: if ready { "ready" } else { "not_ready" },
             checks: results.into_iter().collect(),
@@ -147,6 +159,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_failing_check_makes_the_report_not_ready() {
+        let _ = crate::metrics::handle();
         let readiness = Readiness::new()
             .with_check("good", || async { Ok::<_, String>(()) })
             .with_check("bad", || async { Err::<(), _>("connection refused") });
@@ -154,6 +167,16 @@ mod tests {
         assert!(!report.is_ready());
         assert_eq!(report.checks["good"], "ok");
         assert_eq!(report.checks["bad"], "connection refused");
+        let metrics = crate::metrics::render();
+        assert!(metrics.contains("exobrain_ready 0"), "{metrics}");
+        assert!(
+            metrics.contains(r#"exobrain_readiness_check{check="bad"} 0"#),
+            "{metrics}"
+        );
+        assert!(
+            metrics.contains(r#"exobrain_readiness_check{check="good"} 1"#),
+            "{metrics}"
+        );
     }
 
     #[tokio::test(start_paused = true)]

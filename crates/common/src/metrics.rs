@@ -1,15 +1,29 @@
 //! Prometheus metrics. One process-wide recorder (the `metrics` facade), rendered on
-//! `/metrics`; an axum middleware and a tonic layer that count requests and time them.
+//! `/metrics` together with the process's own figures; an axum middleware timing HTTP
+//! requests (OpenTelemetry's HTTP server names) and a tonic layer for gRPC ([`grpc`], named
+//! like go-grpc-prometheus), so stock dashboards read both. Every metric a service emits is
+//! described (HELP text and unit) through [`describe`].
+
+mod describe;
+mod grpc;
+mod process;
 
 use std::sync::OnceLock;
-use std::task::{Context, Poll};
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request};
 use axum::middleware::Next;
 use axum::response::Response;
-use futures::future::BoxFuture;
+use metrics::Unit;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+
+pub use describe::{Description, Kind, describe};
+pub use grpc::{GrpcMetrics, GrpcMetricsLayer, MeteredBody};
+
+/// HTTP server request durations (OpenTelemetry `http.server.request.duration`); its `_count`
+/// counts requests.
+pub const HTTP_SERVER_DURATION: &str = "http_server_request_duration_seconds";
+const BUILD_INFO: &str = "exobrain_build_info";
 
 const LATENCY_BUCKETS: &[f64] = &[
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
@@ -29,24 +43,83 @@ pub fn handle() -> &'static PrometheusHandle {
         if metrics::set_global_recorder(recorder).is_err() {
             tracing::debug!("a metrics recorder was already installed");
         }
+        describe::register(COMMON);
+        process::describe();
         handle
     })
 }
 
+/// The metrics every service has (the HTTP and gRPC server metrics, the build, calls the
+/// guard refused), described as soon as the recorder is installed.
+const COMMON: &[Description] = &[
+    Description::histogram(
+        HTTP_SERVER_DURATION,
+        Unit::Seconds,
+        "Duration of HTTP server requests, by http_request_method, http_route (the matched route template, or unmatched) and http_response_status_code.",
+    ),
+    Description::counter(
+        grpc::STARTED,
+        Unit::Count,
+        "gRPC calls started on the server, by grpc_type, grpc_service, grpc_method and caller.",
+    ),
+    Description::counter(
+        grpc::HANDLED,
+        Unit::Count,
+        "gRPC calls completed on the server, by grpc_type, grpc_service, grpc_method, grpc_code (the status code name) and caller.",
+    ),
+    Description::histogram(
+        grpc::HANDLING_SECONDS,
+        Unit::Seconds,
+        "Duration of gRPC calls on the server until their last message (a stream: its whole life), by grpc_type, grpc_service, grpc_method and caller.",
+    ),
+    Description::gauge(
+        BUILD_INFO,
+        Unit::Count,
+        "Always 1; the service name and version of the running build as labels.",
+    ),
+    Description::gauge(
+        crate::health::READY,
+        Unit::Count,
+        "1 when every readiness check passed at the last evaluation (each scrape evaluates), else 0.",
+    ),
+    Description::gauge(
+        crate::health::READINESS_CHECK,
+        Unit::Count,
+        "1 when the readiness check named by check passed at the last evaluation, else 0.",
+    ),
+    Description::counter(
+        crate::grpc::guard::REFUSED,
+        Unit::Count,
+        "Calls refused before reaching a handler, by reason (credential missing or wrong, caller not allowed).",
+    ),
+    Description::counter(
+        crate::grpc::guard::SHED,
+        Unit::Count,
+        "gRPC calls refused with RESOURCE_EXHAUSTED because the server already ran its maximum of concurrent calls.",
+    ),
+    Description::counter(
+        crate::grpc::guard::TIMED_OUT,
+        Unit::Count,
+        "gRPC calls answered with DEADLINE_EXCEEDED because the handler took longer than the call timeout.",
+    ),
+];
+
 /// Records the build of the running service as `exobrain_build_info{service,version} 1`.
 pub fn record_build_info(service: &'static str) {
-    metrics::gauge!("exobrain_build_info", "service" => service, "version" => env!("CARGO_PKG_VERSION"))
+    metrics::gauge!(BUILD_INFO, "service" => service, "version" => env!("CARGO_PKG_VERSION"))
         .set(1.0);
 }
 
-/// Renders every metric in the Prometheus text format.
+/// Samples the process metrics, then renders every metric in the Prometheus text format.
 pub fn render() -> String {
-    handle().render()
+    let handle = handle();
+    process::collect();
+    handle.render()
 }
 
 /// Axum middleware: runs each request in an `http.request` span that continues the caller's
-/// W3C trace, and records `http_requests_total` and `http_request_duration_seconds` by
-/// method, route template and status.
+/// W3C trace, and records `http_server_request_duration_seconds` by method, route template and
+/// status code.
 pub async fn track_http(request: Request, next: Next) -> Response {
     use tracing::Instrument;
     use tracing_opentelemetry::OpenTelemetrySpanExt;
@@ -73,67 +146,11 @@ async fn record_http(request: Request, next: Next) -> Response {
     let started = Instant::now();
     let response = next.run(request).await;
     let status = response.status().as_u16().to_string();
-    let labels = [("method", method), ("route", route), ("status", status)];
-    metrics::counter!("http_requests_total", &labels).increment(1);
-    metrics::histogram!("http_request_duration_seconds", &labels)
-        .record(started.elapsed().as_secs_f64());
+    let labels = [
+        ("http_request_method", method),
+        ("http_route", route),
+        ("http_response_status_code", status),
+    ];
+    metrics::histogram!(HTTP_SERVER_DURATION, &labels).record(started.elapsed().as_secs_f64());
     response
-}
-
-/// Tonic layer: `grpc_requests_total` and `grpc_request_duration_seconds` by method, calling
-/// service (the [`crate::auth::Caller`] attached by the credential check) and status code. The code is read from the response headers (trailers-only responses, i.e.
-/// every immediate error); a response without one counts as `0` (OK).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct GrpcMetricsLayer;
-
-impl<S> tower::Layer<S> for GrpcMetricsLayer {
-    type Service = GrpcMetrics<S>;
-
-    fn layer(&self, inner: S) -> Self::Service {
-        GrpcMetrics { inner }
-    }
-}
-
-/// Service produced by [`GrpcMetricsLayer`].
-#[derive(Debug, Clone)]
-pub struct GrpcMetrics<S> {
-    inner: S,
-}
-
-impl<S, B, R> tower::Service<http::Request<B>> for GrpcMetrics<S>
-where
-    S: tower::Service<http::Request<B>, Response = http::Response<R>>,
-    S::Future: Send + 'static,
-{
-    type Response = S::Response;
-    type Error = S::Error;
-    type Future = BoxFuture<'static, Result<S::Response, S::Error>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, request: http::Request<B>) -> Self::Future {
-        let method = request.uri().path().to_owned();
-        let caller = crate::auth::Caller::label(request.extensions());
-        let started = Instant::now();
-        let future = self.inner.call(request);
-        Box::pin(async move {
-            let result = future.await;
-            let code = match &result {
-                Ok(response) => response
-                    .headers()
-                    .get("grpc-status")
-                    .and_then(|value| value.to_str().ok())
-                    .unwrap_or("0")
-                    .to_owned(),
-                Err(_) => "transport".to_owned(),
-            };
-            let labels = [("method", method), ("caller", caller), ("code", code)];
-            metrics::counter!("grpc_requests_total", &labels).increment(1);
-            metrics::histogram!("grpc_request_duration_seconds", &labels)
-                .record(started.elapsed().as_secs_f64());
-            result
-        })
-    }
 }

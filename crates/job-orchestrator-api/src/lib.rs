@@ -10,6 +10,7 @@ pub mod config;
 pub mod grpc;
 pub mod intake;
 pub mod jobctl;
+pub mod metrics;
 pub mod workers;
 
 use exobrain_common::cli::{Command, Service};
@@ -46,6 +47,8 @@ pub async fn run(
     listeners: Listeners,
     shutdown: CancellationToken,
 ) -> Result<(), RunError> {
+    exobrain_common::metrics::describe(exobrain_jobs::metrics::METRICS);
+    exobrain_common::metrics::describe(crate::metrics::METRICS);
     let (pool, nats) = config.stores.connect().await?;
     let registry = config.registry();
     let streams = exobrain_jobs::streams::ensure(

@@ -176,13 +176,14 @@ async fn every_rpc_needs_a_known_service_credential() {
         .await
         .expect("text");
     assert!(
-        metrics.contains(r#"caller="assistant-backend""#),
+        metrics.contains(r#"grpc_method="GetJobStatus",grpc_code="OK",caller="assistant-backend""#),
         "{metrics}"
     );
     assert!(
         metrics.contains("exobrain_calls_refused_total"),
         "{metrics}"
     );
+    exobrain_testkit::checks::assert_metrics_described(&metrics);
 }
 
 #[tokio::test]

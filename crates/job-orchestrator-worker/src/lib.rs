@@ -42,6 +42,8 @@ pub async fn run(
     admin: TcpListener,
     shutdown: CancellationToken,
 ) -> Result<(), RunError> {
+    exobrain_common::metrics::describe(exobrain_jobs::metrics::METRICS);
+    exobrain_common::metrics::describe(crate::metrics::METRICS);
     let (pool, nats) = config.stores.connect().await?;
     let registry = config.registry();
     let nats_config = &config.stores.nats;

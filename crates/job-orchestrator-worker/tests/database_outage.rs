@@ -96,6 +96,16 @@ async fn a_worker_cut_off_from_postgres_stops_its_handler_before_its_lease_runs_
         1.0,
         "{metrics}"
     );
+    assert_eq!(
+        sample(
+            &metrics,
+            r#"job_pickup_delay_seconds_count{job_type="diagnostics.sleep"}"#
+        ),
+        1.0,
+        "{metrics}"
+    );
+    exobrain_testkit::checks::assert_metrics_described(&metrics);
+    exobrain_testkit::checks::assert_process_metrics(&metrics);
 
     proxy.restore();
     let (status, stderr) = worker

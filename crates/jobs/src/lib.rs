@@ -6,6 +6,7 @@ pub mod domain;
 pub mod envelope;
 pub mod group;
 pub mod heartbeat;
+pub mod metrics;
 pub mod outbox;
 pub mod store;
 pub mod streams;

@@ -11,6 +11,7 @@ pub mod embedding;
 pub mod graph;
 pub mod grpc;
 pub mod limits;
+pub mod metrics;
 pub mod schema;
 pub mod vectors;
 
@@ -61,6 +62,7 @@ pub async fn run(
     listeners: Listeners,
     shutdown: CancellationToken,
 ) -> Result<(), RunError> {
+    exobrain_common::metrics::describe(crate::metrics::METRICS);
     let pool = db::connect(
         &config.database,
         db::PoolSettings::default(),

@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod chat;
 pub mod config;
 pub mod gateway;
+pub mod metrics;
 pub mod providers;
 
 use axum::Router;
@@ -28,6 +29,7 @@ pub async fn run(
     listener: TcpListener,
     shutdown: CancellationToken,
 ) -> Result<(), RunError> {
+    exobrain_common::metrics::describe(crate::metrics::METRICS);
     let embedder = local_embedder(&config).await?;
     log_routes(&config, &embedder);
     let settings = gateway::UpstreamSettings {

@@ -34,9 +34,11 @@ async fn serves_health_readiness_and_metrics_and_stops_on_cancel() {
     );
     let metrics = get_text(&format!("{base}/metrics")).await;
     assert!(
-        metrics.contains("route=\"/healthz\""),
+        metrics.contains(r#"http_route="/healthz",http_response_status_code="200""#),
         "metrics:\n{metrics}"
     );
+    assert_metrics_described(&metrics);
+    assert_process_metrics(&metrics);
 
     assert_stops_cleanly(server).await;
 }

@@ -1,10 +1,12 @@
 //! Process-level acceptance checks every service binary must pass, written once: a clean exit
-//! on SIGTERM, and one clear line when a dependency is unreachable.
+//! on SIGTERM, one clear line when a dependency is unreachable, and a `/metrics` page whose
+//! every family is described and which carries the process metrics.
 
 use std::collections::HashMap;
 use std::path::Path;
 use std::time::Duration;
 
+use crate::exposition::{Exposition, sample_value};
 use crate::process::BinaryProcess;
 use crate::server::wait_until_ok;
 
@@ -139,4 +141,27 @@ pub async fn get_text(url: &str) -> String {
         .text()
         .await
         .unwrap_or_else(|error| panic!("GET {url}: {error}"))
+}
+
+/// Asserts every metric family in the `/metrics` body `text` has a `# HELP` and a `# TYPE`
+/// line, listing each one that lacks them.
+pub fn assert_metrics_described(text: &str) {
+    let undescribed = Exposition::parse(text).undescribed();
+    assert!(
+        undescribed.is_empty(),
+        "metric families without a description:\n  {}\nmetrics:\n{text}",
+        undescribed.join("\n  ")
+    );
+}
+
+/// Asserts the `/metrics` body `text` carries the process metrics: a resident memory above
+/// zero, open and maximum file descriptors, CPU seconds and the start time.
+pub fn assert_process_metrics(text: &str) {
+    let value =
+        |name: &str| sample_value(text, name).unwrap_or_else(|| panic!("{name} missing:\n{text}"));
+    assert!(value("process_resident_memory_bytes") > 0.0);
+    assert!(value("process_open_fds") > 0.0);
+    assert!(value("process_max_fds") >= value("process_open_fds"));
+    assert!(value("process_cpu_seconds_total") >= 0.0);
+    assert!(value("process_start_time_seconds") > 1.0e9);
 }

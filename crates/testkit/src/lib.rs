@@ -10,6 +10,7 @@
 pub mod checks;
 mod cleanup;
 mod db;
+pub mod exposition;
 mod grpc;
 mod nats;
 mod nats_server;

@@ -1,9 +1,9 @@
 //! Chat metrics (Prometheus, through the `metrics` facade): turns by outcome and how long they
 //! took, time to the first streamed text, turns running, and tool calls by tool and outcome.
 
-use std::sync::Once;
 use std::time::Duration;
 
+use exobrain_common::metrics::Description;
 use metrics::Unit;
 
 const TURNS: &str = "assistant_chat_turns_total";
@@ -12,20 +12,26 @@ const FIRST_CHUNK_SECONDS: &str = "assistant_chat_first_chunk_seconds";
 const RUNNING: &str = "assistant_chat_turns_running";
 const TOOL_CALLS: &str = "assistant_chat_tool_calls_total";
 
-/// Registers the descriptions once per process.
+/// Every chat metric.
+pub const METRICS: &[Description] = &[
+    Description::counter(TURNS, Unit::Count, "Chat turns ended, by outcome."),
+    Description::histogram(
+        TURN_SECONDS,
+        Unit::Seconds,
+        "Duration of chat turns, by outcome.",
+    ),
+    Description::histogram(
+        FIRST_CHUNK_SECONDS,
+        Unit::Seconds,
+        "Time from a turn's start to its first streamed text.",
+    ),
+    Description::gauge(RUNNING, Unit::Count, "Chat turns running in this process."),
+    Description::counter(TOOL_CALLS, Unit::Count, "Tool calls, by tool and outcome."),
+];
+
+/// Registers the descriptions (installing the recorder first, so none is lost).
 pub fn describe() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        metrics::describe_counter!(TURNS, Unit::Count, "Chat turns ended, by outcome.");
-        metrics::describe_histogram!(TURN_SECONDS, Unit::Seconds, "Duration of chat turns.");
-        metrics::describe_histogram!(
-            FIRST_CHUNK_SECONDS,
-            Unit::Seconds,
-            "Time from a turn's start to its first streamed text."
-        );
-        metrics::describe_gauge!(RUNNING, Unit::Count, "Chat turns running in this process.");
-        metrics::describe_counter!(TOOL_CALLS, Unit::Count, "Tool calls, by tool and outcome.");
-    });
+    exobrain_common::metrics::describe(METRICS);
 }
 
 /// A turn started.

@@ -5,7 +5,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use exobrain_testkit::checks::{
-    assert_sigterm_exits_cleanly, assert_stops_cleanly, base_env, get_json, get_text,
+    assert_metrics_described, assert_process_metrics, assert_sigterm_exits_cleanly,
+    assert_stops_cleanly, base_env, get_json, get_text,
 };
 use exobrain_testkit::{BinaryProcess, free_port};
 
@@ -66,6 +67,8 @@ async fn metrics_count_requests_by_class_and_upstream_errors() {
     ] {
         assert!(metrics.contains(expected), "{expected} missing:\n{metrics}");
     }
+    assert_metrics_described(&metrics);
+    assert_process_metrics(&metrics);
 }
 
 #[tokio::test]

@@ -37,7 +37,7 @@ pub async fn require_caller(
         }
         Err(refusal) => {
             tracing::warn!(path = %request.uri().path(), reason = refusal.label(), "request refused: no valid service credential");
-            metrics::counter!("exobrain_calls_refused_total", "reason" => refusal.label())
+            metrics::counter!(crate::grpc::guard::REFUSED, "reason" => refusal.label())
                 .increment(1);
             (check.refuse)(refusal)
         }

@@ -16,6 +16,13 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use crate::auth::{Caller, Credentials, Refusal};
 use crate::config::{AppEnv, Env};
 
+/// Calls refused for their credential (gRPC and HTTP), by `reason`.
+pub const REFUSED: &str = "exobrain_calls_refused_total";
+/// gRPC calls shed at the concurrency limit.
+pub const SHED: &str = "exobrain_calls_shed_total";
+/// gRPC calls that ran past the call timeout.
+pub const TIMED_OUT: &str = "exobrain_calls_timed_out_total";
+
 /// Paths served without a credential and outside the limits.
 const OPEN_PREFIXES: &[&str] = &[
     "/grpc.health.v1.Health/",
@@ -140,12 +147,11 @@ impl GuardLayer {
         match turned {
             Turned::Refused(refusal) => {
                 tracing::warn!(%rpc, reason = refusal.label(), "call refused: no valid service credential");
-                metrics::counter!("exobrain_calls_refused_total", "reason" => refusal.label())
-                    .increment(1);
+                metrics::counter!(REFUSED, "reason" => refusal.label()).increment(1);
                 tonic::Status::unauthenticated(refusal.to_string())
             }
             Turned::Shed => {
-                metrics::counter!("exobrain_calls_shed_total").increment(1);
+                metrics::counter!(SHED).increment(1);
                 tonic::Status::resource_exhausted(format!(
                     "the server is at its limit of {} calls in flight \
                      (EXOBRAIN_GRPC_MAX_CONCURRENT_CALLS); retry shortly",
@@ -196,7 +202,7 @@ where
             let outcome = tokio::time::timeout(timeout, future).await;
             drop(permit);
             outcome.unwrap_or_else(|_| {
-                metrics::counter!("exobrain_calls_timed_out_total").increment(1);
+                metrics::counter!(TIMED_OUT).increment(1);
                 Ok(tonic::Status::deadline_exceeded(format!(
                     "the call did not finish within {} s (EXOBRAIN_GRPC_CALL_TIMEOUT_SECONDS)",
                     timeout.as_secs_f64()

@@ -47,19 +47,28 @@ fn span_for(request: &http::Request<()>) -> tracing::Span {
 }
 
 /// Serves `routes` on `listener` (TCP_NODELAY on every connection) behind `guard` until
-/// `token` is cancelled; open calls (e.g. watch streams) get at most `grace` to finish.
+/// `token` is cancelled; open calls (e.g. watch streams) get at most `grace` to finish. The
+/// call metrics take each method's streaming kind from `descriptor_set` (plus health and
+/// reflection).
 pub async fn serve(
     listener: TcpListener,
     routes: Routes,
     guard: Guard,
+    descriptor_set: &'static [u8],
     token: CancellationToken,
     grace: Duration,
 ) -> Result<(), tonic::transport::Error> {
+    let metrics = GrpcMetricsLayer::from_descriptor_sets(&[
+        descriptor_set,
+        tonic_health::pb::FILE_DESCRIPTOR_SET,
+        tonic_reflection::pb::v1::FILE_DESCRIPTOR_SET,
+        tonic_reflection::pb::v1alpha::FILE_DESCRIPTOR_SET,
+    ]);
     // Outermost first: the guard attaches the caller the metrics label their calls with.
     let server = tonic::transport::Server::builder()
         .trace_fn(span_for)
         .layer(guard.layer())
-        .layer(GrpcMetricsLayer)
+        .layer(metrics)
         .add_routes(routes)
         .serve_with_incoming_shutdown(
             // Without TCP_NODELAY a reply written in pieces waits for the client's delayed
@@ -121,6 +130,7 @@ pub async fn serve_with_admin(
         grpc_listener,
         routes,
         process.guard,
+        process.descriptor_set,
         token.clone(),
         process.grace,
     );

@@ -69,6 +69,9 @@ struct Envelope {
     job_id: String,
     #[serde(default)]
     correlation_id: String,
+    /// When the request was written (RFC 3339); the start of the pickup delay.
+    #[serde(default)]
+    created_at: String,
 }
 
 /// Runs one request message to its end (acked or naked).
@@ -94,12 +97,19 @@ pub async fn process(runner: &Runner, message: jetstream::Message) {
         // Fails only when no tracing-opentelemetry layer is installed (logs without export).
         let _ = span.set_parent(extract_nats(headers));
     }
-    run(runner, message, job_id, &envelope.correlation_id)
+    let written = &envelope.created_at;
+    run(runner, message, job_id, &envelope.correlation_id, written)
         .instrument(span)
         .await;
 }
 
-async fn run(runner: &Runner, message: jetstream::Message, job_id: JobId, owner: &str) {
+async fn run(
+    runner: &Runner,
+    message: jetstream::Message,
+    job_id: JobId,
+    owner: &str,
+    written: &str,
+) {
     let job_type = runner.spec.job_type.as_str();
     let attempt = match runner.lifecycle.start(job_id).await {
         Ok(Some(attempt)) => attempt,
@@ -110,7 +120,7 @@ async fn run(runner: &Runner, message: jetstream::Message, job_id: JobId, owner:
         }
     };
     tracing::Span::current().record("attempt", attempt.attempt);
-    metrics::started(job_type);
+    metrics::started(job_type, metrics::waited_since(written, chrono::Utc::now()));
     let began = Instant::now();
     let stop = runner.hard_stop.child_token();
     let tracked = runner.lifecycle.track(&attempt, stop.clone());

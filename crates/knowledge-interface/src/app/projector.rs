@@ -11,7 +11,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use exobrain_common::shutdown::CancellationToken;
 use serde_json::{Map, Value};
@@ -22,6 +22,7 @@ use crate::embedding::text_hash;
 use crate::graph::GraphStore;
 use crate::graph::reads::{PendingVector, Rejected};
 use crate::grpc::error::KnowledgeError;
+use crate::metrics::ProjectorLag;
 use crate::vectors::{BLOCKS, StoredPoint, VectorPoint, VectorStore};
 
 /// Blocks handled per round.
@@ -39,11 +40,13 @@ where
     V: VectorStore + 'static,
 {
     tokio::spawn(async move {
+        let mut lag = ProjectorLag::new(Instant::now());
         loop {
             let round = tokio::select! {
                 () = shutdown.cancelled() => break,
                 round = knowledge.project_pending() => round,
             };
+            lag.observe(round.as_ref().ok().copied(), Instant::now());
             match round {
                 Ok(done) if done >= BATCH => continue,
                 Ok(_) => {}

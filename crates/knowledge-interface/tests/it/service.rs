@@ -64,11 +64,29 @@ async fn serves_grpc_health_reflection_and_admin_endpoints() {
         "{services:?}"
     );
 
-    let metrics = get_text(&format!("{admin}/metrics")).await;
-    assert!(
-        metrics.contains("grpc_requests_total"),
-        "metrics:\n{metrics}"
+    let unknown = grpc_health(&grpc, "no.such.Service").await;
+    assert_eq!(
+        unknown.expect_err("unknown service").code(),
+        tonic::Code::NotFound
     );
+
+    let metrics = get_text(&format!("{admin}/metrics")).await;
+    let health = r#"grpc_type="unary",grpc_service="grpc.health.v1.Health",grpc_method="Check""#;
+    let reflection = r#"grpc_type="bidi_stream",grpc_service="grpc.reflection.v1.ServerReflection",grpc_method="ServerReflectionInfo""#;
+    for expected in [
+        format!("grpc_server_started_total{{{health},caller=\"none\"}}"),
+        format!("grpc_server_handled_total{{{health},grpc_code=\"OK\",caller=\"none\"}}"),
+        format!("grpc_server_handled_total{{{health},grpc_code=\"NotFound\",caller=\"none\"}}"),
+        format!("grpc_server_handling_seconds_bucket{{{health},caller=\"none\",le="),
+        format!("grpc_server_handled_total{{{reflection},grpc_code=\"OK\",caller=\"none\"}}"),
+    ] {
+        assert!(
+            metrics.contains(&expected),
+            "{expected} missing:\n{metrics}"
+        );
+    }
+    assert_metrics_described(&metrics);
+    assert_process_metrics(&metrics);
 
     assert_stops_cleanly(server).await;
 }
