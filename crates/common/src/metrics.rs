@@ -44,23 +44,26 @@ pub fn render() -> String {
     handle().render()
 }
 
-/// Axum middleware: runs each request in an `http.request` span that continues the caller's
-/// W3C trace, and records `http_requests_total` and `http_request_duration_seconds` by
-/// method, route template and status.
+/// Axum middleware: runs each request in an HTTP server span (see
+/// [`crate::telemetry::spans::http_server`]) that continues the caller's W3C trace and ends
+/// with the response status, and records `http_requests_total` and
+/// `http_request_duration_seconds` by method, route template and status.
 pub async fn track_http(request: Request, next: Next) -> Response {
+    use crate::telemetry::spans;
     use tracing::Instrument;
     use tracing_opentelemetry::OpenTelemetrySpanExt;
 
-    let span = tracing::info_span!(
-        "http.request",
-        method = %request.method(),
-        path = %request.uri().path(),
-        caller = tracing::field::Empty
-    );
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|path| path.as_str().to_owned());
+    let span = spans::http_server(request.method(), route.as_deref(), request.uri().path());
     let _ = span.set_parent(crate::telemetry::propagation::extract_http(
         request.headers(),
     ));
-    record_http(request, next).instrument(span).await
+    let response = record_http(request, next).instrument(span.clone()).await;
+    spans::record_http_status(&span, response.status().as_u16(), spans::Side::Server);
+    response
 }
 
 async fn record_http(request: Request, next: Next) -> Response {
