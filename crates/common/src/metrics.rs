@@ -44,7 +44,7 @@ pub fn render() -> String {
     handle().render()
 }
 
-/// Axum middleware: runs each request in an HTTP server span (see
+/// Axum middleware: runs each request (but probes and scrapes) in an HTTP server span (see
 /// [`crate::telemetry::spans::http_server`]) that continues the caller's W3C trace and ends
 /// with the response status, and records `http_requests_total` and
 /// `http_request_duration_seconds` by method, route template and status.
@@ -57,7 +57,12 @@ pub async fn track_http(request: Request, next: Next) -> Response {
         .extensions()
         .get::<MatchedPath>()
         .map(|path| path.as_str().to_owned());
-    let span = spans::http_server(request.method(), route.as_deref(), request.uri().path());
+    let path = request.uri().path();
+    let span = if spans::is_probe(path) {
+        tracing::Span::none()
+    } else {
+        spans::http_server(request.method(), route.as_deref(), path)
+    };
     let _ = span.set_parent(crate::telemetry::propagation::extract_http(
         request.headers(),
     ));

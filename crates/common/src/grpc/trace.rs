@@ -1,5 +1,5 @@
 //! Trace spans around gRPC calls, as tower layers: [`ServerTraceLayer`] runs each served call
-//! in a server span that continues the caller's W3C trace; [`traced`] wraps a client channel so
+//! (but health checks and reflection) in a server span that continues the caller's W3C trace; [`traced`] wraps a client channel so
 //! each call made through it runs in a client span whose context travels in the request
 //! metadata. Both record the call's `grpc-status`. Span shapes live in
 //! [`crate::telemetry::spans`]; this module only decides when they start and end.
@@ -73,7 +73,12 @@ where
 
     fn call(&mut self, mut request: http::Request<B>) -> Self::Future {
         let side = self.side;
-        let span = spans::grpc(side, request.uri().path());
+        let path = request.uri().path();
+        let span = if side == Side::Server && spans::is_probe(path) {
+            tracing::Span::none()
+        } else {
+            spans::grpc(side, path)
+        };
         if side == Side::Server {
             // Before the span is first entered, which fixes its parent.
             let _ = span.set_parent(propagation::extract_http(request.headers()));

@@ -7,6 +7,14 @@
 use tracing::Span;
 use tracing::field::Empty;
 
+/// Whether a request to `path` is plumbing (health, readiness, metrics scrapes, gRPC health and
+/// reflection) that gets no span: probes every few seconds would bury the traces that matter.
+pub fn is_probe(path: &str) -> bool {
+    matches!(path, "/healthz" | "/readyz" | "/metrics")
+        || path.starts_with("/grpc.health.v1.Health/")
+        || path.starts_with("/grpc.reflection.")
+}
+
 /// `GET /api/journals/{id}` as a server span continuing whatever parent the caller sets.
 /// `route` is the matched template (`None` when no route matched, then the name is the
 /// method alone, as the conventions ask, to keep names low-cardinality).

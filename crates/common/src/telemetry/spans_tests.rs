@@ -171,3 +171,23 @@ fn database_spans_name_the_operation_and_the_table() {
     assert_eq!(text(&span, "error.type"), "connection reset");
     assert!(matches!(span.status, Status::Error { .. }));
 }
+
+#[test]
+fn probes_and_scrapes_are_plumbing_and_requests_are_not() {
+    for path in [
+        "/healthz",
+        "/readyz",
+        "/metrics",
+        "/grpc.health.v1.Health/Check",
+        "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
+    ] {
+        assert!(is_probe(path), "{path}");
+    }
+    for path in [
+        "/api/healthz",
+        "/v1/models",
+        "/exobrain.knowledge.v1.KnowledgeInterface/SearchBlocks",
+    ] {
+        assert!(!is_probe(path), "{path}");
+    }
+}
