@@ -151,15 +151,10 @@ impl Trace {
     }
 }
 
-/// A span's name, with the route or RPC it served (`http.request /api/chat/message`).
+/// A span's name: the route (`POST /api/chat/message`) or RPC (`pkg.Service/Method`) it
+/// served or called, or the operation of an internal span.
 fn label(span: &SpanData) -> String {
-    let target = span
-        .attributes
-        .iter()
-        .find(|attribute| matches!(attribute.key.as_str(), "path" | "rpc"))
-        .map(|attribute| format!(" {}", attribute.value.as_str()))
-        .unwrap_or_default();
-    format!("{}{target}", span.name)
+    span.name.to_string()
 }
 
 fn caller_span() -> SpanId {
@@ -208,11 +203,11 @@ async fn a_knowledge_update_is_one_trace_from_the_request_to_the_graph_write() {
         .assert_chain(
             TRACE,
             &[
-                "grpc.request /exobrain.knowledge.v1.KnowledgeInterface/UpsertGraphDelta",
+                "exobrain.knowledge.v1.KnowledgeInterface/UpsertGraphDelta",
                 "knowledge_update.write",
                 "job.run",
-                "grpc.request /exobrain.job_orchestrator.v1.JobOrchestrator/EnqueueJobs",
-                "http.request /api/knowledge/update",
+                "exobrain.job_orchestrator.v1.JobOrchestrator/EnqueueJobs",
+                "POST /api/knowledge/update",
             ],
             "the graph write leads back to the caller, each hop's span a child of the previous hop's",
         )
@@ -227,7 +222,7 @@ async fn a_knowledge_update_is_one_trace_from_the_request_to_the_graph_write() {
     recorded
         .assert_chain(
             TRACE,
-            &["http.request /v1/embeddings", "embedding.embed", "job.run"],
+            &["POST /v1/embeddings", "embedding.embed", "job.run"],
             "knowledge-interface's embedding calls continue the job's trace",
         )
         .await;
@@ -262,11 +257,7 @@ async fn a_chat_turn_calls_model_provider_in_the_trace_of_its_message() {
     recorded
         .assert_chain(
             TRACE,
-            &[
-                "http.request /v1/models",
-                "chat.turn",
-                "http.request /api/chat/message",
-            ],
+            &["GET /v1/models", "chat.turn", "POST /api/chat/message"],
             "the turn asks model-provider in the trace of the message that started it",
         )
         .await;

@@ -117,23 +117,31 @@ pub fn render() -> String {
     handle.render()
 }
 
-/// Axum middleware: runs each request in an `http.request` span that continues the caller's
-/// W3C trace, and records `http_server_request_duration_seconds` by method, route template and
-/// status code.
+/// Axum middleware: runs each request (but probes and scrapes) in an HTTP server span (see
+/// [`crate::telemetry::spans::http_server`]) that continues the caller's W3C trace and ends
+/// with the response status, and records `http_server_request_duration_seconds` by method,
+/// route template and status code.
 pub async fn track_http(request: Request, next: Next) -> Response {
+    use crate::telemetry::spans;
     use tracing::Instrument;
     use tracing_opentelemetry::OpenTelemetrySpanExt;
 
-    let span = tracing::info_span!(
-        "http.request",
-        method = %request.method(),
-        path = %request.uri().path(),
-        caller = tracing::field::Empty
-    );
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|path| path.as_str().to_owned());
+    let path = request.uri().path();
+    let span = if spans::is_probe(path) {
+        tracing::Span::none()
+    } else {
+        spans::http_server(request.method(), route.as_deref(), path)
+    };
     let _ = span.set_parent(crate::telemetry::propagation::extract_http(
         request.headers(),
     ));
-    record_http(request, next).instrument(span).await
+    let response = record_http(request, next).instrument(span.clone()).await;
+    spans::record_http_status(&span, response.status().as_u16(), spans::Side::Server);
+    response
 }
 
 async fn record_http(request: Request, next: Next) -> Response {

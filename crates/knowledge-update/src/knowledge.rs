@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use exobrain_common::auth::ServiceToken;
+use exobrain_common::grpc::{TracedChannel, traced};
 use exobrain_proto::knowledge as pb;
 use pb::knowledge_interface_client::KnowledgeInterfaceClient;
 use tonic::transport::Channel;
@@ -50,17 +51,18 @@ impl KnowledgeError {
 /// The knowledge interface, for one user.
 #[derive(Debug, Clone)]
 pub struct Knowledge {
-    client: KnowledgeInterfaceClient<Channel>,
+    client: KnowledgeInterfaceClient<TracedChannel>,
     token: ServiceToken,
     user: String,
     timeout: Duration,
 }
 
 impl Knowledge {
-    /// Calls on `channel` as `user`, with `token`, each bounded by `timeout`.
+    /// Calls on `channel` as `user`, with `token`, each bounded by `timeout` and run in a
+    /// client span that carries the trace context.
     pub fn new(channel: Channel, token: ServiceToken, user: &str, timeout: Duration) -> Self {
         Self {
-            client: KnowledgeInterfaceClient::new(channel)
+            client: KnowledgeInterfaceClient::new(traced(channel))
                 .max_decoding_message_size(64 * 1024 * 1024),
             token,
             user: user.to_owned(),
@@ -76,7 +78,6 @@ impl Knowledge {
     fn request<T>(&self, message: T) -> tonic::Request<T> {
         let mut request = self.token.request(message, Some(&self.user));
         request.set_timeout(self.timeout);
-        exobrain_common::telemetry::propagation::inject_grpc(request.metadata_mut());
         request
     }
 

@@ -1,14 +1,15 @@
 //! The services the backend calls: knowledge-interface and job-orchestrator over gRPC, and
 //! model-provider over HTTP. Every call carries the backend's service credential, the signed-in
 //! user (`x-user-id`, and the body's `user_id` where the message has one; none for the
-//! operator routes' every-user job calls), the W3C trace context
-//! of the request being served, and a deadline. Connections open on first use, so the backend
+//! operator routes' every-user job calls), and a deadline; gRPC calls run in client spans that
+//! carry the W3C trace context of the request being served. Connections open on first use, so the backend
 //! starts (and serves sign-in and journals) while those services are still coming up.
 
 use std::time::Duration;
 
 use exobrain_common::auth::ServiceToken;
 use exobrain_common::config::{AppEnv, Env};
+use exobrain_common::grpc::{TracedChannel, traced};
 use exobrain_proto::job_orchestrator::job_orchestrator_client::JobOrchestratorClient;
 use exobrain_proto::knowledge::knowledge_interface_client::KnowledgeInterfaceClient;
 use tonic::transport::{Channel, Endpoint};
@@ -122,14 +123,15 @@ impl Upstreams {
     }
 
     /// knowledge-interface.
-    pub fn knowledge(&self) -> KnowledgeInterfaceClient<Channel> {
-        KnowledgeInterfaceClient::new(self.knowledge.clone())
+    pub fn knowledge(&self) -> KnowledgeInterfaceClient<TracedChannel> {
+        KnowledgeInterfaceClient::new(traced(self.knowledge.clone()))
             .max_decoding_message_size(MAX_REPLY_BYTES)
     }
 
     /// job-orchestrator-api.
-    pub fn jobs(&self) -> JobOrchestratorClient<Channel> {
-        JobOrchestratorClient::new(self.jobs.clone()).max_decoding_message_size(MAX_REPLY_BYTES)
+    pub fn jobs(&self) -> JobOrchestratorClient<TracedChannel> {
+        JobOrchestratorClient::new(traced(self.jobs.clone()))
+            .max_decoding_message_size(MAX_REPLY_BYTES)
     }
 
     /// `message` as a knowledge-interface call made for `user`, with its deadline.
@@ -173,12 +175,11 @@ impl Upstreams {
         if let Some(deadline) = deadline {
             request.set_timeout(deadline);
         }
-        exobrain_common::telemetry::propagation::inject_grpc(request.metadata_mut());
         request
     }
 
-    /// A model-provider request to `path` (below `/v1`) with the credential, the user and the
-    /// trace context.
+    /// A model-provider request to `path` (below `/v1`) with the credential and the user; send
+    /// it with [`exobrain_common::telemetry::http_client::send`], which adds the trace context.
     pub fn model_request(
         &self,
         method: reqwest::Method,
@@ -191,7 +192,6 @@ impl Upstreams {
             path.trim_start_matches('/')
         );
         let mut headers = http::HeaderMap::new();
-        exobrain_common::telemetry::propagation::inject_http(&mut headers);
         if let Ok(value) = http::HeaderValue::from_str(&user.to_string()) {
             headers.insert(exobrain_common::auth::USER_HEADER, value);
         }

@@ -15,9 +15,11 @@ use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::Uri;
 use axum::response::{IntoResponse, Response};
+use exobrain_common::telemetry::spans;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
+use tracing::Instrument;
 
 use crate::config::BackendUrl;
 use crate::error::ProxyError;
@@ -96,16 +98,32 @@ impl Upstream {
                 path: path.to_owned(),
             })?;
         *upstream.headers_mut() = headers::upstream_headers(parts.headers, &parts.uri, peer);
-        exobrain_common::telemetry::propagation::inject_http(upstream.headers_mut());
+        // A client span of the request being served; the backend's server span is its child.
+        let span = spans::http_client(
+            upstream.method(),
+            &format!("{}{}", self.base, parts.uri.path()),
+        );
+        {
+            let _entered = span.enter();
+            exobrain_common::telemetry::propagation::inject_http(upstream.headers_mut());
+        }
 
         let response = tokio::time::timeout(self.timeout, self.client.request(upstream))
+            .instrument(span.clone())
             .await
-            .map_err(|_| ProxyError::Timeout {
-                seconds: self.timeout.as_secs(),
+            .map_err(|_| {
+                spans::record_transport_error(&span, &"timed out");
+                ProxyError::Timeout {
+                    seconds: self.timeout.as_secs(),
+                }
             })?
-            .map_err(|error| ProxyError::Unreachable {
-                cause: causes(&error),
+            .map_err(|error| {
+                spans::record_transport_error(&span, &error);
+                ProxyError::Unreachable {
+                    cause: causes(&error),
+                }
             })?;
+        spans::record_http_status(&span, response.status().as_u16(), spans::Side::Client);
         let (mut parts, body) = response.into_parts();
         strip_hop_by_hop(&mut parts.headers);
         Ok(Response::from_parts(parts, Body::new(body)))

@@ -4,6 +4,7 @@
 //! shutdown bounded by a grace period.
 
 pub mod guard;
+pub mod trace;
 
 use std::time::Duration;
 
@@ -11,12 +12,11 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tonic::service::Routes;
 use tonic::transport::server::TcpIncoming;
-use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 use crate::metrics::GrpcMetricsLayer;
 use crate::shutdown::drain;
-use crate::telemetry::propagation;
 pub use guard::{CallLimits, Guard};
+pub use trace::{ServerTraceLayer, TracedChannel, traced};
 
 /// Adds reflection (v1, and v1alpha for older `grpcurl`) over `descriptor_set` and the health
 /// protocol to `routes`.
@@ -33,17 +33,6 @@ pub fn with_reflection(
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .build_v1alpha()?;
     Ok(routes.add_service(v1).add_service(v1alpha))
-}
-
-fn span_for(request: &http::Request<()>) -> tracing::Span {
-    let span = tracing::info_span!(
-        "grpc.request",
-        rpc = %request.uri().path(),
-        caller = tracing::field::Empty
-    );
-    let parent = propagation::extract_http(request.headers());
-    let _ = span.set_parent(parent);
-    span
 }
 
 /// Serves `routes` on `listener` (TCP_NODELAY on every connection) behind `guard` until
@@ -64,9 +53,10 @@ pub async fn serve(
         tonic_reflection::pb::v1::FILE_DESCRIPTOR_SET,
         tonic_reflection::pb::v1alpha::FILE_DESCRIPTOR_SET,
     ]);
-    // Outermost first: the guard attaches the caller the metrics label their calls with.
+    // Outermost first: the span sees the whole call; the guard attaches the caller the
+    // metrics label their calls with.
     let server = tonic::transport::Server::builder()
-        .trace_fn(span_for)
+        .layer(ServerTraceLayer)
         .layer(guard.layer())
         .layer(metrics)
         .add_routes(routes)

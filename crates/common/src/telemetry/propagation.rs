@@ -106,3 +106,8 @@ pub fn extract_nats(headers: &async_nats::HeaderMap) -> Context {
 pub fn inject_map(map: &mut std::collections::HashMap<String, String>) {
     inject(map);
 }
+
+/// Reads a trace context stored as plain key/value pairs (the counterpart of [`inject_map`]).
+pub fn extract_map(map: &std::collections::HashMap<String, String>) -> Context {
+    extract(map)
+}

@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 use async_nats::jetstream::{self, AckKind};
 use exobrain_common::shutdown::CancellationToken;
 use exobrain_common::telemetry::propagation::extract_nats;
+use exobrain_common::telemetry::spans::{self, Messaging};
 use exobrain_jobs::domain::retry::backoff;
 use exobrain_jobs::domain::{JobId, JobState, JobTypeSpec, Registry};
 use exobrain_jobs::store::{Attempt, JobStore, Outcome, PoisonMessage};
@@ -87,19 +88,26 @@ pub async fn process(runner: &Runner, message: jetstream::Message) {
         let detail = format!("job_id `{}` is not a UUID", envelope.job_id);
         return poison(runner, &message, &detail, &envelope.correlation_id).await;
     };
+    // The consumer span continues the publisher's trace; the job's own span is its child.
+    let consumer = spans::nats(Messaging::Process, &message.subject);
+    if let Some(headers) = &message.headers {
+        // Fails only when no tracing-opentelemetry layer is installed.
+        let _ = consumer.set_parent(extract_nats(headers));
+        if let Some(id) = headers.get("Nats-Msg-Id") {
+            consumer.record("messaging.message.id", id.as_str());
+        }
+    }
     let span = tracing::info_span!(
+        parent: &consumer,
         "job.run",
         %job_id,
         job_type = %runner.spec.job_type,
         attempt = tracing::field::Empty,
     );
-    if let Some(headers) = &message.headers {
-        // Fails only when no tracing-opentelemetry layer is installed (logs without export).
-        let _ = span.set_parent(extract_nats(headers));
-    }
     let written = &envelope.created_at;
     run(runner, message, job_id, &envelope.correlation_id, written)
         .instrument(span)
+        .instrument(consumer)
         .await;
 }
 

@@ -13,6 +13,7 @@
 mod gauges;
 mod publisher;
 pub mod relay;
+mod trace;
 pub mod window;
 
 use std::collections::HashMap;

@@ -14,6 +14,8 @@
 //! sent, so a row's messages never overtake each other) and the other rows go on. A failure
 //! that says NATS itself is unreachable (a timeout, a broken connection) ends the run early
 //! instead: the rows not sent yet are reported as not tried, and nothing is blamed on them.
+//! A message stored with a trace context is published in a producer span (see `outbox::trace`)
+//! that lasts until its acknowledgement.
 
 use std::future::IntoFuture;
 
@@ -22,6 +24,7 @@ use async_nats::jetstream::{
     context::{PublishError, PublishErrorKind},
     publish::PublishAck,
 };
+use exobrain_common::telemetry::spans;
 use futures::stream::{FuturesUnordered, StreamExt};
 
 use super::Outgoing;
@@ -91,16 +94,22 @@ pub async fn publish_rows(js: &jetstream::Context, rows: &[&[Outgoing]]) -> Vec<
             if progress[row].failure.is_some() {
                 continue 'rows;
             }
+            let (headers, span) = super::trace::traced_headers(message);
             let sent = js
-                .publish_with_headers(
-                    message.subject.clone(),
-                    message.nats_headers(),
-                    message.body(),
-                )
+                .publish_with_headers(message.subject.clone(), headers, message.body())
                 .await;
             match sent {
-                Ok(ack) => in_flight.push(async move { (row, position, ack.into_future().await) }),
+                Ok(ack) => in_flight.push(async move {
+                    let acked = ack.into_future().await;
+                    if let (Some(span), Err(error)) = (&span, &acked) {
+                        spans::record_error(span, error);
+                    }
+                    (row, position, acked)
+                }),
                 Err(error) => {
+                    if let Some(span) = &span {
+                        spans::record_error(span, &error);
+                    }
                     let failure = classify(&message.subject, position, &error);
                     unavailable |= matches!(failure, PublishFailure::Unavailable { .. });
                     progress[row].failure.get_or_insert(failure);

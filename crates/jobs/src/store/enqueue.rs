@@ -1,11 +1,14 @@
 //! Accepting jobs: one transaction inserts every job of a call (deduplicating by owner and
 //! idempotency key) and for each new job two outbox messages: the first status event (seq 1)
 //! and the request envelope (`Nats-Msg-Id` = job id). Batch records are written by
-//! `batches.rs` around the same insert.
+//! `batches.rs` around the same insert. The insert is a database client span in the trace of
+//! the request that enqueues.
 
 use std::collections::{HashMap, HashSet};
 
+use exobrain_common::telemetry::spans;
 use sqlx::{Postgres, Transaction};
+use tracing::Instrument;
 use uuid::Uuid;
 
 use super::{JobStore, StoreError};
@@ -73,6 +76,7 @@ impl JobStore {
         .bind(jobs.iter().map(|job| i32::try_from(job.max_attempts).unwrap_or(i32::MAX)).collect::<Vec<_>>())
         .bind(batch_id.map(|id| id.as_uuid()))
         .fetch_all(&mut **tx)
+        .instrument(spans::db("INSERT", "orchestrator_jobs"))
         .await?
         .into_iter()
         .collect();

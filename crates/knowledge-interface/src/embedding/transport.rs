@@ -107,10 +107,8 @@ impl Transport {
         let attempts = AtomicU32::new(0);
         let attempt = || {
             attempts.fetch_add(1, Ordering::Relaxed);
-            // Each attempt continues the trace of the request that needs the vectors.
-            let mut trace = HeaderMap::new();
-            exobrain_common::telemetry::propagation::inject_http(&mut trace);
-            self.attempt(build().headers(trace).timeout(self.timeout), what)
+            // Each attempt is a client span of the trace of the request that needs the vectors.
+            self.attempt(build().timeout(self.timeout), what)
         };
         let backoff = ExponentialBuilder::default()
             .with_min_delay(MIN_DELAY)
@@ -161,8 +159,7 @@ impl Transport {
         request: reqwest::RequestBuilder,
         what: &str,
     ) -> Result<T, Failure> {
-        let response = request
-            .send()
+        let response = exobrain_common::telemetry::http_client::send(request)
             .await
             .map_err(|error| self.transport(&error))?;
         let status = response.status();

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use exobrain_common::auth::ServiceToken;
+use exobrain_common::telemetry::http_client;
 use reqwest::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -111,11 +112,8 @@ impl ModelClient {
 
     /// The provider that answers each alias (`local` for the built-in offline provider).
     pub async fn providers(&self) -> Result<HashMap<String, String>, ModelError> {
-        let response = self
-            .authorised(self.http.get(format!("{}/models", self.base)))
-            .send()
-            .await
-            .map_err(unavailable)?;
+        let request = self.authorised(self.http.get(format!("{}/models", self.base)));
+        let response = http_client::send(request).await.map_err(unavailable)?;
         let models: Models = read(response).await?;
         Ok(models
             .data
@@ -142,14 +140,13 @@ impl ModelClient {
             "stream": false,
             "structured_output": { "name": name, "schema": schema, "strict": true },
         });
-        let mut request = self
+        let request = self
             .http
             .post(format!("{}/internal/chat/messages", self.base))
             .json(&body);
-        let mut headers = http::HeaderMap::new();
-        exobrain_common::telemetry::propagation::inject_http(&mut headers);
-        request = request.headers(headers);
-        let response = self.authorised(request).send().await.map_err(unavailable)?;
+        let response = http_client::send(self.authorised(request))
+            .await
+            .map_err(unavailable)?;
         let response: Response = read(response).await?;
         let text = response
             .message

@@ -79,8 +79,7 @@ impl Upstream {
             if let Some(rate) = &self.rate {
                 rate.until_ready().await;
             }
-            let response = build(&self.client)
-                .send()
+            let response = exobrain_common::telemetry::http_client::send(build(&self.client))
                 .await
                 .map_err(|error| self.transport(&error))?;
             if response.status().is_success() {

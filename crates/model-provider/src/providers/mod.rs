@@ -32,13 +32,13 @@ pub struct Call<'a> {
 }
 
 impl Call<'_> {
-    /// Headers forwarded upstream: `x-request-id` and the W3C trace context.
+    /// Headers forwarded upstream: `x-request-id` (the W3C trace context is added by the client
+    /// span each attempt runs in).
     pub fn forwarded_headers(&self) -> reqwest::header::HeaderMap {
         let mut headers = reqwest::header::HeaderMap::new();
         if let Ok(value) = reqwest::header::HeaderValue::from_str(self.request_id) {
             headers.insert("x-request-id", value);
         }
-        exobrain_common::telemetry::propagation::inject_http(&mut headers);
         headers
     }
 }

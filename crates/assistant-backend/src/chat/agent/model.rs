@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use eventsource_stream::Eventsource;
+use exobrain_common::telemetry::http_client;
 use futures::{Stream, StreamExt};
 use serde::Deserialize;
 use serde_json::Value;
@@ -109,13 +110,11 @@ impl ChatModel {
         let map = match cached {
             Some(map) => map,
             None => {
-                let response = self
+                let request = self
                     .upstreams
                     .model_request(reqwest::Method::GET, "models", user)
-                    .timeout(Duration::from_secs(10))
-                    .send()
-                    .await
-                    .map_err(unreachable)?;
+                    .timeout(Duration::from_secs(10));
+                let response = http_client::send(request).await.map_err(unreachable)?;
                 let models: Models = read_json(response).await?;
                 let map: Arc<HashMap<String, String>> = Arc::new(
                     models
@@ -142,13 +141,11 @@ impl ChatModel {
         mut body: Value,
     ) -> Result<impl Stream<Item = Result<Frame, ModelError>> + Send + use<>, ModelError> {
         body["stream"] = Value::Bool(true);
-        let response = self
+        let request = self
             .upstreams
             .model_request(reqwest::Method::POST, "internal/chat/messages", user)
-            .json(&body)
-            .send()
-            .await
-            .map_err(unreachable)?;
+            .json(&body);
+        let response = http_client::send(request).await.map_err(unreachable)?;
         if !response.status().is_success() {
             return Err(refused(response).await);
         }

@@ -6,6 +6,7 @@
 
 use std::time::Duration;
 
+use exobrain_common::telemetry::http_client;
 use serde_json::{Value, json};
 
 use super::tools::{Labels, ToolOutput, bounded, collapse, text_argument};
@@ -170,19 +171,17 @@ impl WebTools {
 
     async fn post(&self, path: &str, body: Value) -> Result<Value, String> {
         let url = format!("{}/{path}", self.settings.base_url.trim_end_matches('/'));
-        let response = self
+        let request = self
             .http
             .post(url)
             .bearer_auth(&self.settings.api_key)
-            .json(&body)
-            .send()
-            .await
-            .map_err(|error| {
-                format!(
-                    "the search service did not answer ({})",
-                    error.without_url()
-                )
-            })?;
+            .json(&body);
+        let response = http_client::send(request).await.map_err(|error| {
+            format!(
+                "the search service did not answer ({})",
+                error.without_url()
+            )
+        })?;
         let status = response.status();
         if !status.is_success() {
             return Err(format!("the search service answered {status}"));
