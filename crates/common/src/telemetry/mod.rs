@@ -12,8 +12,9 @@ pub mod spans;
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_otlp::WithExportConfig;
 use opentelemetry_sdk::trace::SdkTracerProvider;
+use tracing::Level;
 use tracing_subscriber::EnvFilter;
-use tracing_subscriber::filter::LevelFilter;
+use tracing_subscriber::filter::filter_fn;
 use tracing_subscriber::layer::{Layer as _, SubscriberExt};
 use tracing_subscriber::util::SubscriberInitExt;
 
@@ -153,10 +154,19 @@ pub fn init(service_name: &'static str, config: &TelemetryConfig) -> TelemetryGu
     }
     let provider = builder.build();
     opentelemetry::global::set_tracer_provider(provider.clone());
-    // Traces keep their own level: `LOG_LEVEL=warn` quiets the logs, not the spans.
+    // Traces keep their own level: `LOG_LEVEL=warn` quiets the logs, not the spans. Only
+    // warnings and errors become span events: an info line in a long-lived span would otherwise
+    // be kept with it until it closes, and copied for every request.
     let otel_layer = tracing_opentelemetry::layer()
         .with_tracer(provider.tracer(service_name))
-        .with_filter(LevelFilter::INFO);
+        .with_filter(filter_fn(|metadata| {
+            let level = *metadata.level();
+            if metadata.is_span() {
+                level <= Level::INFO
+            } else {
+                level <= Level::WARN
+            }
+        }));
     let filter = EnvFilter::try_new(&config.filter).unwrap_or_else(|_| EnvFilter::new("info"));
     let logs = match config.format {
         LogFormat::Pretty => tracing_subscriber::fmt::layer().with_target(true).boxed(),
